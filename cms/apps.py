@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CmsConfig(AppConfig):
+    """Pages, snippets, images, per-channel content and the durable outbox."""
+
+    name = "cms"
+    verbose_name = "Content"
+
+    def ready(self) -> None:
+        from . import signal_handlers
+
+        signal_handlers.connect()

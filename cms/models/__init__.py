@@ -1,0 +1,28 @@
+"""Content models, split by kind and re-exported here.
+
+images and snippets depend on nothing in cms; pages depend on blocks (which name
+snippets and images lazily); channels (overrides) depend on pages and images; the
+outbox depends on nothing.
+"""
+
+from .channels import PageChannelOverride
+from .images import CustomImage, CustomRendition
+from .outbox import OutboxJob
+from .pages import ArticlePage, ArticlePageTag, BasePage, HomePage, LandingPage, SectionPage
+from .snippets import Author, CallToAction, Promo
+
+__all__ = [
+    "ArticlePage",
+    "ArticlePageTag",
+    "Author",
+    "BasePage",
+    "CallToAction",
+    "CustomImage",
+    "CustomRendition",
+    "HomePage",
+    "LandingPage",
+    "OutboxJob",
+    "PageChannelOverride",
+    "Promo",
+    "SectionPage",
+]

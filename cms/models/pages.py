@@ -1,0 +1,100 @@
+"""Page types. Every type has a summary, a hero image and per-channel overrides."""
+
+from django.db import models
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.blocks import campaign_blocks, content_blocks
+
+
+class BasePage(Page):
+    """Fields and editor tabs shared by every page type (abstract)."""
+
+    summary = models.TextField(blank=True, help_text="One or two sentences for listings and cards.")
+    hero_image = models.ForeignKey(
+        "cms.CustomImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    search_fields = Page.search_fields + [index.SearchField("summary")]
+    summary_panels = [FieldPanel("summary"), FieldPanel("hero_image")]
+    body_panels: list = []
+    channel_panels = [
+        InlinePanel(
+            "channel_overrides",
+            heading="Per-channel overrides",
+            help_text="Differences per channel; blank fields use the page's own value.",
+        )
+    ]
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def editor_tabs(cls) -> TabbedInterface:
+        """The editor's tabs: content, channels, promote and settings."""
+        return TabbedInterface(
+            [
+                ObjectList(cls.content_panels + cls.summary_panels + cls.body_panels, heading="Content"),
+                ObjectList(cls.channel_panels, heading="Channels"),
+                ObjectList(cls.promote_panels, heading="Promote"),
+                ObjectList(cls.settings_panels, heading="Settings"),
+            ]
+        )
+
+
+class HomePage(BasePage):
+    body = StreamField(content_blocks(), blank=True, use_json_field=True)
+
+    body_panels = [FieldPanel("body")]
+    search_fields = BasePage.search_fields + [index.SearchField("body")]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+
+class SectionPage(BasePage):
+    """An index of its children, e.g. 'Guides' or 'Customer stories'."""
+
+    subpage_types = ["cms.ArticlePage", "cms.SectionPage", "cms.LandingPage"]
+
+
+class ArticlePageTag(TaggedItemBase):
+    content_object = ParentalKey("cms.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class ArticlePage(BasePage):
+    publish_date = models.DateField(null=True, blank=True)
+    authors = ParentalManyToManyField("cms.Author", blank=True, related_name="articles")
+    tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
+    body = StreamField(content_blocks(), blank=True, use_json_field=True)
+
+    body_panels = [
+        MultiFieldPanel([FieldPanel("publish_date"), FieldPanel("authors"), FieldPanel("tags")], heading="Byline"),
+        FieldPanel("body"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("body"),
+        index.FilterField("publish_date"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.RelatedFields("authors", [index.SearchField("name")]),
+    ]
+    parent_page_types = ["cms.SectionPage", "cms.HomePage"]
+    subpage_types: list[str] = []
+
+
+class LandingPage(BasePage):
+    """A campaign page: hero, call to action, promo cards and personalised blocks."""
+
+    body = StreamField(campaign_blocks(), blank=True, use_json_field=True)
+
+    body_panels = [FieldPanel("body")]
+    search_fields = BasePage.search_fields + [index.SearchField("body")]
+    subpage_types: list[str] = []
+
+
+for _page_class in (HomePage, SectionPage, ArticlePage, LandingPage):
+    _page_class.edit_handler = _page_class.editor_tabs()

@@ -1,0 +1,121 @@
+"""The hub's roles as data: which groups exist and exactly which permissions each holds.
+
+Applied by data migrations (`roles_apply`), so a fresh database and an upgraded
+one end with the same groups. A later migration that adds models re-applies it.
+"""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+
+EDITORS = "Editors"
+CHIEF_CONTENT_OFFICER = "Chief Content Officer"
+MARKETERS = "Marketers"
+DEVELOPERS = "Developers"
+
+WORKFLOW_NAME = "Chief content officer approval"
+
+_IMAGES = ["wagtailimages.add_image", "wagtailimages.change_image", "wagtailimages.choose_image"]
+_DOCUMENTS = ["wagtaildocs.add_document", "wagtaildocs.change_document", "wagtaildocs.choose_document"]
+_SNIPPETS = [
+    f"cms.{action}_{model}"
+    for model in ("author", "calltoaction", "promo")
+    for action in ("add", "change", "view")
+]
+
+# Page permissions are granted on the root page, collection permissions on the root collection.
+ROLES: dict[str, dict[str, list[str]]] = {
+    EDITORS: {
+        "global": ["wagtailadmin.access_admin", *_SNIPPETS],
+        "pages": ["add_page", "change_page", "lock_page"],
+        "collections": [*_IMAGES, *_DOCUMENTS],
+    },
+    CHIEF_CONTENT_OFFICER: {
+        "global": [
+            "wagtailadmin.access_admin",
+            *_SNIPPETS,
+            *[f"cms.delete_{model}" for model in ("author", "calltoaction", "promo")],
+            *[f"personalization.{action}_channel" for action in ("add", "change", "delete", "view")],
+            *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
+        ],
+        "pages": ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
+        "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
+    },
+    MARKETERS: {
+        "global": ["wagtailadmin.access_admin", "personalization.view_channel"],
+        "pages": [],
+        "collections": ["wagtailimages.choose_image"],
+    },
+    DEVELOPERS: {
+        "global": ["wagtailadmin.access_admin", "personalization.view_channel"],
+        "pages": [],
+        "collections": [],
+    },
+}
+
+
+def _ensure_permissions_exist(apps) -> None:
+    # Django creates permissions after migrate; data migrations need them now.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, apps=apps, verbosity=0)
+    # Wagtail checks image permissions against wagtailimages.Image even with a custom
+    # image model, but nothing creates its "choose" permission once the model is swapped.
+    ContentType = apps.get_model("contenttypes.ContentType")
+    Permission = apps.get_model("auth.Permission")
+    image_type, _ = ContentType.objects.get_or_create(app_label="wagtailimages", model="image")
+    Permission.objects.get_or_create(
+        content_type=image_type, codename="choose_image", defaults={"name": "Can choose image"}
+    )
+
+
+def _permission(apps, dotted: str):
+    app_label, codename = dotted.split(".")
+    Permission = apps.get_model("auth.Permission")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def roles_apply(apps, schema_editor=None) -> None:
+    """Create or update every role group so it holds exactly the permissions in ROLES."""
+    _ensure_permissions_exist(apps)
+    Group = apps.get_model("auth.Group")
+    Page = apps.get_model("wagtailcore.Page")
+    Collection = apps.get_model("wagtailcore.Collection")
+    GroupPagePermission = apps.get_model("wagtailcore.GroupPagePermission")
+    GroupCollectionPermission = apps.get_model("wagtailcore.GroupCollectionPermission")
+    root_page = Page.objects.get(depth=1)
+    root_collection = Collection.objects.get(depth=1)
+    for name, grants in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set([_permission(apps, dotted) for dotted in grants["global"]])
+        GroupPagePermission.objects.filter(group=group).delete()
+        for codename in grants["pages"]:
+            GroupPagePermission.objects.create(
+                group=group, page=root_page, permission=_permission(apps, f"wagtailcore.{codename}")
+            )
+        GroupCollectionPermission.objects.filter(group=group).delete()
+        for dotted in grants["collections"]:
+            GroupCollectionPermission.objects.create(
+                group=group, collection=root_collection, permission=_permission(apps, dotted)
+            )
+
+
+def workflow_apply(apps, schema_editor=None) -> None:
+    """Make CCO approval the one workflow on the whole site (replacing Wagtail's default)."""
+    Group = apps.get_model("auth.Group")
+    Page = apps.get_model("wagtailcore.Page")
+    ContentType = apps.get_model("contenttypes.ContentType")
+    Workflow = apps.get_model("wagtailcore.Workflow")
+    WorkflowTask = apps.get_model("wagtailcore.WorkflowTask")
+    WorkflowPage = apps.get_model("wagtailcore.WorkflowPage")
+    GroupApprovalTask = apps.get_model("wagtailcore.GroupApprovalTask")
+    task_type, _ = ContentType.objects.get_or_create(app_label="wagtailcore", model="groupapprovaltask")
+    task, _ = GroupApprovalTask.objects.get_or_create(
+        name="Chief content officer approval", defaults={"content_type": task_type, "active": True}
+    )
+    task.groups.set([Group.objects.get(name=CHIEF_CONTENT_OFFICER)])
+    workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    root_page = Page.objects.get(depth=1)
+    WorkflowPage.objects.update_or_create(page=root_page, defaults={"workflow": workflow})
+    Workflow.objects.exclude(pk=workflow.pk).update(active=False)
+    # Wagtail's default "Moderators" group is replaced by the Chief Content Officer role.
+    Group.objects.filter(name="Moderators").delete()

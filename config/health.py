@@ -1,0 +1,71 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_cache() -> None:
+    cache.set("readyz", "ok", 5)
+    if cache.get("readyz") != "ok":
+        raise RuntimeError("cache did not return the value it was given")
+
+
+def check_broker() -> None:
+    """Eager mode has no broker to reach; otherwise connect within the broker timeout."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=0, timeout=settings.BROKER_TIMEOUT_SECONDS)
+
+
+def check_search() -> None:
+    from wagtail.search.backends import get_search_backend
+
+    backend = get_search_backend()
+    client = getattr(backend, "es", None)
+    if client is not None and not client.ping():
+        raise RuntimeError("search cluster did not answer")
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+    "search": check_search,
+}
+
+
+def run_check(check: Callable[[], None]) -> dict:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # a probe reports every failure, whatever its type
+        return {"status": "fail", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+@never_cache
+def healthz(request):
+    """The process is up and serving; checks nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """Every dependency answers; 503 with each check's status when one does not."""
+    results = {name: run_check(check) for name, check in CHECKS.items()}
+    ready = all(result["status"] == "ok" for result in results.values())
+    return JsonResponse({"status": "ok" if ready else "fail", "checks": results}, status=200 if ready else 503)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PersonalizationConfig(AppConfig):
+    """Channels, segments and the rules engine that decides who sees what."""
+
+    name = "personalization"
+    verbose_name = "Personalisation"

@@ -1,0 +1,5 @@
+"""Personalisation models, split by kind and re-exported here."""
+
+from .channels import Channel, ChannelRenditionPreset
+
+__all__ = ["Channel", "ChannelRenditionPreset"]

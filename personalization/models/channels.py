@@ -1,0 +1,61 @@
+"""Channels: the web site, the mobile app, email, the kiosk — each reads the hub its own way."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.images.exceptions import InvalidFilterSpecError
+from wagtail.images.models import Filter
+from wagtail.models import Orderable
+
+
+class Channel(ClusterableModel):
+    """A delivery channel. API keys, overrides, CORS origins and rendition presets hang off it."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    allowed_origins = models.TextField(
+        blank=True, help_text="Browser origins allowed to call the API for this channel, one per line."
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("allowed_origins"),
+        InlinePanel("rendition_presets", heading="Image rendition presets"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def origins(self) -> list[str]:
+        return [line.strip() for line in self.allowed_origins.splitlines() if line.strip()]
+
+
+class ChannelRenditionPreset(Orderable):
+    """A named image size for a channel, as a Wagtail filter spec (e.g. 'fill-1600x900|format-webp')."""
+
+    channel = ParentalKey(Channel, on_delete=models.CASCADE, related_name="rendition_presets")
+    name = models.SlugField(max_length=50, help_text="How the API names this size, e.g. 'hero'.")
+    filter_spec = models.CharField(max_length=255)
+
+    panels = [FieldPanel("name"), FieldPanel("filter_spec")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["channel", "name"], name="unique_channel_preset_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.filter_spec}"
+
+    def clean(self) -> None:
+        try:
+            Filter(spec=self.filter_spec).operations
+        except InvalidFilterSpecError as exc:
+            raise ValidationError({"filter_spec": f"Not a valid image filter: {exc}"}) from exc
