@@ -1,0 +1,32 @@
+"""`manage.py seed_demo`: the demo hub, with progress, then what to open and how to log in."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from cms.demo import demo_password, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo content, users and channels (idempotent). --reset starts over."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Delete the demo content first.")
+        parser.add_argument("--port", type=int, default=8000, help="Port shown in the printed URLs.")
+        parser.add_argument("--force", action="store_true", help="Seed even with DEBUG off.")
+
+    def handle(self, *args, reset: bool, port: int, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to seed demo users with known passwords while DEBUG is off (use --force).")
+        summary = demo_seed(reset=reset, progress=self._progress)
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(self.style.SUCCESS("\nTailor demo is ready."))
+        self.stdout.write(f"  Admin:     {base}/admin/")
+        self.stdout.write(f"  Health:    {base}/healthz  {base}/readyz")
+        self.stdout.write("  Logins (username / password / role):")
+        for username, role in summary.users.items():
+            self.stdout.write(f"    {username:<10} {demo_password(username):<22} {role}")
+        self.stdout.write("  Content: " + ", ".join(f"{count} {name}" for name, count in summary.counts.items()))
+
+    def _progress(self, items, label):
+        return tqdm(list(items), desc=f"Seeding {label}", unit="", file=self.stderr._out, leave=True)
