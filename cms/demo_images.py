@@ -26,6 +26,6 @@ def draw_demo_image(title: str) -> ImageFile:
     draw.rectangle([80, HEIGHT - 220, WIDTH - 80, HEIGHT - 80], fill=(255, 255, 255))
     draw.text((110, HEIGHT - 180), title, fill=(20, 20, 20), font_size=64)
     buffer = BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG")
     slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
     return ImageFile(buffer, name=f"{slug}.png")
