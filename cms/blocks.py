@@ -11,8 +11,59 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul", "image"]
 
 
+def _delivery_context(context) -> bool:
+    """True when serialising for Tailor's delivery API (which knows the channel)."""
+    return bool(context) and hasattr(context.get("view"), "grant")
+
+
+class ChannelImageChooserBlock(ImageChooserBlock):
+    """An image that the delivery API expands to the channel's renditions."""
+
+    def get_api_representation(self, value, context=None):
+        if _delivery_context(context):
+            from cms.api.representations import image_representation
+
+            return image_representation(value, context)
+        return super().get_api_representation(value, context)
+
+
+class CallToActionChooserBlock(SnippetChooserBlock):
+    def __init__(self, **kwargs):
+        super().__init__("cms.CallToAction", **kwargs)
+
+    def get_api_representation(self, value, context=None):
+        if _delivery_context(context):
+            from cms.api.representations import call_to_action_representation
+
+            return call_to_action_representation(value, context)
+        return super().get_api_representation(value, context)
+
+
+class PromoChooserBlock(SnippetChooserBlock):
+    def __init__(self, **kwargs):
+        super().__init__("cms.Promo", **kwargs)
+
+    def get_api_representation(self, value, context=None):
+        if _delivery_context(context):
+            from cms.api.representations import promo_representation
+
+            return promo_representation(value, context)
+        return super().get_api_representation(value, context)
+
+
+class ApiRichTextBlock(blocks.RichTextBlock):
+    """Rich text whose internal links the delivery API rewrites to visible pages and API URLs."""
+
+    def get_api_representation(self, value, context=None):
+        if _delivery_context(context):
+            from cms.api.representations import rich_text_html
+
+            return rich_text_html(value.source, context)
+        return super().get_api_representation(value, context)
+
+
 class ImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock()
+    image = ChannelImageChooserBlock()
     caption = blocks.CharBlock(required=False, max_length=255)
 
     class Meta:
@@ -30,8 +81,8 @@ class QuoteBlock(blocks.StructBlock):
 class HeroBlock(blocks.StructBlock):
     heading = blocks.CharBlock(max_length=120)
     subheading = blocks.CharBlock(required=False, max_length=255)
-    image = ImageChooserBlock(required=False)
-    call_to_action = SnippetChooserBlock("cms.CallToAction", required=False)
+    image = ChannelImageChooserBlock(required=False)
+    call_to_action = CallToActionChooserBlock(required=False)
 
     class Meta:
         icon = "pick"
@@ -39,7 +90,7 @@ class HeroBlock(blocks.StructBlock):
 
 class PromoCardsBlock(blocks.StructBlock):
     heading = blocks.CharBlock(required=False, max_length=120)
-    promos = blocks.ListBlock(SnippetChooserBlock("cms.Promo"), min_num=1, max_num=6)
+    promos = blocks.ListBlock(PromoChooserBlock(), min_num=1, max_num=6)
 
     class Meta:
         icon = "list-ul"
@@ -49,11 +100,11 @@ def content_blocks() -> list[tuple[str, blocks.Block]]:
     """The blocks every body offers: articles and landing pages alike."""
     return [
         ("heading", blocks.CharBlock(form_classname="title", icon="title", max_length=120)),
-        ("paragraph", blocks.RichTextBlock(features=RICH_TEXT_FEATURES)),
+        ("paragraph", ApiRichTextBlock(features=RICH_TEXT_FEATURES)),
         ("image", ImageBlock()),
         ("quote", QuoteBlock()),
         ("embed", EmbedBlock(icon="media")),
-        ("call_to_action", SnippetChooserBlock("cms.CallToAction", icon="link")),
+        ("call_to_action", CallToActionChooserBlock(icon="link")),
     ]
 
 

@@ -6,12 +6,18 @@ outbox depends on nothing.
 """
 
 from .channels import PageChannelOverride
+from .delivery import ApiKey, ApiScope, Webhook, WebhookDelivery, WebhookEvent
 from .images import CustomImage, CustomRendition
 from .outbox import OutboxJob
 from .pages import ArticlePage, ArticlePageTag, BasePage, HomePage, LandingPage, SectionPage
 from .snippets import Author, CallToAction, Promo
 
 __all__ = [
+    "ApiKey",
+    "ApiScope",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
     "ArticlePage",
     "ArticlePageTag",
     "Author",

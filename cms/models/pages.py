@@ -5,10 +5,12 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.api.fields import AuthorsField, ChannelImageField, ChannelOverridableField
 from cms.blocks import campaign_blocks, content_blocks
 
 
@@ -21,6 +23,10 @@ class BasePage(Page):
     )
 
     search_fields = Page.search_fields + [index.SearchField("summary")]
+    api_fields = [
+        APIField("summary", serializer=ChannelOverridableField("summary")),
+        APIField("hero_image", serializer=ChannelImageField("hero_image")),
+    ]
     summary_panels = [FieldPanel("summary"), FieldPanel("hero_image")]
     body_panels: list = []
     channel_panels = [
@@ -52,6 +58,7 @@ class HomePage(BasePage):
 
     body_panels = [FieldPanel("body")]
     search_fields = BasePage.search_fields + [index.SearchField("body")]
+    api_fields = BasePage.api_fields + [APIField("body")]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
@@ -82,6 +89,12 @@ class ArticlePage(BasePage):
         index.RelatedFields("tags", [index.SearchField("name")]),
         index.RelatedFields("authors", [index.SearchField("name")]),
     ]
+    api_fields = BasePage.api_fields + [
+        APIField("publish_date"),
+        APIField("authors", serializer=AuthorsField()),
+        APIField("tags"),
+        APIField("body"),
+    ]
     parent_page_types = ["cms.SectionPage", "cms.HomePage"]
     subpage_types: list[str] = []
 
@@ -93,6 +106,7 @@ class LandingPage(BasePage):
 
     body_panels = [FieldPanel("body")]
     search_fields = BasePage.search_fields + [index.SearchField("body")]
+    api_fields = BasePage.api_fields + [APIField("body")]
     subpage_types: list[str] = []
 
 

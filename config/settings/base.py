@@ -209,6 +209,11 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cms.api.problems.problem_exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["cms.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["cms.api.auth.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Tailor delivery API", "VERSION": "2.0.0"}
 CORS_ALLOW_ALL_ORIGINS = False
@@ -244,3 +249,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# --- Delivery API ---------------------------------------------------------------
+API_LIMIT_MAX = env.int("API_LIMIT_MAX", default=100)
+API_OFFSET_MAX = env.int("API_OFFSET_MAX", default=10_000)
+API_FIELDS_MAX_DEPTH = 3
+# Cached response bodies live this long at most; any content change invalidates them at once.
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=3600)

@@ -19,12 +19,16 @@ class Channel(ClusterableModel):
     allowed_origins = models.TextField(
         blank=True, help_text="Browser origins allowed to call the API for this channel, one per line."
     )
+    cache_max_age = models.PositiveIntegerField(
+        default=60, help_text="Seconds that browsers and CDNs may reuse an API response before revalidating."
+    )
 
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("description"),
         FieldPanel("allowed_origins"),
+        FieldPanel("cache_max_age"),
         InlinePanel("rendition_presets", heading="Image rendition presets"),
     ]
 

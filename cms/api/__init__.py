@@ -1,0 +1,1 @@
+"""The headless delivery API: Wagtail API v2 compatible, keyed per channel."""

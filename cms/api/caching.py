@@ -1,0 +1,59 @@
+"""Cached, validated response bodies: strong ETags, 304s and headers safe for shared caches."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from rest_framework.renderers import JSONRenderer
+
+from cms.api.generation import content_generation
+
+# A response depends on the key (its channel and scopes) and on these request headers.
+VARY = "Authorization, Origin"
+
+
+def response_cache_key(*, generation: int, channel_id: int, path: str, query: list[tuple[str, str]]) -> str:
+    raw = f"{path}?{sorted(query)}"
+    return f"api:{generation}:{channel_id}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+
+
+def strong_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def render_entry(data) -> tuple[str, bytes]:
+    body = JSONRenderer().render(data)
+    return strong_etag(body), body
+
+
+def cached_body(key: str, build) -> tuple[str, bytes] | object:
+    """The (etag, body) stored under key, or build() — a DRF Response — rendered and stored if 200.
+
+    A non-200 response from build() is returned as it is, uncached.
+    """
+    entry = cache.get(key)
+    if entry is not None:
+        return entry
+    response = build()
+    if response.status_code != 200:
+        return response
+    entry = render_entry(response.data)
+    cache.set(key, entry, settings.API_CACHE_SECONDS)
+    return entry
+
+
+def conditional_response(request, etag: str, body: bytes, *, cache_control: str) -> HttpResponse:
+    """200 with the body, or 304 when If-None-Match names this ETag."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match.strip() == "*":
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    response["Vary"] = VARY
+    return response
+
+
+__all__ = ["cached_body", "conditional_response", "content_generation", "response_cache_key"]

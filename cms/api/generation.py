@@ -1,0 +1,43 @@
+"""The content generation: a counter bumped by every change that can alter an API response.
+
+Cached API bodies and per-process lookups (overrides, presets, restrictions) are
+keyed by it, so a publish, a snippet edit or an image change is visible on the
+next request in listings and in every page that embeds the changed item.
+"""
+
+from django.core.cache import cache
+
+GENERATION_KEY = "content-generation"
+
+
+def content_generation() -> int:
+    """The current generation (one cache read)."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        value = cache.get(GENERATION_KEY, 1)
+    return value
+
+
+def content_generation_bump() -> None:
+    """Invalidate every cached API response, in every process."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.add(GENERATION_KEY, 2, timeout=None)
+
+
+class PerGeneration:
+    """A per-process memo recomputed when the generation moves on."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._values: dict = {}
+
+    def get(self, generation: int, *args):
+        key = (generation, *args)
+        if key not in self._values:
+            if len(self._values) > 256:
+                self._values.clear()
+            self._values[key] = self._compute(*args)
+        return self._values[key]

@@ -1,0 +1,116 @@
+"""JSON shapes of images, snippets and rich text as a channel receives them.
+
+Everything here takes the serializer context, whose view knows the request's
+channel and content generation, so nested content is shaped per channel too.
+"""
+
+from django.utils.html import escape
+from wagtail.rich_text import features
+from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRewriter
+
+from cms.api.generation import PerGeneration
+
+
+def _channel_presets(channel_id: int) -> tuple[tuple[str, str], ...]:
+    from personalization.models import ChannelRenditionPreset
+
+    return tuple(ChannelRenditionPreset.objects.filter(channel_id=channel_id).values_list("name", "filter_spec"))
+
+
+channel_presets = PerGeneration(_channel_presets)
+
+
+def image_representation(image, context) -> dict | None:
+    """An image with its alt text, credit, focal point and the channel's renditions."""
+    if image is None:
+        return None
+    view = context["view"]
+    if not view.image_is_visible(image):
+        return None
+    presets = channel_presets.get(view.generation, view.grant.channel_id)
+    renditions = image.get_renditions(*(spec for _, spec in presets)) if presets else {}
+    return {
+        "id": image.pk,
+        "title": image.title,
+        "alt": image.alt_text,
+        "credit": image.credit,
+        "width": image.width,
+        "height": image.height,
+        "focal_point": _focal_point(image),
+        "renditions": {
+            name: {"url": renditions[spec].url, "width": renditions[spec].width, "height": renditions[spec].height}
+            for name, spec in presets
+        },
+    }
+
+
+def _focal_point(image) -> dict | None:
+    if image.focal_point_x is None:
+        return None
+    return {
+        "x": image.focal_point_x,
+        "y": image.focal_point_y,
+        "width": image.focal_point_width,
+        "height": image.focal_point_height,
+    }
+
+
+def call_to_action_representation(cta, context) -> dict | None:
+    if cta is None:
+        return None
+    return {
+        "id": cta.pk,
+        "type": "cms.CallToAction",
+        "title": cta.title,
+        "text": cta.text,
+        "button_label": cta.button_label,
+        "url": link_url(cta, context),
+    }
+
+
+def promo_representation(promo, context) -> dict | None:
+    if promo is None:
+        return None
+    return {
+        "id": promo.pk,
+        "type": "cms.Promo",
+        "title": promo.title,
+        "body": rich_text_html(promo.body, context),
+        "image": image_representation(promo.image, context),
+        "url": link_url(promo, context),
+    }
+
+
+def link_url(item, context) -> str:
+    if item.link_page_id and context["view"].page_is_visible(item.link_page_id):
+        return item.link_page.url or ""
+    return item.link_url
+
+
+def _page_link_rule(context):
+    view = context["view"]
+
+    def rule(attrs_list: list[dict]) -> list[str]:
+        from wagtail.models import Page
+
+        ids = [int(attrs["id"]) for attrs in attrs_list if attrs.get("id", "").isdigit()]
+        visible = {page.pk: page for page in Page.objects.filter(pk__in=ids) if view.page_is_visible(page.pk)}
+        tags = []
+        for attrs in attrs_list:
+            page = visible.get(int(attrs["id"])) if attrs.get("id", "").isdigit() else None
+            if page is None:
+                tags.append("<a>")  # a link to something this channel may not see says nothing about it
+                continue
+            api_url = view.detail_url_for_page(page.pk)
+            tags.append(f'<a href="{escape(page.url or "")}" data-page-id="{page.pk}" data-api-url="{escape(api_url)}">')
+        return tags
+
+    return rule
+
+
+def rich_text_html(source: str, context) -> str:
+    """Rich text as HTML whose internal links point at visible pages and their API URLs."""
+    link_rules = {linktype: handler.expand_db_attributes_many for linktype, handler in features.get_link_types().items()}
+    link_rules["page"] = _page_link_rule(context)
+    embed_rules = {kind: handler.expand_db_attributes_many for kind, handler in features.get_embed_types().items()}
+    return MultiRuleRewriter([LinkRewriter(bulk_rules=link_rules), EmbedRewriter(bulk_rules=embed_rules)])(source or "")

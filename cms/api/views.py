@@ -1,0 +1,153 @@
+"""Delivery viewsets: Wagtail API v2 endpoints behind channel keys, shaped per channel, cached."""
+
+from django.conf import settings
+from django.urls import reverse
+from rest_framework.response import Response
+from wagtail.api import APIField
+from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
+from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Site
+
+from cms.api.auth import ApiKeyAuthentication, HasScope
+from cms.api.caching import cached_body, conditional_response, content_generation, response_cache_key
+from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
+from cms.api.generation import PerGeneration
+from cms.api.pagination import DeliveryPagination
+from cms.api.problems import ProblemMixin
+from cms.api.visibility import private_collection_ids, visible_in_collections, visible_pages
+from cms.models import CallToAction, PageChannelOverride, Promo
+from personalization.models import Channel
+
+
+def _overrides(channel_id: int) -> dict[int, PageChannelOverride]:
+    return {
+        override.page_id: override
+        for override in PageChannelOverride.objects.filter(channel_id=channel_id).select_related("hero_image")
+    }
+
+
+def _cache_control(channel_id: int) -> str:
+    max_age = Channel.objects.filter(pk=channel_id).values_list("cache_max_age", flat=True).first() or 0
+    return f"max-age={max_age}, must-revalidate"
+
+
+channel_overrides = PerGeneration(_overrides)
+channel_cache_control = PerGeneration(_cache_control)
+
+
+class DeliveryMixin(ProblemMixin):
+    """Key authentication, scope check, channel context and cached, conditional responses."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasScope]
+    required_scope = "delivery"
+    pagination_class = DeliveryPagination
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.grant = request.auth
+        self.generation = content_generation()
+
+    def check_query_parameters(self, queryset):
+        super().check_query_parameters(queryset)
+        fields = self.request.GET.get("fields", "")
+        if fields.count("(") > settings.API_FIELDS_MAX_DEPTH:
+            raise BadRequestError(f"fields error: nesting deeper than {settings.API_FIELDS_MAX_DEPTH} levels")
+
+    def cached(self, build):
+        key = response_cache_key(
+            generation=self.generation,
+            channel_id=self.grant.channel_id,
+            path=self.request.path,
+            query=list(self.request.GET.items()),
+        )
+        entry = cached_body(key, build)
+        if isinstance(entry, Response):
+            return entry
+        cache_control = channel_cache_control.get(self.generation, self.grant.channel_id)
+        return conditional_response(self.request, *entry, cache_control=cache_control)
+
+    def listing_view(self, request):
+        return self.cached(lambda: super(DeliveryMixin, self).listing_view(request))
+
+    def detail_view(self, request, pk):
+        return self.cached(lambda: super(DeliveryMixin, self).detail_view(request, pk))
+
+    # --- what nested representations ask the view ---------------------------------
+    def channel_override(self, page_id: int) -> PageChannelOverride | None:
+        return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
+
+    def image_is_visible(self, image) -> bool:
+        return image.collection_id not in private_collection_ids.get(self.generation)
+
+    def page_is_visible(self, page_id: int) -> bool:
+        return page_id in self.visible_page_ids()
+
+    def visible_page_ids(self) -> frozenset[int]:
+        if not hasattr(self, "_visible_page_ids"):
+            site = Site.find_for_request(self.request)
+            self._visible_page_ids = frozenset(
+                visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
+                .values_list("pk", flat=True)
+            )
+        return self._visible_page_ids
+
+    def detail_url_for_page(self, page_id: int) -> str:
+        return reverse("tailorapi:pages:detail", args=[page_id])
+
+
+class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
+    body_fields = ["id", APIField("title", serializer=ChannelOverridableField("title"))]
+
+    def get_base_queryset(self):
+        site = self._requested_site()
+        return visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
+
+    def _requested_site(self):
+        """The `site` parameter's site (Wagtail's rules), else the request's."""
+        requested = self.request.GET.get("site")
+        if not requested:
+            return Site.find_for_request(self.request)
+        hostname, _, port = requested.partition(":")
+        sites = Site.objects.filter(hostname=hostname, **({"port": port} if port else {}))
+        if len(sites) > 1:
+            raise BadRequestError("Your query returned multiple sites. Try adding a port number to your site filter.")
+        return sites.first()
+
+
+class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
+    body_fields = ImagesAPIViewSet.body_fields + [
+        "alt_text",
+        "credit",
+        APIField("renditions", serializer=RenditionsField(read_only=True)),
+    ]
+
+    def get_queryset(self):
+        return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
+
+
+class DeliveryDocumentsViewSet(DeliveryMixin, DocumentsAPIViewSet):
+    def get_queryset(self):
+        return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
+
+
+class CallToActionsViewSet(DeliveryMixin, BaseAPIViewSet):
+    model = CallToAction
+    name = "call-to-actions"
+    body_fields = ["id", "title", "text", "button_label", APIField("url", serializer=LinkUrlField())]
+    listing_default_fields = ["id", "type", "detail_url", "title", "button_label"]
+
+
+class PromosViewSet(DeliveryMixin, BaseAPIViewSet):
+    model = Promo
+    name = "promos"
+    body_fields = [
+        "id",
+        "title",
+        APIField("body", serializer=RichTextHtmlField()),
+        APIField("image", serializer=ChannelImageField("image")),
+        APIField("url", serializer=LinkUrlField()),
+    ]
+    listing_default_fields = ["id", "type", "detail_url", "title"]

@@ -1,0 +1,54 @@
+"""What a delivery request may see. Every endpoint, filter and relation goes through here.
+
+An API key sees live, unexpired, public content offered on its channel. View
+restrictions (passwords, logins, groups), inherited by descendants, hide a page
+from every key: a key is a machine credential, never a person.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
+
+from cms.api.generation import PerGeneration
+from cms.models import PageChannelOverride
+
+
+def _restricted_page_paths() -> tuple[str, ...]:
+    return tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+
+def _hidden_page_ids(channel_id: int) -> frozenset[int]:
+    return frozenset(
+        PageChannelOverride.objects.filter(channel_id=channel_id, offered=False).values_list("page_id", flat=True)
+    )
+
+
+def _private_collection_ids() -> frozenset[int]:
+    ids: set[int] = set()
+    for collection in Collection.objects.filter(pk__in=CollectionViewRestriction.objects.values("collection_id")):
+        ids.update(collection.get_descendants(inclusive=True).values_list("pk", flat=True))
+    return frozenset(ids)
+
+
+restricted_page_paths = PerGeneration(_restricted_page_paths)
+hidden_page_ids = PerGeneration(_hidden_page_ids)
+private_collection_ids = PerGeneration(_private_collection_ids)
+
+
+def visible_pages(*, channel_id: int, generation: int, root: Page | None):
+    """Live, unexpired, unrestricted pages under `root` that the channel is offered."""
+    queryset = Page.objects.live().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+    for path in restricted_page_paths.get(generation):
+        queryset = queryset.exclude(path__startswith=path)
+    hidden = hidden_page_ids.get(generation, channel_id)
+    if hidden:
+        queryset = queryset.exclude(pk__in=hidden)
+    if root is None:
+        return queryset.none()
+    return queryset.filter(path__startswith=root.path)
+
+
+def visible_in_collections(queryset, *, generation: int):
+    """Images or documents outside private collections (and their sub-collections)."""
+    private = private_collection_ids.get(generation)
+    return queryset.exclude(collection_id__in=private) if private else queryset
