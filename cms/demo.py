@@ -10,8 +10,10 @@ from wagtail.models import Page, Site
 from wagtail.rich_text import RichText
 
 from cms import demo_content as content
+from cms.api.keys import api_key_create, demo_raw_key, hash_secret
 from cms.demo_images import draw_demo_image
 from cms.models import (
+    ApiKey,
     ArticlePage,
     Author,
     CallToAction,
@@ -38,10 +40,15 @@ def demo_password(username: str) -> str:
     return f"{username}-demo-pass"
 
 
+DEMO_KEY_CHANNEL = "web"
+DEMO_KEY_SCOPES = ["delivery", "preview", "events"]
+
+
 @dataclass
 class DemoSummary:
     users: dict[str, str] = field(default_factory=dict)  # username -> role
     counts: dict[str, int] = field(default_factory=dict)
+    api_key: str = ""
 
 
 def demo_seed(*, reset: bool = False, progress: Progress = no_progress) -> DemoSummary:
@@ -51,6 +58,7 @@ def demo_seed(*, reset: bool = False, progress: Progress = no_progress) -> DemoS
             _reset()
         channels = _seed_channels()
         users = _seed_users()
+        api_key = _seed_api_key(channels[DEMO_KEY_CHANNEL])
     images = {title: _image(title) for title in progress(_image_titles(), "images")}
     with transaction.atomic():
         admin = User.objects.get(username=content.ADMIN_USERNAME)
@@ -63,7 +71,7 @@ def demo_seed(*, reset: bool = False, progress: Progress = no_progress) -> DemoS
             _article(sections, authors, images, channels, admin, index, *article)
         for landing in progress(content.LANDING_PAGES, "landing pages"):
             _landing(home, images, ctas, promos, channels, admin, *landing)
-    return DemoSummary(users=users, counts=demo_counts())
+    return DemoSummary(users=users, counts=demo_counts(), api_key=api_key)
 
 
 def demo_counts() -> dict[str, int]:
@@ -78,6 +86,7 @@ def demo_counts() -> dict[str, int]:
         "authors": Author.objects.count(),
         "calls to action": CallToAction.objects.count(),
         "promos": Promo.objects.count(),
+        "API keys": ApiKey.objects.count(),
     }
 
 
@@ -91,7 +100,7 @@ def _image_titles() -> list[str]:
 def _reset() -> None:
     for home in HomePage.objects.filter(slug=HOME_SLUG):
         home.delete()
-    for model in (Promo, CallToAction, Author):
+    for model in (Promo, CallToAction, Author, ApiKey):
         model.objects.all().delete()
     CustomImage.objects.filter(credit=DEMO_CREDIT).delete()
 
@@ -129,6 +138,14 @@ def _seed_users() -> dict[str, str]:
         user.groups.set([Group.objects.get(name=group_name)])
         users[username] = group_name
     return users
+
+
+def _seed_api_key(channel: Channel) -> str:
+    """The demo key is derived from SECRET_KEY, so every run prints the same working key."""
+    raw_key = demo_raw_key(channel.slug)
+    if not ApiKey.objects.filter(secret_hash=hash_secret(raw_key)).exists():
+        api_key_create(channel=channel, name="Demo web key", scopes=DEMO_KEY_SCOPES, raw_key=raw_key)
+    return raw_key
 
 
 def _image(title: str) -> CustomImage:

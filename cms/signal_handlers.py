@@ -1,12 +1,21 @@
-"""Signal wiring for the content hub; each handler only records outbox work."""
+"""Signal wiring for the content hub. Handlers only record work: outbox jobs, cache generations."""
+
+import logging
 
 from django.conf import settings
-from django.db.models.signals import post_save
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from PIL import Image as PILImage
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from cms.models import CustomImage
+from cms.api.generation import content_generation_bump
+from cms.models import Author, CallToAction, CustomImage, Promo
 from cms.outbox import outbox_enqueue
 from cms.renditions import rendition_job_key
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue_channel_renditions(sender, instance: CustomImage, raw: bool = False, **kwargs) -> None:
@@ -17,8 +26,41 @@ def enqueue_channel_renditions(sender, instance: CustomImage, raw: bool = False,
     )
 
 
+def _bump_generation() -> None:
+    try:
+        content_generation_bump()
+    except Exception:  # a cache outage must not fail the change that already committed
+        logger.exception("could not bump the content generation; cached API responses may be stale")
+
+
+def invalidate_api_responses(sender=None, instance=None, **kwargs) -> None:
+    """After commit, move the content generation on so no cached API body outlives a change."""
+    if kwargs.get("raw"):
+        return
+    transaction.on_commit(_bump_generation)
+
+
+def invalidate_on_page_delete(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Page):
+        transaction.on_commit(_bump_generation)
+
+
 def connect() -> None:
     """Wire the handlers; called once from CmsConfig.ready()."""
     # Renditions decode with Pillow outside Wagtail's upload checks: bound them by the same pixel cap.
     PILImage.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
     post_save.connect(enqueue_channel_renditions, sender=CustomImage, dispatch_uid="cms.renditions")
+
+    from personalization.models import Channel, ChannelRenditionPreset
+
+    page_published.connect(invalidate_api_responses, dispatch_uid="cms.api.published")
+    page_unpublished.connect(invalidate_api_responses, dispatch_uid="cms.api.unpublished")
+    post_page_move.connect(invalidate_api_responses, dispatch_uid="cms.api.moved")
+    post_delete.connect(invalidate_on_page_delete, dispatch_uid="cms.api.page-deleted")
+    content_models = (
+        CustomImage, get_document_model(), Author, CallToAction, Promo, Channel, ChannelRenditionPreset,
+        Collection, PageViewRestriction, CollectionViewRestriction,
+    )
+    for model in content_models:
+        post_save.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.saved.{model._meta.label}")
+        post_delete.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.deleted.{model._meta.label}")

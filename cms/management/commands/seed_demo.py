@@ -22,7 +22,10 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(self.style.SUCCESS("\nTailor demo is ready."))
         self.stdout.write(f"  Admin:     {base}/admin/")
+        self.stdout.write(f"  API:       {base}/api/v2/pages/   (schema {base}/api/schema/, docs {base}/api/docs/)")
         self.stdout.write(f"  Health:    {base}/healthz  {base}/readyz")
+        self.stdout.write(f"  Demo API key (web channel; delivery, preview, events):\n    {summary.api_key}")
+        self.stdout.write(f'  Try it:    curl -H "Authorization: Bearer {summary.api_key}" {base}/api/v2/pages/')
         self.stdout.write("  Logins (username / password / role):")
         for username, role in summary.users.items():
             self.stdout.write(f"    {username:<10} {demo_password(username):<22} {role}")
