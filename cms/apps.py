@@ -9,5 +9,7 @@ class CmsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signal_handlers
+        from .api import cors
 
         signal_handlers.connect()
+        cors.connect()

@@ -5,17 +5,25 @@ keyed by it, so a publish, a snippet edit or an image change is visible on the
 next request in listings and in every page that embeds the changed item.
 """
 
+import time
+
 from django.core.cache import cache
 
 GENERATION_KEY = "content-generation"
+
+
+def _fresh_start() -> int:
+    # A lost counter (cache flushed or restarted) must never fall back to a value that
+    # processes already memoised: restart from the clock, which only moves forward.
+    return time.time_ns() // 1000
 
 
 def content_generation() -> int:
     """The current generation (one cache read)."""
     value = cache.get(GENERATION_KEY)
     if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+        cache.add(GENERATION_KEY, _fresh_start(), timeout=None)
+        value = cache.get(GENERATION_KEY) or _fresh_start()
     return value
 
 
@@ -24,7 +32,7 @@ def content_generation_bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
-        cache.add(GENERATION_KEY, 2, timeout=None)
+        cache.add(GENERATION_KEY, _fresh_start(), timeout=None)
 
 
 class PerGeneration:

@@ -1,5 +1,7 @@
 """Delivery viewsets: Wagtail API v2 endpoints behind channel keys, shaped per channel, cached."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
 from django.urls import reverse
 from rest_framework.response import Response
@@ -15,7 +17,9 @@ from cms.api.caching import cached_body, conditional_response, content_generatio
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.generation import PerGeneration
 from cms.api.pagination import DeliveryPagination
-from cms.api.problems import ProblemMixin
+from cms.api.cors import channel_origins
+from cms.api.problems import ProblemError, ProblemMixin
+from cms.api.throttling import KeyRateThrottle, rate_limit_headers
 from cms.api.visibility import private_collection_ids, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.models import Channel
@@ -42,6 +46,7 @@ class DeliveryMixin(ProblemMixin):
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScope]
+    throttle_classes = [KeyRateThrottle]
     required_scope = "delivery"
     pagination_class = DeliveryPagination
 
@@ -49,6 +54,15 @@ class DeliveryMixin(ProblemMixin):
         super().initial(request, *args, **kwargs)
         self.grant = request.auth
         self.generation = content_generation()
+        origin = request.headers.get("Origin")
+        if origin and origin not in channel_origins.get(self.generation, self.grant.channel_id):
+            raise ProblemError(f"origin {origin} is not allowed for this key's channel", status_code=403)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for header, value in rate_limit_headers(request).items():
+            response[header] = value
+        return response
 
     def check_query_parameters(self, queryset):
         super().check_query_parameters(queryset)
@@ -96,6 +110,13 @@ class DeliveryMixin(ProblemMixin):
 
     def detail_url_for_page(self, page_id: int) -> str:
         return reverse("tailorapi:pages:detail", args=[page_id])
+
+    def find_view(self, request):
+        """Wagtail's redirect, but relative: clients drop Authorization on a redirect to another origin."""
+        response = super().find_view(request)
+        location = urlsplit(response["Location"])
+        response["Location"] = urlunsplit(("", "", location.path, location.query, ""))
+        return response
 
 
 class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):

@@ -9,13 +9,14 @@ from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail_headless_preview.models import HeadlessPreviewMixin
 
 from cms.api.fields import AuthorsField, ChannelImageField, ChannelOverridableField
 from cms.blocks import campaign_blocks, content_blocks
 
 
-class BasePage(Page):
-    """Fields and editor tabs shared by every page type (abstract)."""
+class BasePage(HeadlessPreviewMixin, Page):
+    """Fields, editor tabs and preview modes shared by every page type (abstract)."""
 
     summary = models.TextField(blank=True, help_text="One or two sentences for listings and cards.")
     hero_image = models.ForeignKey(
@@ -39,6 +40,16 @@ class BasePage(Page):
 
     class Meta:
         abstract = True
+
+    @property
+    def preview_modes(self):
+        return [("", "Page"), ("headless", "Frontend (headless)")]
+
+    def serve_preview(self, request, mode_name):
+        """'Frontend (headless)' issues a preview token for the frontend; 'Page' renders here."""
+        if mode_name == "headless":
+            return HeadlessPreviewMixin.serve_preview(self, request, mode_name)
+        return Page.serve_preview(self, request, mode_name)
 
     @classmethod
     def editor_tabs(cls) -> TabbedInterface:

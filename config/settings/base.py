@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cms",
     "personalization",
     "search",
+    "wagtail_headless_preview",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -183,6 +184,7 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request without it
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -216,7 +218,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Tailor delivery API", "VERSION": "2.0.0"}
+# CORS: origins come from each channel's settings (cms.api.cors), never a global wildcard.
 CORS_ALLOW_ALL_ORIGINS = False
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-none-match", "x-visitor-id"]
+CORS_EXPOSE_HEADERS = ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]
 
 # --- Logging --------------------------------------------------------------------
 # LOG_FORMAT=json prints one JSON object per line for log shippers.
@@ -256,3 +262,9 @@ API_OFFSET_MAX = env.int("API_OFFSET_MAX", default=10_000)
 API_FIELDS_MAX_DEPTH = 3
 # Cached response bodies live this long at most; any content change invalidates them at once.
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=3600)
+# Requests per key per window; a burst past it answers 429 with Retry-After.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=1200)
+API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
+# Frontend preview: where the admin sends editors, and how long a preview token lives.
+WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
+PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)

@@ -21,10 +21,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass")
+    password = factory.django.Password("pass")
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
@@ -40,6 +41,7 @@ class ChannelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Channel
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"channel{n}")
     name = factory.LazyAttribute(lambda c: c.slug.title())

@@ -1,0 +1,222 @@
+"""The delivery API's contract: Wagtail v2 shapes, channel shaping, caching, limits, preview."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.signing import TimestampSigner
+from django.test import Client
+from django.utils import timezone
+from wagtail.rich_text import RichText
+
+from cms.api.keys import api_key_create
+from cms.models import CallToAction, PageChannelOverride
+from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, LandingPageFactory, SectionPageFactory
+
+pytestmark = pytest.mark.django_db
+
+LISTING_META = {"type", "detail_url", "html_url", "slug", "first_published_at"}
+DETAIL_META = LISTING_META | {"show_in_menus", "seo_title", "search_description", "alias_of", "parent"}
+
+
+@pytest.fixture
+def site(home):
+    web = ChannelFactory(slug="web", presets=[("hero", "width-40|format-webp")], allowed_origins="https://shop.example")
+    mobile = ChannelFactory(slug="mobile", presets=[("hero", "width-20|format-jpeg"), ("card", "fill-10x10")])
+    section = SectionPageFactory(parent=home, title="Guides")
+    draft = ArticlePageFactory(parent=section, title="Unfinished", live=False)
+    article = ArticlePageFactory(
+        parent=section,
+        title="Journeys across channels",
+        hero_image=ImageFactory(title="Journey hero"),
+        body=[("paragraph", RichText(f'<p>See <a linktype="page" id="{section.pk}">guides</a> and '
+                                     f'<a linktype="page" id="{draft.pk}">soon</a>.</p>'))],
+    )
+    kiosk_only = ArticlePageFactory(parent=section, title="Web hidden")
+    PageChannelOverride.objects.create(page=kiosk_only, channel=web, offered=False)
+    PageChannelOverride.objects.create(page=article, channel=mobile, title="Journeys", hero_image=ImageFactory(title="Small"))
+    return {"web": web, "mobile": mobile, "section": section, "article": article, "hidden": kiosk_only, "draft": draft}
+
+
+@pytest.fixture
+def keys(site):
+    def make(channel, *scopes):
+        return api_key_create(channel=site[channel], name=f"{channel} {scopes}", scopes=list(scopes))[1]
+
+    return {"web": make("web", "delivery"), "mobile": make("mobile", "delivery"), "preview": make("web", "delivery", "preview")}
+
+
+def get(path, key, **headers):
+    return Client().get(path, HTTP_AUTHORIZATION=f"Bearer {key}", **headers)
+
+
+def test_listing_and_detail_keep_wagtail_shapes(site, keys):
+    listing = get("/api/v2/pages/?type=cms.ArticlePage", keys["web"]).json()
+    assert listing["meta"]["total_count"] == 1
+    assert set(listing["items"][0]["meta"]) == LISTING_META
+    detail = get(f"/api/v2/pages/{site['article'].pk}/", keys["web"]).json()
+    assert set(detail["meta"]) == DETAIL_META
+    assert detail["meta"]["parent"]["id"] == site["section"].pk
+
+
+def test_channel_override_changes_title_and_hero_only_on_its_channel(site, keys):
+    path = f"/api/v2/pages/{site['article'].pk}/"
+    web, mobile = get(path, keys["web"]).json(), get(path, keys["mobile"]).json()
+    assert web["title"] == "Journeys across channels"
+    assert mobile["title"] == "Journeys"
+    assert web["hero_image"]["title"] == "Journey hero"
+    assert mobile["hero_image"]["title"] == "Small"
+    assert set(web["hero_image"]["renditions"]) == {"hero"}
+    assert web["hero_image"]["renditions"]["hero"]["width"] == 40
+    assert web["hero_image"]["renditions"]["hero"]["url"].endswith(".webp")
+    assert set(mobile["hero_image"]["renditions"]) == {"hero", "card"}
+    assert mobile["hero_image"]["alt"] == "Alt for Small"
+
+
+def test_page_not_offered_on_a_channel_is_absent_there_only(site, keys):
+    hidden = site["hidden"].pk
+    web_ids = [item["id"] for item in get("/api/v2/pages/?limit=100", keys["web"]).json()["items"]]
+    mobile_ids = [item["id"] for item in get("/api/v2/pages/?limit=100", keys["mobile"]).json()["items"]]
+    assert hidden not in web_ids and hidden in mobile_ids
+    assert get(f"/api/v2/pages/{hidden}/", keys["web"]).status_code == 404
+    assert get(f"/api/v2/pages/{hidden}/", keys["mobile"]).status_code == 200
+
+
+def test_rich_text_links_point_at_visible_pages_and_their_api_urls(site, keys):
+    body = get(f"/api/v2/pages/{site['article'].pk}/", keys["web"]).json()["body"]
+    html = body[0]["value"]
+    assert f'data-api-url="/api/v2/pages/{site["section"].pk}/"' in html
+    assert site["draft"].slug not in html
+    assert "<a>soon</a>" in html
+
+
+def test_find_redirects_to_the_detail_on_the_callers_origin_keeping_parameters(site, keys):
+    response = get("/api/v2/pages/find/?html_path=/guides/&fields=summary", keys["web"])
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(("/", "http://testserver/"))
+    assert f"/api/v2/pages/{site['section'].pk}/" in location and "fields=summary" in location
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=101", "limit cannot be higher than 100"),
+        ("limit=-1", "limit must be a positive integer"),
+        ("offset=abc", "offset must be a positive integer"),
+        ("offset=20000", "offset cannot be higher than 10000"),
+        ("nonsense=1", "query parameter is not an operation or a recognised field: nonsense"),
+        ("fields=foo", "unknown fields: foo"),
+        ("type=cms.Nope", "type doesn't exist"),
+        ("fields=parent(parent(parent(parent(id))))", "fields error: nesting deeper than 3 levels"),
+    ],
+)
+def test_bad_parameters_are_problem_details_in_wagtails_words(site, keys, query, message):
+    response = get(f"/api/v2/pages/?{query}", keys["web"])
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["message"] == body["detail"] == message
+    assert body["status"] == 400
+
+
+def test_limit_up_to_the_cap_is_accepted(site, keys):
+    assert get("/api/v2/pages/?limit=100", keys["web"]).status_code == 200
+
+
+def test_etag_revalidation_and_publish_invalidation(site, keys, django_capture_on_commit_callbacks):
+    path = f"/api/v2/pages/{site['article'].pk}/"
+    first = get(path, keys["web"])
+    etag = first["ETag"]
+    assert etag.startswith('"') and "Authorization" in first["Vary"]
+    assert get(path, keys["web"], HTTP_IF_NONE_MATCH=etag).status_code == 304
+    article = site["article"]
+    article.title = "Journeys, revised"
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save_revision().publish()
+    second = get(path, keys["web"], HTTP_IF_NONE_MATCH=etag)
+    assert second.status_code == 200
+    assert second.json()["title"] == "Journeys, revised"
+    listing = get("/api/v2/pages/?type=cms.ArticlePage", keys["web"]).json()
+    assert listing["items"][0]["title"] == "Journeys, revised"
+
+
+def test_editing_a_snippet_refreshes_every_page_that_embeds_it(site, keys, django_capture_on_commit_callbacks):
+    cta = CallToAction.objects.create(title="Join", button_label="Go", link_url="https://example.com")
+    landing = LandingPageFactory(parent=site["section"], title="Offer", body=[("call_to_action", cta)])
+    path = f"/api/v2/pages/{landing.pk}/"
+    assert get(path, keys["web"]).json()["body"][0]["value"]["button_label"] == "Go"
+    with django_capture_on_commit_callbacks(execute=True):
+        cta.button_label = "Join now"
+        cta.save()
+    assert get(path, keys["web"]).json()["body"][0]["value"]["button_label"] == "Join now"
+
+
+def test_a_cached_response_costs_no_database_query(site, keys, django_assert_num_queries):
+    path = f"/api/v2/pages/{site['article'].pk}/"
+    get(path, keys["web"])
+    with django_assert_num_queries(0):
+        assert get(path, keys["web"]).status_code == 200
+
+
+def test_rate_limit_answers_429_per_key(site, keys, settings):
+    settings.API_RATE_LIMIT = 3
+    statuses = [get("/api/v2/pages/", keys["web"]).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = get("/api/v2/pages/", keys["web"])
+    assert limited["Content-Type"] == "application/problem+json"
+    assert int(limited["Retry-After"]) >= 1
+    assert limited["RateLimit-Remaining"] == "0"
+    assert get("/api/v2/pages/", keys["mobile"]).status_code == 200
+
+
+def test_cors_allows_only_the_channels_origins(site, keys):
+    ok = get("/api/v2/pages/", keys["web"], HTTP_ORIGIN="https://shop.example")
+    assert ok.status_code == 200 and ok["Access-Control-Allow-Origin"] == "https://shop.example"
+    other = get("/api/v2/pages/", keys["web"], HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in other
+    wrong_channel = get("/api/v2/pages/", keys["mobile"], HTTP_ORIGIN="https://shop.example")
+    assert wrong_channel.status_code == 403
+
+
+def _preview_token(page) -> str:
+    return page.create_page_preview().token
+
+
+def test_preview_serves_a_draft_only_with_a_preview_key_and_token(site, keys):
+    article = site["article"]
+    article.title = "Draft headline"
+    article.save_revision()
+    token = _preview_token(article.get_latest_revision_as_object())
+    path = f"/api/v2/page_preview/1/?content_type=cms.articlepage&token={token}"
+    preview = get(path, keys["preview"])
+    assert preview.status_code == 200, preview.content
+    assert preview.json()["title"] == "Draft headline"
+    assert preview["Cache-Control"] == "no-store"
+    assert get(path, keys["web"]).status_code == 403
+    assert get(f"/api/v2/pages/{article.pk}/", keys["preview"]).json()["title"] == "Journeys across channels"
+    assert get(path.replace(token, token[:-2] + "xx"), keys["preview"]).status_code == 404
+
+
+def test_preview_tokens_expire(site, keys, settings):
+    token = _preview_token(site["article"])
+    settings.PREVIEW_TOKEN_MAX_AGE = 60
+    signer = TimestampSigner(salt="headlesspreview.token")
+    assert signer.unsign(token, max_age=60)
+    old = timezone.now() - timedelta(minutes=5)
+    from unittest import mock
+
+    with mock.patch("django.core.signing.time.time", return_value=old.timestamp()):
+        stale = _preview_token(site["article"])
+    response = get(f"/api/v2/page_preview/1/?content_type=cms.articlepage&token={stale}", keys["preview"])
+    assert response.status_code == 404
+    assert "expired" in response.json()["message"]
+
+
+def test_create_api_key_command_prints_only_a_working_key(site):
+    out = io.StringIO()
+    call_command("create_api_key", "--channel", "web", "--scopes", "delivery,events", stdout=out)
+    key = out.getvalue().strip()
+    assert key.startswith("tlr_") and "\n" not in key
+    assert get("/api/v2/pages/", key).status_code == 200
