@@ -1,0 +1,43 @@
+"""Tailor's personalisation rules engine: pure Python, no Django, no I/O.
+
+Compile segment definitions once per change with ``compile_ruleset``; evaluate the
+resulting ``Ruleset`` for each ``VisitorContext``; pick variants with ``resolve_slot``.
+
+Module layering (each imports only those above it): errors, values, context, facts,
+bucketing, clock, attributes, operators, conditions, decision, ruleset, compiler,
+variants, catalogue.
+"""
+
+from .bucketing import HASH_VERSION, assign_weighted, bucket
+from .catalogue import catalogue
+from .compiler import SegmentSpec, compile_ruleset
+from .conditions import validate_definition
+from .context import Event, VisitorContext
+from .decision import ConditionTrace, Decision, Reason, SegmentTrace
+from .errors import RulesetError, ValidationIssue
+from .ruleset import Ruleset
+from .variants import SlotChoice, SlotReason, SlotResult, VariantSpec, resolve_slot
+
+__all__ = [
+    "HASH_VERSION",
+    "ConditionTrace",
+    "Decision",
+    "Event",
+    "Reason",
+    "Ruleset",
+    "RulesetError",
+    "SegmentSpec",
+    "SegmentTrace",
+    "SlotChoice",
+    "SlotReason",
+    "SlotResult",
+    "ValidationIssue",
+    "VariantSpec",
+    "VisitorContext",
+    "assign_weighted",
+    "bucket",
+    "catalogue",
+    "compile_ruleset",
+    "resolve_slot",
+    "validate_definition",
+]

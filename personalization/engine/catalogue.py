@@ -1,0 +1,34 @@
+"""The catalogue as JSON-able data, for the admin's rule builder and for documentation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .attributes import ATTRIBUTES, TRAIT_TYPES, Category
+from .conditions import MAX_DEPTH, MAX_NODES
+from .operators import MAX_LIST, OPERATORS
+
+
+def catalogue(trait_types: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Every attribute (with ``trait.<name>`` entries for the given trait definitions),
+    every operator, and the limits a definition must respect."""
+    attributes = [attribute.describe() for attribute in ATTRIBUTES if attribute.name != "trait."]
+    for name, declared in sorted((trait_types or {}).items()):
+        if declared in TRAIT_TYPES:
+            vtype, operators = TRAIT_TYPES[declared]
+            attributes.append({
+                "name": f"trait.{name}",
+                "label": name,
+                "description": f"CRM trait ({declared}).",
+                "type": vtype.value,
+                "category": Category.CRM.value,
+                "operators": list(operators),
+                "timezone": False,
+                "case_sensitive": False,
+            })
+    return {
+        "attributes": attributes,
+        "operators": {name: operator.describe() for name, operator in OPERATORS.items()},
+        "trait_types": list(TRAIT_TYPES),
+        "limits": {"depth": MAX_DEPTH, "nodes": MAX_NODES, "list": MAX_LIST},
+    }

@@ -1,0 +1,160 @@
+"""Benchmark of the personalisation rules engine: one decision for 10, 100 and 1,000
+segments of about five conditions each, against baselines measured in the same run.
+
+Run: .venv/bin/python tests/benchmarks/bench_engine.py
+Target (PRODUCT.md): one decision, 100 segments × ~5 conditions, ≤ 20 µs.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from personalization.engine import Event, Ruleset, SegmentSpec, VisitorContext, compile_ruleset  # noqa: E402
+
+TARGET_US = 20.0
+SIZES = (10, 100, 1_000)
+REPEATS = 7
+CHANNELS = ("web", "app", "email", "kiosk")
+DEVICES = ("mobile", "desktop", "tablet")
+COUNTRIES = ("GB", "US", "FR", "DE", "ES", "IT", "NL", "SE")
+SOURCES = ("google", "newsletter", "facebook", "partner")
+TIERS = ("bronze", "silver", "gold", "platinum")
+EVENTS = ("conversion", "signup", "download", "click")
+TRAIT_TYPES = {"tier": "choice", "ltv": "number", "churn_risk": "number", "vip": "boolean"}
+NOW = datetime(2025, 3, 30, 12, 0, tzinfo=timezone.utc)
+
+
+def leaf(attribute: str, operator: str, value: object = None, **extra: object) -> dict[str, object]:
+    return {"attribute": attribute, "operator": operator, "value": value, **extra}
+
+
+def condition(rng: random.Random, index: int) -> dict[str, object]:
+    """One realistic condition, drawn from the mix marketers use."""
+    kind = rng.choice((
+        "device", "country", "utm", "visits", "tier", "ltv", "time", "weekday",
+        "percentage", "event", "member", "group",
+    ))
+    if kind == "device":
+        return leaf("device", "equals", rng.choice(DEVICES))
+    if kind == "country":
+        return leaf("country", "in", rng.sample(COUNTRIES, 3))
+    if kind == "utm":
+        return leaf("utm_source", "equals", rng.choice(SOURCES))
+    if kind == "visits":
+        return leaf("visit_count", "gte", rng.randint(2, 6))
+    if kind == "tier":
+        return leaf("trait.tier", "in", rng.sample(TIERS, 2))
+    if kind == "ltv":
+        return leaf("trait.ltv", "gt", rng.choice((100, 500, 1000)))
+    if kind == "time":
+        start = rng.randint(0, 23)
+        return leaf("local_time", "time_between", [f"{start:02}:00", f"{(start + 8) % 24:02}:00"],
+                    timezone=rng.choice(("Europe/London", "America/New_York")))
+    if kind == "weekday":
+        return leaf("day_of_week", "day_of_week_in", ["sat", "sun"])
+    if kind == "percentage":
+        return leaf("percentage", "percentage_below", rng.choice((10, 50, 90)))
+    if kind == "event":
+        return leaf("events", "done_within_days", {"event": rng.choice(EVENTS), "days": 30})
+    if kind == "member" and index > 0:
+        return leaf("segment", "member_of", f"s{rng.randrange(index)}")
+    return {"any": [leaf("referrer_host", "ends_with", "google.com"), leaf("language", "equals", "en")]}
+
+
+def ruleset(size: int, rng: random.Random) -> Ruleset:
+    segments = []
+    for index in range(size):
+        conditions = [condition(rng, index) for _ in range(4)]
+        if rng.random() < 0.7:  # most segments are for one or two channels
+            conditions.insert(0, leaf("channel", "in", rng.sample(CHANNELS, rng.choice((1, 2)))))
+        else:
+            conditions.append(condition(rng, index))
+        segments.append(SegmentSpec(f"s{index}", f"Segment {index}", index, {"all": conditions}))
+    return compile_ruleset(segments, trait_types=TRAIT_TYPES)
+
+
+def visitor(rng: random.Random, number: int) -> VisitorContext:
+    consent = frozenset(rng.sample(("behaviour", "crm"), rng.randint(0, 2)))
+    return VisitorContext(
+        channel=rng.choice(CHANNELS),
+        visitor_id=f"visitor-{number}",
+        now=NOW + timedelta(minutes=rng.randint(0, 60 * 24 * 7)),
+        timezone=rng.choice(("Europe/London", "America/New_York", "Europe/Paris")),
+        device=rng.choice(DEVICES),
+        locale=rng.choice(("en-GB", "en-US", "fr-FR", "de-DE")),
+        country=rng.choice(COUNTRIES),
+        referrer=rng.choice((None, "https://www.google.com/search", "https://news.example.org/")),
+        utm={"source": rng.choice(SOURCES)} if rng.random() < 0.5 else {},
+        visit_count=rng.randint(1, 10),
+        events=tuple(
+            Event(rng.choice(EVENTS), NOW - timedelta(days=rng.randint(0, 60)))
+            for _ in range(rng.randint(0, 8))
+        ),
+        traits={"tier": rng.choice(TIERS), "ltv": rng.randint(0, 2000), "vip": rng.random() < 0.1},
+        consent=consent,
+    )
+
+
+def per_call_ns(function: object, contexts: list[VisitorContext], count: int) -> float:
+    """Median over REPEATS of (time for ``count`` calls) / count."""
+    pool = (contexts * (count // len(contexts) + 1))[:count]
+    results = []
+    for _ in range(REPEATS):
+        start = time.perf_counter_ns()
+        for context in pool:
+            function(context)  # type: ignore[operator]
+        results.append((time.perf_counter_ns() - start) / count)
+    return statistics.median(results)
+
+
+def p99_ns(function: object, contexts: list[VisitorContext]) -> float:
+    """99th percentile of single calls (each includes one perf_counter_ns pair)."""
+    samples = []
+    clock = time.perf_counter_ns
+    for context in contexts * 3:
+        start = clock()
+        function(context)  # type: ignore[operator]
+        samples.append(clock() - start)
+    return statistics.quantiles(samples, n=100)[98]
+
+
+def noop(context: VisitorContext) -> None:
+    return None
+
+
+def main() -> int:
+    rng = random.Random(20250330)
+    contexts = [visitor(rng, number) for number in range(1_000)]
+    lookup = {context.visitor_id: context.channel for context in contexts}
+    baseline_call = per_call_ns(noop, contexts, 200_000)
+    baseline_dict = per_call_ns(lambda context: lookup.get(context.visitor_id), contexts, 200_000)
+    print(f"baseline: empty function call {baseline_call:.0f} ns, dict lookup call {baseline_dict:.0f} ns")
+    print(f"{'segments':>8} {'decisions/s':>12} {'median µs':>10} {'p99 µs':>8} {'× call':>8} {'matched':>8}")
+    figures = {}
+    for size in SIZES:
+        rules = ruleset(size, rng)
+        evaluate = rules.evaluate
+        for context in contexts:  # warm up
+            evaluate(context)
+        count = 200_000 // size
+        median = per_call_ns(evaluate, contexts, count)
+        p99 = p99_ns(evaluate, contexts)
+        matched = statistics.mean(len(evaluate(context).matched) for context in contexts)
+        figures[size] = median
+        print(f"{size:>8} {1e9 / median:>12,.0f} {median / 1000:>10.2f} {p99 / 1000:>8.2f} "
+              f"{median / baseline_call:>8.0f} {matched:>8.1f}")
+    verdict = "met" if figures[100] / 1000 <= TARGET_US else "NOT met"
+    print(f"target ≤ {TARGET_US:.0f} µs per decision at 100 segments: {verdict} "
+          f"({figures[100] / 1000:.2f} µs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
