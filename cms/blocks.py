@@ -108,6 +108,56 @@ def content_blocks() -> list[tuple[str, blocks.Block]]:
     ]
 
 
+def channel_choices() -> list[tuple[str, str]]:
+    """Channels as block choices, read when the editor opens (channels are data)."""
+    from personalization.models import Channel
+
+    return list(Channel.objects.values_list("slug", "name"))
+
+
+class VariantBlock(blocks.StructBlock):
+    """Content for members of any of the segments (none: anyone) on any of the channels (none: all)."""
+
+    segments = blocks.ListBlock(SnippetChooserBlock("personalization.Segment"), default=[], required=False)
+    channels = blocks.MultipleChoiceBlock(choices=channel_choices, required=False)
+    content = blocks.StreamBlock(content_blocks())
+
+    class Meta:
+        icon = "group"
+
+
+class PersonalisedBlock(blocks.StructBlock):
+    """A slot whose content the rules engine chooses per visitor and channel.
+
+    The delivery API resolves it; other consumers (Wagtail's own API, templates) see
+    the default content.
+    """
+
+    slot = blocks.CharBlock(max_length=64, help_text="Names this slot in explanations and analytics.")
+    mode = blocks.ChoiceBlock(
+        choices=[("first", "The best matching variant"), ("all", "Every matching variant, best first")],
+        default="first",
+    )
+    default = blocks.StreamBlock(content_blocks(), required=False)
+    variants = blocks.ListBlock(VariantBlock(), default=[])
+
+    class Meta:
+        icon = "user"
+        template = "cms/blocks/personalised.html"
+
+    def get_api_representation(self, value, context=None):
+        view = context.get("view") if context else None
+        state = getattr(view, "personalization", None)
+        if state is None:
+            return super().get_api_representation(value, context)
+        return state.resolve_block(self, value, context)
+
+
 def campaign_blocks() -> list[tuple[str, blocks.Block]]:
-    """Landing pages add campaign blocks to the common set."""
-    return [("hero", HeroBlock()), ("promo_cards", PromoCardsBlock()), *content_blocks()]
+    """Landing pages add campaign blocks and personalised slots to the common set."""
+    return [
+        ("hero", HeroBlock()),
+        ("promo_cards", PromoCardsBlock()),
+        ("personalised", PersonalisedBlock()),
+        *content_blocks(),
+    ]

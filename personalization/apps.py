@@ -6,3 +6,8 @@ class PersonalizationConfig(AppConfig):
 
     name = "personalization"
     verbose_name = "Personalisation"
+
+    def ready(self) -> None:
+        from . import signal_handlers
+
+        signal_handlers.connect()

@@ -1,5 +1,6 @@
 """Delivery viewsets: Wagtail API v2 endpoints behind channel keys, shaped per channel, cached."""
 
+from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -22,7 +23,9 @@ from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
 from cms.api.visibility import private_collection_ids, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
+from personalization.delivery import PersonalizationState, segment_ids_in_stream
 from personalization.models import Channel
+from personalization.request_context import ContextError, is_context_parameter
 
 
 def _overrides(channel_id: int) -> dict[int, PageChannelOverride]:
@@ -37,8 +40,27 @@ def _cache_control(channel_id: int) -> str:
     return f"max-age={max_age}, must-revalidate"
 
 
+def _page_segment_ids(page_id: int) -> frozenset[int]:
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=page_id).first()
+    body = getattr(page.specific if page else None, "body", None)
+    return frozenset(segment_ids_in_stream(body))
+
+
+def _all_segment_ids() -> frozenset[int]:
+    from wagtail.models import Page
+
+    ids: set[int] = set()
+    for page in Page.objects.live().specific().iterator():
+        ids |= segment_ids_in_stream(getattr(page, "body", None))
+    return frozenset(ids)
+
+
 channel_overrides = PerGeneration(_overrides)
 channel_cache_control = PerGeneration(_cache_control)
+page_segment_ids = PerGeneration(_page_segment_ids)
+all_segment_ids = PerGeneration(_all_segment_ids)
 
 
 class DeliveryMixin(ProblemMixin):
@@ -64,24 +86,45 @@ class DeliveryMixin(ProblemMixin):
             response[header] = value
         return response
 
+    def is_extra_parameter(self, name: str) -> bool:
+        """Parameters beyond Wagtail's that this endpoint accepts (the visitor context, on pages)."""
+        return False
+
     def check_query_parameters(self, queryset):
-        super().check_query_parameters(queryset)
-        fields = self.request.GET.get("fields", "")
-        if fields.count("(") > settings.API_FIELDS_MAX_DEPTH:
+        """Wagtail's check and wording, plus the extra parameters and a bound on `fields` nesting."""
+        allowed = set(self.get_available_fields(queryset.model, db_fields_only=True)) | self.known_query_parameters
+        unknown = {name for name in self.request.GET if name not in allowed and not self.is_extra_parameter(name)}
+        if unknown:
+            raise BadRequestError(
+                "query parameter is not an operation or a recognised field: %s" % ", ".join(sorted(unknown))
+            )
+        if self.request.GET.get("fields", "").count("(") > settings.API_FIELDS_MAX_DEPTH:
             raise BadRequestError(f"fields error: nesting deeper than {settings.API_FIELDS_MAX_DEPTH} levels")
 
+    def cache_variant(self) -> str | None:
+        """What besides path and content parameters the body depends on; None: do not cache."""
+        return ""
+
     def cached(self, build):
+        variant = self.cache_variant()
+        if variant is None:
+            return build()
         key = response_cache_key(
             generation=self.generation,
             channel_id=self.grant.channel_id,
             path=self.request.path,
-            query=list(self.request.GET.items()),
+            query=[(k, v) for k, v in self.request.GET.items() if not self.is_extra_parameter(k)] + [("~", variant)],
         )
         entry = cached_body(key, build)
         if isinstance(entry, Response):
             return entry
         cache_control = channel_cache_control.get(self.generation, self.grant.channel_id)
-        return conditional_response(self.request, *entry, cache_control=cache_control)
+        response = conditional_response(self.request, *entry, cache_control=cache_control)
+        if variant:
+            # The body depends on the visitor: browsers may keep it, shared caches may not.
+            response["Cache-Control"] = f"private, {cache_control}"
+            response["Tailor-Segments-Digest"] = variant
+        return response
 
     def listing_view(self, request):
         return self.cached(lambda: super(DeliveryMixin, self).listing_view(request))
@@ -121,6 +164,48 @@ class DeliveryMixin(ProblemMixin):
 
 class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     body_fields = ["id", APIField("title", serializer=ChannelOverridableField("title"))]
+
+    # --- personalisation ------------------------------------------------------------
+    def is_extra_parameter(self, name: str) -> bool:
+        return is_context_parameter(name)
+
+    @property
+    def explain(self) -> bool:
+        return self.request.GET.get("explain") in ("1", "true")
+
+    @cached_property
+    def personalization(self) -> PersonalizationState:
+        try:
+            return PersonalizationState(
+                channel=self.grant.channel_slug, params=self.request.GET, headers=self.request.headers, explain=self.explain
+            )
+        except ContextError as exc:
+            raise ProblemError(str(exc), parameter=exc.parameter) from exc
+
+    def referenced_segment_ids(self) -> frozenset[int]:
+        """Segments whose membership can change this response."""
+        if self.action == "detail_view":
+            return page_segment_ids.get(self.generation, int(self.kwargs["pk"]))
+        return all_segment_ids.get(self.generation)
+
+    def cache_variant(self) -> str | None:
+        ids = self.referenced_segment_ids()
+        if self.explain:
+            return None
+        return self.personalization.digest(ids) if ids else ""
+
+    def detail_view(self, request, pk):
+        def build():
+            response = PagesAPIViewSet.detail_view(self, request, pk)
+            ids = self.referenced_segment_ids()
+            meta = self.personalization.meta(ids) if ids else {"segments": [], "referenced_segments": [], "blocks": {}}
+            response.data["meta"]["personalization"] = meta
+            return response
+
+        response = self.cached(build)
+        if self.explain:
+            response["Cache-Control"] = "private, no-store"
+        return response
 
     def get_base_queryset(self):
         site = self._requested_site()

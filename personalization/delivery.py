@@ -1,0 +1,91 @@
+"""Personalised delivery: one decision per request, variants resolved per slot, cache keys by digest.
+
+A response body depends on the visitor only through the segments that the page's
+variants refer to, so it is cached under the digest of *those* matched segments:
+a page no segment touches has one cached body per channel, whoever asks.
+"""
+
+from datetime import datetime
+
+from personalization.engine import Decision, VariantSpec, resolve_slot
+from personalization.profiles import profile_load, visit_note
+from personalization.request_context import visitor_context
+from personalization.ruleset_cache import CompiledRules, current_rules
+
+
+def segment_ids_in_stream(stream_value) -> set[int]:
+    """Ids of the segments that personalised blocks in a StreamField value refer to."""
+    ids: set[int] = set()
+    for child in stream_value or ():
+        if child.block_type == "personalised":
+            for variant in child.value["variants"]:
+                ids.update(segment.pk for segment in variant["segments"] if segment is not None)
+    return ids
+
+
+class PersonalizationState:
+    """The decision for one request and what was chosen with it."""
+
+    def __init__(self, *, channel: str, params, headers, explain: bool = False, now: datetime | None = None, locale: str | None = None):
+        self.rules: CompiledRules = current_rules()
+        self.channel = channel
+        self.explain = explain
+        visitor_id = headers.get("X-Visitor-Id") or None
+        profile = profile_load(visitor_id)
+        self.context = visitor_context(channel=channel, params=params, headers=headers, profile=profile, now=now, locale=locale)
+        self.decision: Decision = self.rules.ruleset.evaluate(self.context, explain=explain)
+        visit_note(visitor_id, profile, consent=self.context.consent)
+        self.slots: dict[str, dict] = {}
+
+    def keys_of(self, segment_ids) -> frozenset[str]:
+        """Live segment keys for ids; drafts and deleted segments drop out."""
+        key_by_id = self.rules.key_by_id
+        return frozenset(key_by_id[pk] for pk in segment_ids if pk in key_by_id)
+
+    def digest(self, segment_ids) -> str:
+        return self.decision.digest(self.keys_of(segment_ids))
+
+    def resolve_block(self, block, value, context) -> dict:
+        """Choose a personalised block's variants and represent the chosen content."""
+        specs, positions = self._variant_specs(value)
+        result = resolve_slot(specs, self.decision, channel=self.channel, mode=value["mode"])
+        chosen = [positions[variant_id] for variant_id in result.variants]
+        record = {
+            "variants": list(result.variants),
+            "reason": result.reason.value,
+            "segments": [choice.segment for choice in result.choices],
+        }
+        self.slots[value["slot"]] = record
+        contents = [value["variants"][index]["content"] for index in chosen] or [value["default"]]
+        representations = [content.stream_block.get_api_representation(content, context) for content in contents]
+        return {
+            "slot": value["slot"],
+            "variant": result.variant,
+            "reason": result.reason.value,
+            "content": representations[0] if value["mode"] == "first" else [item for rep in representations for item in rep],
+        }
+
+    def _variant_specs(self, value) -> tuple[list[VariantSpec], dict[str, int]]:
+        specs, positions = [], {}
+        for index, variant in enumerate(value["variants"]):
+            segment_ids = [segment.pk for segment in variant["segments"] if segment is not None]
+            keys = self.keys_of(segment_ids)
+            if segment_ids and not keys:
+                continue  # its segments are drafts or deleted: never "anyone"
+            variant_id = f"v{index + 1}"
+            positions[variant_id] = index
+            specs.append(VariantSpec(id=variant_id, segments=tuple(sorted(keys)), channels=tuple(variant["channels"] or ())))
+        return specs, positions
+
+    def meta(self, segment_ids) -> dict:
+        """`meta.personalization`: only what the cache key (the digest) determines, plus explanations."""
+        referenced = self.keys_of(segment_ids)
+        meta = {
+            "segments": [key for key in self.decision.matched if key in referenced],
+            "digest": self.decision.digest(referenced),
+            "referenced_segments": sorted(referenced),
+            "blocks": self.slots,
+        }
+        if self.explain:
+            meta["explain"] = [trace.as_dict() for trace in self.decision.trace if trace.key in referenced]
+        return meta

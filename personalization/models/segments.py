@@ -1,0 +1,92 @@
+"""Segments and trait definitions: marketers' rules, governed like content.
+
+A segment is a Wagtail snippet with drafts, revisions (diff and rollback), an
+optional approval workflow, scheduled go-live and expiry, locking and audit log.
+Only its live version takes part in decisions; the rules engine never sees a draft.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
+from wagtail.search import index
+
+
+class TraitType(models.TextChoices):
+    STRING = "string", "Text"
+    NUMBER = "number", "Number"
+    BOOLEAN = "boolean", "Yes / no"
+    DATE = "date", "Date"
+    CHOICE = "choice", "One of a list"
+
+
+class TraitDefinition(models.Model):
+    """A CRM trait that rules may use, with its type (so the rule builder offers the right operators)."""
+
+    name = models.SlugField(max_length=64, unique=True, help_text="As it appears in rules: trait.<name>.")
+    type = models.CharField(max_length=16, choices=TraitType.choices)
+    description = models.TextField(blank=True)
+    choices = models.JSONField(default=list, blank=True, help_text="For 'one of a list': the allowed values.")
+
+    panels = [FieldPanel("name"), FieldPanel("type"), FieldPanel("description"), FieldPanel("choices")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_type_display()})"
+
+
+class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model):
+    """A named audience defined by rules over the visitor context."""
+
+    key = models.SlugField(max_length=64, unique=True, help_text="Stable identifier used in explanations and exports.")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    priority = models.PositiveIntegerField(
+        default=100, help_text="Lower numbers win when several segments match a visitor."
+    )
+    enabled = models.BooleanField(default=True)
+    definition = models.JSONField(
+        default=dict, help_text="Conditions: all / any / not over {attribute, operator, value}."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="segment",
+        for_concrete_model=False,
+    )
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="segment",
+        for_concrete_model=False,
+    )
+
+    search_fields = [index.SearchField("name"), index.SearchField("description"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["priority", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from personalization.specs import segment_definition_errors
+
+        errors = segment_definition_errors(self)
+        if errors:
+            raise ValidationError({"definition": errors})

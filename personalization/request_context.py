@@ -1,0 +1,109 @@
+"""The one place that reads a request into a VisitorContext.
+
+Request attributes come as query parameters or headers; the stored profile adds
+visits, events, CRM traits and consent. Query parameters used here are part of the
+visitor context, never of a response cache key (the matched-segment digest is).
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from personalization.engine import Event, VisitorContext
+from personalization.profiles import StoredProfile
+
+UTM_FIELDS = ("source", "medium", "campaign", "term", "content")
+# query parameter → header, for attributes a frontend may send either way
+ATTRIBUTES = {
+    "country": "X-Country",
+    "region": "X-Region",
+    "device": "X-Device",
+    "referrer": "X-Referrer",
+    "tz": "X-Timezone",
+}
+CONTEXT_PARAMETERS = frozenset({*ATTRIBUTES, *(f"utm_{name}" for name in UTM_FIELDS), "explain", "query"})
+MAX_VALUE_LENGTH = 200
+CONSENT_CATEGORIES = frozenset({"behaviour", "crm"})
+
+
+class ContextError(ValueError):
+    """A request attribute that cannot be used, with the parameter that carried it."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+def is_context_parameter(name: str) -> bool:
+    """Query parameters that describe the visitor rather than select content."""
+    return name in CONTEXT_PARAMETERS or name.startswith(("ctx.", "q."))
+
+
+def _value(params: Mapping[str, str], headers: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name) or (headers.get(ATTRIBUTES[name]) if name in ATTRIBUTES else None)
+    if value is not None and len(value) > MAX_VALUE_LENGTH:
+        raise ContextError(name, f"{name} is longer than {MAX_VALUE_LENGTH} characters")
+    return value or None
+
+
+def _timezone(name: str | None) -> str:
+    if not name:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ContextError("tz", f"unknown time zone: {name}") from exc
+    return name
+
+
+def visitor_context(
+    *,
+    channel: str,
+    params: Mapping[str, str],
+    headers: Mapping[str, str],
+    profile: StoredProfile | None,
+    now: datetime | None = None,
+    locale: str | None = None,
+) -> VisitorContext:
+    """Merge request attributes with the stored profile; consent gates what the profile adds."""
+    visitor_id = headers.get("X-Visitor-Id") or None
+    referrer = _value(params, headers, "referrer") or headers.get("Referer")
+    stored = profile or StoredProfile.empty()
+    return VisitorContext(
+        channel=channel,
+        visitor_id=visitor_id,
+        now=now or datetime.now(timezone.utc),
+        timezone=_timezone(_value(params, headers, "tz")),
+        device=_value(params, headers, "device"),
+        locale=locale or headers.get("X-Locale") or _primary_language(headers.get("Accept-Language")),
+        country=_value(params, headers, "country"),
+        region=_value(params, headers, "region"),
+        referrer=referrer,
+        utm={name: params[f"utm_{name}"][:MAX_VALUE_LENGTH] for name in UTM_FIELDS if params.get(f"utm_{name}")},
+        query={key[2:]: value[:MAX_VALUE_LENGTH] for key, value in params.items() if key.startswith("q.")},
+        ctx={key[4:]: value[:MAX_VALUE_LENGTH] for key, value in params.items() if key.startswith("ctx.")},
+        first_seen=stored.first_seen,
+        visit_count=stored.visit_count + (0 if stored.in_visit else 1),
+        pages_visited=stored.pages_visited,
+        content_types_visited=stored.content_types_visited,
+        events=stored.events,
+        traits=stored.traits,
+        consent=_consent(headers.get("X-Consent"), stored.consent),
+    )
+
+
+def _consent(header: str | None, stored: frozenset[str]) -> frozenset[str]:
+    """The frontend's consent banner is the authority when it speaks (X-Consent: behaviour,crm)."""
+    if header is None:
+        return stored
+    return frozenset(part.strip().lower() for part in header.split(",") if part.strip() in CONSENT_CATEGORIES)
+
+
+def _primary_language(accept_language: str | None) -> str | None:
+    if not accept_language:
+        return None
+    first = accept_language.split(",")[0].split(";")[0].strip()
+    return first if first and first != "*" else None
+
+
+__all__ = ["ContextError", "Event", "is_context_parameter", "visitor_context"]

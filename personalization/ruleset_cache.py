@@ -1,0 +1,111 @@
+"""The compiled ruleset, shared by every request of a process and rebuilt when rules change.
+
+A version stamp in the cache says which ruleset is current; a marketer's change
+bumps it after commit, so every process rebuilds on its next request (within a
+second) without a restart. If the cache loses the stamp, the database's
+(latest segment change, count) takes over.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from personalization.engine import RulesetError, Ruleset, compile_ruleset
+from personalization.models import Segment, TraitDefinition
+from personalization.specs import live_segments, segment_spec, trait_types
+
+logger = logging.getLogger(__name__)
+
+STAMP_KEY = "ruleset-stamp"
+# How long a process trusts its stamp before asking the cache again.
+STAMP_CHECK_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    """The ruleset with what delivery needs beside it: segment ids ↔ keys."""
+
+    stamp: str
+    ruleset: Ruleset
+    key_by_id: dict[int, str]
+    priority_of: dict[str, int]
+
+
+def _database_stamp() -> str:
+    summary = Segment.objects.aggregate(changed=Max("updated_at"), count=Count("pk"))
+    traits = TraitDefinition.objects.aggregate(count=Count("pk"))
+    return f"db:{summary['changed']}:{summary['count']}:{traits['count']}"
+
+
+def ruleset_stamp() -> str:
+    stamp = cache.get(STAMP_KEY)
+    if stamp is None:
+        stamp = _database_stamp()
+        cache.add(STAMP_KEY, stamp, timeout=None)
+    return stamp
+
+
+def ruleset_changed() -> None:
+    """Call after a segment or trait change commits: every process rebuilds on its next request."""
+    cache.set(STAMP_KEY, f"t:{time.time_ns()}", timeout=None)
+
+
+def _compile(stamp: str) -> CompiledRules:
+    segments = list(live_segments())
+    try:
+        ruleset = compile_ruleset([segment_spec(s) for s in segments], trait_types=trait_types())
+    except RulesetError:
+        # Validation on save keeps invalid rules out; should one slip in (a trait
+        # deleted under a rule), leave the broken segments out rather than fail delivery.
+        logger.exception("ruleset does not compile; delivering without the invalid segments")
+        valid = [s for s in segments if not _errors_of(s)]
+        ruleset = compile_ruleset([segment_spec(s) for s in valid], trait_types=trait_types())
+        segments = valid
+    return CompiledRules(
+        stamp=stamp,
+        ruleset=ruleset,
+        key_by_id={s.pk: s.key for s in segments},
+        priority_of={s.key: s.priority for s in segments},
+    )
+
+
+def _errors_of(segment: Segment) -> list[str]:
+    from personalization.specs import segment_definition_errors
+
+    return segment_definition_errors(segment)
+
+
+class _Holder:
+    def __init__(self) -> None:
+        self.rules: CompiledRules | None = None
+        self.checked_at = 0.0
+        self.lock = threading.Lock()
+
+
+_holder = _Holder()
+
+
+def current_rules() -> CompiledRules:
+    """The compiled ruleset of this process, rebuilt when the stamp has moved."""
+    now = time.monotonic()
+    rules = _holder.rules
+    if rules is not None and now - _holder.checked_at < STAMP_CHECK_SECONDS:
+        return rules
+    stamp = ruleset_stamp()
+    _holder.checked_at = now
+    if rules is not None and rules.stamp == stamp:
+        return rules
+    with _holder.lock:
+        if _holder.rules is None or _holder.rules.stamp != stamp:
+            _holder.rules = _compile(stamp)
+        return _holder.rules
+
+
+def forget_compiled_rules() -> None:
+    """Drop this process's ruleset (tests, and after a cache flush)."""
+    _holder.rules = None
+    _holder.checked_at = 0.0
