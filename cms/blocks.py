@@ -150,7 +150,7 @@ class PersonalisedBlock(blocks.StructBlock):
         state = getattr(view, "personalization", None)
         if state is None:
             return super().get_api_representation(value, context)
-        return state.resolve_block(self, value, context)
+        return state.resolve_block(value, context)
 
 
 def campaign_blocks() -> list[tuple[str, blocks.Block]]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/personalize/", include("personalization.api.urls")),
     path("api/v2/", api_router.urls),
 ]
 

@@ -45,7 +45,7 @@ class PersonalizationState:
     def digest(self, segment_ids) -> str:
         return self.decision.digest(self.keys_of(segment_ids))
 
-    def resolve_block(self, block, value, context) -> dict:
+    def resolve_block(self, value, context) -> dict:
         """Choose a personalised block's variants and represent the chosen content."""
         specs, positions = self._variant_specs(value)
         result = resolve_slot(specs, self.decision, channel=self.channel, mode=value["mode"])

@@ -63,14 +63,17 @@ page_segment_ids = PerGeneration(_page_segment_ids)
 all_segment_ids = PerGeneration(_all_segment_ids)
 
 
-class DeliveryMixin(ProblemMixin):
-    """Key authentication, scope check, channel context and cached, conditional responses."""
+class ChannelContextMixin(ProblemMixin):
+    """Key authentication, scope, rate limit, CORS origin check, and the request's channel context.
+
+    Nested representations (images, snippets, rich text) ask the view about the channel:
+    its overrides, what is visible, where a page's API detail lives.
+    """
 
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScope]
     throttle_classes = [KeyRateThrottle]
     required_scope = "delivery"
-    pagination_class = DeliveryPagination
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -85,6 +88,33 @@ class DeliveryMixin(ProblemMixin):
         for header, value in rate_limit_headers(request).items():
             response[header] = value
         return response
+
+    def channel_override(self, page_id: int) -> PageChannelOverride | None:
+        return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
+
+    def image_is_visible(self, image) -> bool:
+        return image.collection_id not in private_collection_ids.get(self.generation)
+
+    def page_is_visible(self, page_id: int) -> bool:
+        return page_id in self.visible_page_ids()
+
+    def visible_page_ids(self) -> frozenset[int]:
+        if not hasattr(self, "_visible_page_ids"):
+            site = Site.find_for_request(self.request)
+            self._visible_page_ids = frozenset(
+                visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
+                .values_list("pk", flat=True)
+            )
+        return self._visible_page_ids
+
+    def detail_url_for_page(self, page_id: int) -> str:
+        return reverse("tailorapi:pages:detail", args=[page_id])
+
+
+class DeliveryMixin(ChannelContextMixin):
+    """Wagtail API v2 viewsets behind channel keys: checked parameters, cached conditional responses."""
+
+    pagination_class = DeliveryPagination
 
     def is_extra_parameter(self, name: str) -> bool:
         """Parameters beyond Wagtail's that this endpoint accepts (the visitor context, on pages)."""
@@ -131,28 +161,6 @@ class DeliveryMixin(ProblemMixin):
 
     def detail_view(self, request, pk):
         return self.cached(lambda: super(DeliveryMixin, self).detail_view(request, pk))
-
-    # --- what nested representations ask the view ---------------------------------
-    def channel_override(self, page_id: int) -> PageChannelOverride | None:
-        return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
-
-    def image_is_visible(self, image) -> bool:
-        return image.collection_id not in private_collection_ids.get(self.generation)
-
-    def page_is_visible(self, page_id: int) -> bool:
-        return page_id in self.visible_page_ids()
-
-    def visible_page_ids(self) -> frozenset[int]:
-        if not hasattr(self, "_visible_page_ids"):
-            site = Site.find_for_request(self.request)
-            self._visible_page_ids = frozenset(
-                visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
-                .values_list("pk", flat=True)
-            )
-        return self._visible_page_ids
-
-    def detail_url_for_page(self, page_id: int) -> str:
-        return reverse("tailorapi:pages:detail", args=[page_id])
 
     def find_view(self, request):
         """Wagtail's redirect, but relative: clients drop Authorization on a redirect to another origin."""

@@ -1,10 +1,11 @@
 """Personalisation models, split by kind and re-exported here.
 
-channels depend on nothing; segments and profiles depend on nothing in this app.
+channels, segments and profiles depend on nothing in this app; placements use cms's blocks.
 """
 
 from .channels import Channel, ChannelRenditionPreset
+from .placements import Placement
 from .profiles import VisitorProfile
 from .segments import Segment, TraitDefinition, TraitType
 
-__all__ = ["Channel", "ChannelRenditionPreset", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]
+__all__ = ["Channel", "ChannelRenditionPreset", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]

@@ -1,0 +1,1 @@
+"""The personalisation API: decisions for placements."""

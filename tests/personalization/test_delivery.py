@@ -1,0 +1,187 @@
+"""Personalised delivery end to end through the API: variants, explanations, caching, decide."""
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from django.test import Client
+
+from cms.api.keys import api_key_create
+from personalization.models import Placement, Segment
+from personalization.profiles import profile_upsert
+from tests.factories import ChannelFactory, LandingPageFactory
+from tests.factories.personalised import heading, personalised_block
+
+pytestmark = pytest.mark.django_db
+
+MOBILE_RETURNING = {"all": [
+    {"attribute": "device", "operator": "equals", "value": "mobile"},
+    {"attribute": "visit_count", "operator": "gte", "value": 2},
+]}
+FIRST_VISIT = {"attribute": "first_visit", "operator": "equals", "value": True}
+
+
+def publish_segment(key: str, priority: int, definition: dict) -> Segment:
+    segment = Segment.objects.create(key=key, name=key.replace("-", " "), priority=priority, definition=definition)
+    segment.save_revision().publish()
+    return segment
+
+
+@pytest.fixture
+def hub(home, django_capture_on_commit_callbacks):
+    web, mobile = ChannelFactory(slug="web"), ChannelFactory(slug="mobile")
+    with django_capture_on_commit_callbacks(execute=True):
+        returning = publish_segment("mobile-returning", 10, MOBILE_RETURNING)
+        newcomer = publish_segment("first-visit", 20, FIRST_VISIT)
+    landing = LandingPageFactory(parent=home, title="Spring offer", body=[
+        personalised_block("hero", "Default offer", [
+            ([returning], [], "Welcome back"),
+            ([newcomer], ["web", "mobile"], "Hello newcomer"),
+        ]),
+    ])
+    plain = LandingPageFactory(parent=home, title="Plain", body=[heading("Same for all")])
+    profile_upsert(visitor_id="v-returning", consent=["behaviour"], now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    from personalization.models import VisitorProfile
+
+    VisitorProfile.objects.filter(visitor_id="v-returning").update(visit_count=3)
+    keys = {
+        slug: api_key_create(channel=channel, name=slug, scopes=["delivery"])[1]
+        for slug, channel in (("web", web), ("mobile", mobile))
+    }
+    return {"landing": landing, "plain": plain, "keys": keys, "returning": returning, "newcomer": newcomer}
+
+
+def get(hub, path, channel="web", **headers):
+    return Client().get(path, HTTP_AUTHORIZATION=f"Bearer {hub['keys'][channel]}", **headers)
+
+
+def hero(response) -> str:
+    block = response.json()["body"][0]["value"]
+    return block["content"][0]["value"]
+
+
+def test_two_contexts_get_two_variants_of_the_same_page(hub):
+    path = f"/api/v2/pages/{hub['landing'].pk}/"
+    mobile_returning = get(hub, f"{path}?device=mobile", "mobile", HTTP_X_VISITOR_ID="v-returning")
+    web_first = get(hub, path, "web", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="behaviour")
+    assert hero(mobile_returning) == "Welcome back"
+    assert hero(web_first) == "Hello newcomer"
+    meta = mobile_returning.json()["meta"]["personalization"]
+    assert meta["segments"] == ["mobile-returning"]
+    assert meta["blocks"]["hero"] == {"variants": ["v1"], "reason": "segment", "segments": ["mobile-returning"]}
+    assert set(meta["referenced_segments"]) == {"mobile-returning", "first-visit"}
+
+
+def test_without_consent_behaviour_rules_do_not_match_and_the_default_is_served(hub):
+    response = get(hub, f"/api/v2/pages/{hub['landing'].pk}/?device=mobile", "mobile", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="")
+    assert hero(response) == "Default offer"
+
+
+def test_explain_names_the_deciding_conditions_and_is_never_cached(hub):
+    response = get(hub, f"/api/v2/pages/{hub['landing'].pk}/?device=mobile&explain=1", "mobile", HTTP_X_VISITOR_ID="v-returning")
+    assert response["Cache-Control"] == "private, no-store"
+    explain = {item["key"]: item for item in response.json()["meta"]["personalization"]["explain"]}
+    conditions = explain["mobile-returning"]["conditions"]
+    assert [(c["attribute"], c["result"]) for c in conditions] == [("device", True), ("visit_count", True)]
+    assert explain["first-visit"]["reason"] == "no_match"
+
+
+def test_a_published_segment_change_reaches_the_next_response_without_restart(hub, django_capture_on_commit_callbacks):
+    path = f"/api/v2/pages/{hub['landing'].pk}/?device=tablet"
+    assert hero(get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")) == "Default offer"
+    segment = hub["returning"]
+    segment.definition = {"attribute": "device", "operator": "in", "value": ["mobile", "tablet"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        segment.save_revision().publish()
+    assert hero(get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")) == "Welcome back"
+
+
+def test_a_draft_segment_change_changes_nothing(hub, django_capture_on_commit_callbacks):
+    path = f"/api/v2/pages/{hub['landing'].pk}/?device=tablet"
+    segment = hub["returning"]
+    segment.definition = {"attribute": "device", "operator": "equals", "value": "tablet"}
+    with django_capture_on_commit_callbacks(execute=True):
+        segment.save_revision()
+    assert hero(get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")) == "Default offer"
+
+
+def test_shared_caches_cannot_mix_variants_and_untouched_pages_have_one_body(hub):
+    path = f"/api/v2/pages/{hub['landing'].pk}/?device=mobile"
+    returning = get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")
+    newcomer = get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="behaviour")
+    assert hero(returning) != hero(newcomer)
+    assert returning["ETag"] != newcomer["ETag"]
+    assert returning["Tailor-Segments-Digest"] != newcomer["Tailor-Segments-Digest"]
+    assert returning["Cache-Control"].startswith("private")
+    plain = f"/api/v2/pages/{hub['plain'].pk}/"
+    first = get(hub, f"{plain}?device=mobile", "mobile", HTTP_X_VISITOR_ID="v-returning")
+    second = get(hub, plain, "mobile", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="behaviour")
+    assert first["ETag"] == second["ETag"]
+    assert "private" not in first["Cache-Control"]
+    assert first.json()["meta"]["personalization"]["referenced_segments"] == []
+
+
+def test_context_parameters_never_split_the_cache_of_an_untouched_page(hub):
+    plain = f"/api/v2/pages/{hub['plain'].pk}/"
+    etags = {get(hub, f"{plain}?utm_source={n}&ctx.tier=gold{n}", "web")["ETag"] for n in range(5)}
+    assert len(etags) == 1
+
+
+def test_a_cached_personalised_response_costs_no_query(hub, django_assert_num_queries):
+    path = f"/api/v2/pages/{hub['landing'].pk}/?device=mobile"
+    get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")
+    with django_assert_num_queries(0):
+        assert hero(get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")) == "Welcome back"
+
+
+def test_a_bad_time_zone_is_a_400_naming_the_parameter(hub):
+    response = get(hub, f"/api/v2/pages/{hub['landing'].pk}/?tz=Mars/Olympus", "web")
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "tz"
+
+
+@pytest.fixture
+def placement(hub):
+    placement = Placement.objects.create(key="home-hero", name="Home hero", default=[("heading", "Everyone")])
+    variants = Placement.variants.field.stream_block.to_python([
+        {"type": "variant", "id": "a", "value": {"segments": [{"type": "item", "id": "s", "value": hub["returning"].pk}],
+                                              "channels": [], "content": [heading("Returning on mobile")]}},
+    ])
+    placement.variants = variants
+    placement.save()
+    return placement
+
+
+def decide(hub, body, channel="mobile", content_type="application/json"):
+    raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return Client().post("/api/v2/personalize/decide/", raw, content_type=content_type,
+                         HTTP_AUTHORIZATION=f"Bearer {hub['keys'][channel]}")
+
+
+def test_decide_fills_placements_for_a_context_in_one_round_trip(hub, placement):
+    chosen = decide(hub, {"context": {"visitor_id": "v-returning", "device": "mobile"}, "placements": ["home-hero", "nope"]})
+    assert chosen.status_code == 200, chosen.content
+    body = chosen.json()
+    assert body["placements"]["home-hero"]["content"][0]["value"] == "Returning on mobile"
+    assert body["segments"] == ["mobile-returning"]
+    assert body["unknown_placements"] == ["nope"]
+    default = decide(hub, {"context": {"device": "desktop"}, "placements": ["home-hero"]}).json()
+    assert default["placements"]["home-hero"]["content"][0]["value"] == "Everyone"
+    assert default["placements"]["home-hero"]["reason"] == "default"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ({"placements": []}, "application/json", 422),
+        ({"placements": ["x"], "context": {"utm": "notadict"}}, "application/json", 422),
+        ("placements=x", "text/plain", 415),
+        ({"placements": ["x"], "context": {"ctx": {"big": "y" * 70_000}}}, "application/json", 413),
+    ],
+)
+def test_decide_rejects_bad_requests_with_problem_details(hub, body, content_type, status):
+    response = decide(hub, body, content_type=content_type)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["message"]
