@@ -1,9 +1,11 @@
 """Test settings: the base settings with fast hashing, isolated media and a shareable test database.
 
-Celery stays eager unless a test starts a real worker (tests/helpers/celery.py);
-CELERY_BROKER_URL is kept so those tests reach the real broker.
+Celery stays eager unless a test starts a real worker (tests/helpers/celery.py). That
+worker runs with these settings plus CELERY_EAGER=0, CELERY_BROKER_URL, CELERY_QUEUE and
+DATABASE_URL naming the test database, so it shares the test run's data but not its process.
 """
 
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -14,10 +16,17 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="tailor-test-media-")
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 # A Celery worker in another process must see the test database: on SQLite that
-# needs a file, not the in-memory default.
+# needs a file, not the in-memory default. The process id keeps concurrent test
+# runs on one machine (several checkouts, CI jobs) off each other's database.
+_RUN = f"{env('PYTEST_XDIST_WORKER', default='main')}-{os.getpid()}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/tailor-test-{env('PYTEST_XDIST_WORKER', default='main')}.sqlite3"}
+    DATABASES["default"]["TEST"] = {"NAME": f"{tempfile.gettempdir()}/tailor-test-{_RUN}.sqlite3"}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
+# The broker that tests with a real worker use; CI sets CELERY_BROKER_URL to its Redis.
 TEST_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
-CELERY_BROKER_URL = ""
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_EAGER", default=True)
+CELERY_BROKER_URL = "" if CELERY_TASK_ALWAYS_EAGER else TEST_BROKER_URL
+# A worker started by a test consumes a queue of its own, so concurrent runs do not cross-talk.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")

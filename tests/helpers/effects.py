@@ -1,0 +1,30 @@
+"""Outbox handlers for tests, with effects a test can count from any process.
+
+Each effect is one line appended to a file with O_APPEND, so lines written by a
+worker in another process are never interleaved or lost.
+"""
+
+import os
+
+from django_tasks import task
+
+
+def append_line(path: str, line: str, *, fail_while_exists: str | None = None) -> None:
+    """Append `line` to `path`; raise instead while the file `fail_while_exists` exists."""
+    if fail_while_exists and os.path.exists(fail_while_exists):
+        raise RuntimeError(f"failing on purpose while {fail_while_exists} exists")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, f"{line}\n".encode())
+    finally:
+        os.close(fd)
+
+
+@task()
+def append_line_task(path: str, line: str) -> None:
+    """The same effect as a django-task, enqueued the way Wagtail enqueues its own."""
+    append_line(path, line)
+
+
+def lines(path) -> list[str]:
+    return open(path).read().splitlines() if os.path.exists(path) else []
