@@ -14,6 +14,7 @@ from cms.api.generation import content_generation_bump
 from cms.models import Author, CallToAction, CustomImage, Promo
 from cms.outbox import outbox_enqueue
 from cms.renditions import rendition_job_key
+from cms.webhooks import signal_handlers as webhook_signal_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +65,4 @@ def connect() -> None:
     for model in content_models:
         post_save.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.saved.{model._meta.label}")
         post_delete.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.deleted.{model._meta.label}")
+    webhook_signal_handlers.connect()

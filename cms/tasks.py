@@ -3,18 +3,23 @@
 from celery import shared_task
 from django.core.management import call_command
 
-from cms.outbox import outbox_relay, outbox_run
-
-RETRY_BACKOFF_MAX_SECONDS = 600
+from cms.outbox import outbox_relay, outbox_retry_delay, outbox_run
 
 
-@shared_task(name="cms.run_outbox_job", bind=True, acks_late=True, max_retries=8)
+@shared_task(name="cms.run_outbox_job", bind=True, acks_late=True, max_retries=None)
 def run_outbox_job(self, job_id: int) -> bool:
-    """Run one outbox job; retried with exponential backoff, effect at most once."""
+    """Run one outbox job, effect at most once; retried with the backoff its handler declares.
+
+    The schedule (`outbox_handler(retry_delays=…)`, else the outbox default) bounds
+    the retries, counted by the job's attempts so they survive a relay hand-over.
+    """
     try:
         return outbox_run(job_id)
     except Exception as exc:
-        raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, RETRY_BACKOFF_MAX_SECONDS))
+        delay = outbox_retry_delay(job_id)
+        if delay is None:
+            raise
+        raise self.retry(exc=exc, countdown=delay)
 
 
 @shared_task(name="cms.relay_outbox")

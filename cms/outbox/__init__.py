@@ -6,8 +6,18 @@
   broker outage delays work but loses none.
 - `outbox_run` executes a job at most once in effect: it locks the row, skips it
   if already done, and marks it done in the same transaction as the handler.
+- A failed job is retried on its handler's schedule (`outbox_handler(retry_delays=…)`,
+  read by `outbox_retry_delay`); a handler raising `OutboxRetry` keeps the writes
+  that record its failed attempt.
 """
 
-from .services import outbox_enqueue, outbox_relay, outbox_run
+from .services import (
+    OutboxRetry,
+    outbox_enqueue,
+    outbox_handler,
+    outbox_relay,
+    outbox_retry_delay,
+    outbox_run,
+)
 
-__all__ = ["outbox_enqueue", "outbox_relay", "outbox_run"]
+__all__ = ["OutboxRetry", "outbox_enqueue", "outbox_handler", "outbox_relay", "outbox_retry_delay", "outbox_run"]

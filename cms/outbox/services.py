@@ -15,10 +15,34 @@ logger = logging.getLogger(__name__)
 # Jobs handed over but not done after this long are handed over again (a lost message).
 REDISPATCH_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 10
+# Seconds before the 1st, 2nd, … retry of a job whose handler declares no schedule of its own.
+DEFAULT_RETRY_DELAYS = (5, 10, 20, 40, 80, 160, 320, 600)
 
 # Monotonic time until which commit-time hand-overs are skipped after a broker failure,
 # so twenty publishes during an outage pay for one timeout, not twenty.
 _broker_down_until = 0.0
+
+
+class OutboxRetry(Exception):
+    """Raised by a handler whose failed attempt wrote something worth keeping (a delivery log).
+
+    Unlike any other exception, it does not roll back the handler's writes: they
+    commit with the attempt count, the job stays pending and is retried.
+    """
+
+
+def outbox_handler(*, retry_delays: tuple[int, ...]):
+    """Declare a handler's retry schedule: seconds before its 1st, 2nd, … retry, bounded.
+
+    `run_outbox_job` follows it; a handler without one gets DEFAULT_RETRY_DELAYS.
+    Keep it to MAX_ATTEMPTS - 1 entries, the most the relay ever attempts.
+    """
+
+    def declare(handler):
+        handler.outbox_retry_delays = tuple(retry_delays)
+        return handler
+
+    return declare
 
 
 def outbox_enqueue(handler: str, *, args: list | None = None, kwargs: dict | None = None, key: str | None = None) -> OutboxJob | None:
@@ -84,6 +108,8 @@ def _dispatch(job: OutboxJob) -> bool:
 def _run_logged(job_id: int) -> None:
     try:
         outbox_run(job_id)
+    except OutboxRetry as exc:
+        logger.warning("outbox: job %s failed (%s); it stays pending for the relay", job_id, exc)
     except Exception:
         logger.exception("outbox: job %s failed; it stays pending for the relay", job_id)
 
@@ -92,21 +118,47 @@ def outbox_run(job_id: int) -> bool:
     """Run a job if it is not done yet; return whether it ran.
 
     The row lock and the done mark share the handler's transaction, so a message
-    delivered twice has one effect.
+    delivered twice has one effect. A handler's OutboxRetry commits the handler's
+    writes and the attempt count, then is raised again for the caller to retry.
     """
+    retry = None
     try:
         with transaction.atomic():
             job = OutboxJob.objects.select_for_update().filter(pk=job_id, done_at__isnull=True).first()
             if job is None:
                 return False
-            _call_handler(job)
+            try:
+                _call_handler(job)
+            except OutboxRetry as exc:  # keep what the handler recorded about its failure
+                retry = exc
             OutboxJob.objects.filter(pk=job.pk).update(
-                done_at=timezone.now(), attempts=job.attempts + 1, last_error=""
+                done_at=None if retry else timezone.now(),
+                attempts=job.attempts + 1,
+                last_error=repr(retry)[:2000] if retry else "",
             )
     except Exception as exc:
         OutboxJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
         raise
+    if retry is not None:
+        raise retry
     return True
+
+
+def outbox_retry_delay(job_id: int) -> int | None:
+    """Seconds until a failed job's next attempt by its handler's schedule; None once it is exhausted.
+
+    Marks the job handed over until then, so the relay does not hand it over again
+    while its retry waits in the broker (a retry longer than REDISPATCH_AFTER would).
+    """
+    job = OutboxJob.objects.filter(pk=job_id, done_at__isnull=True).first()
+    if job is None:
+        return None
+    delays = getattr(import_string(job.handler), "outbox_retry_delays", DEFAULT_RETRY_DELAYS)
+    if not 0 < job.attempts <= len(delays):
+        return None
+    delay = delays[job.attempts - 1]
+    OutboxJob.objects.filter(pk=job.pk).update(dispatched_at=timezone.now() + timedelta(seconds=delay))
+    return delay
 
 
 def _call_handler(job: OutboxJob) -> None:
