@@ -236,7 +236,11 @@ def member_key(segment: str) -> str:
 def _member(site: Site) -> Source:
     # Evaluation stores True under this key when the segment matches; segments are
     # evaluated after the ones they use, so an absent key means "not a member".
-    return member_key(site.expected), lambda _facts: False
+    return member_key(site.expected), _not_member
+
+
+def _not_member(_facts: Facts) -> bool:
+    return False
 
 
 def _percentage(site: Site) -> Source:

@@ -16,7 +16,7 @@ from .decision import ConditionTrace
 from .errors import RulesetError, ValidationIssue
 from .facts import Compute, Facts
 from .operators import Predicate
-from .ruleset import CONSENT_COMBINATIONS, CompiledSegment, Ruleset, as_predicate
+from .ruleset import CONSENT_COMBINATIONS, CompiledSegment, Ruleset
 
 FORMAT_VERSION = 1  # part of Ruleset.version_digest; bump when compiled meaning changes
 
@@ -186,6 +186,15 @@ class _SegmentCompiler:
         children = [self.compile(child, leaf) for child in sorted(node.children, key=_cost)]
         return _all(children) if node.kind == "all" else _any(children)
 
+    def conjuncts(self, tree: Node, leaf: Callable[[Leaf], Compiled]) -> tuple[Predicate, ...] | None:
+        """The tree as predicates that must all hold, cheapest first; None if it cannot
+        hold. Rulesets loop over these directly, saving a call per segment."""
+        parts = tree.children if isinstance(tree, Group) and tree.kind == "all" else (tree,)
+        compiled = [self.compile(part, leaf) for part in sorted(parts, key=_cost)]
+        if any(part is False for part in compiled):
+            return None
+        return tuple(part for part in compiled if part is not True)  # type: ignore[misc]
+
     def test(self, leaf: Leaf) -> tuple[str, Predicate]:
         """The Facts key and the predicate of a leaf."""
         attribute = leaf.attribute
@@ -244,34 +253,47 @@ def _compile_segment(
     compiler = _SegmentCompiler(key, sources)
     planned = _channel_condition(tree)
     used = _categories(tree)
-    # one fast predicate per combination of consents that matters to this segment
-    by_consent: dict[frozenset[Category], Compiled] = {}
+    # one fast test per combination of consents that matters to this segment
+    by_consent: dict[frozenset[Category], tuple[Predicate, ...] | None] = {}
     for consented in CONSENT_COMBINATIONS:
         relevant = used.intersection(consented)
         if relevant not in by_consent:
-            by_consent[relevant] = compiler.compile(tree, compiler.fast(relevant, planned))
+            by_consent[relevant] = compiler.conjuncts(tree, compiler.fast(relevant, planned))
     return CompiledSegment(
         key=key,
         rank=rank,
         tests=tuple(by_consent[used.intersection(consented)] for consented in CONSENT_COMBINATIONS),
-        explain=as_predicate(compiler.compile(tree, compiler.explain)),
+        explain=_predicate(compiler.compile(tree, compiler.explain)),
         channels=_channels(planned) if planned else None,
         member=member_key(key) if referenced else None,
         needs=needs,
     )
 
 
-def _cost(node: Node) -> int:
-    """Evaluation order inside all/any: the channel first, hashing last.
+# Relative cost of reading an attribute (default 1: a field of the context). Values are
+# computed once per evaluation and shared by all segments, except the sticky percentage
+# (a hash per segment) and event counting (a scan per condition).
+_COSTS = {
+    "channel": 0,
+    "local_time": 2,  # a time zone conversion
+    "day_of_week": 2,
+    "local_date": 2,
+    "referrer_host": 2,  # URL parsing
+    "pages_visited": 2,  # a set built from the profile
+    "content_types_visited": 2,
+    "events": 3,
+    "percentage": 4,
+}
 
-    Values are computed once per evaluation and shared by all segments, except the
-    sticky percentage (a hash per segment) and event counting (a scan per condition).
-    """
+
+def _cost(node: Node) -> int:
+    """Evaluation order inside all/any: cheapest first, so that the costly values are
+    only computed when the cheap conditions leave the outcome open."""
     if isinstance(node, Group):
         return max(map(_cost, node.children), default=1)
     if isinstance(node, Not):
         return _cost(node.child)
-    return {"channel": 0, "events": 2, "percentage": 3}.get(node.attribute.name, 1)
+    return _COSTS.get(node.attribute.attribute.name, 1)
 
 
 def _channel_condition(tree: Node) -> Leaf | None:
@@ -291,6 +313,13 @@ def _channel_condition(tree: Node) -> Leaf | None:
 def _channels(leaf: Leaf) -> frozenset[str]:
     """The (case-folded) channels a channel condition allows."""
     return leaf.expected if leaf.operator.name == "in" else frozenset([leaf.expected])
+
+
+def _predicate(compiled: Compiled) -> Predicate:
+    """A constant (an empty group) as a predicate; predicates pass through."""
+    if isinstance(compiled, bool):
+        return lambda _facts: compiled
+    return compiled
 
 
 def _not(child: Predicate) -> Predicate:

@@ -270,7 +270,9 @@ def _times_done(index: dict[str, list[tuple[Any, str | None]]], spec: EventSpec,
 
 
 def _member_of(key: str, _expected: str, _vtype: ValueType) -> Predicate:
-    return lambda facts: facts[key]  # the key names the segment: see attributes.member_key
+    # The key names the segment (attributes.member_key); evaluation stores True there
+    # when it matches. get() rather than [] skips computing "not a member" every time.
+    return lambda facts: facts.get(key, False)
 
 
 def _exists(key: str, _expected: Any, _vtype: ValueType) -> Predicate:

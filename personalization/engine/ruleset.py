@@ -36,9 +36,9 @@ def consent_index(consent: frozenset[str]) -> int:
 class CompiledSegment:
     """One enabled segment, compiled into predicates.
 
-    ``tests`` has one predicate per consent combination, where conditions on data
-    without consent are folded to false (so a test may be a constant); ``explain``
-    checks consent and traces as it goes. ``channels`` is set when the first condition
+    ``tests`` has, per consent combination, the predicates that must all hold, with
+    conditions on data without consent folded to false (None: it cannot match);
+    ``explain`` checks consent and traces as it goes. ``channels`` is set when the first condition
     evaluated requires a channel: the segment is then only in those channels' plans and
     its tests skip that condition. ``member`` is the Facts key under which membership is
     stored for segments that use this one; ``needs`` the consent categories its
@@ -48,22 +48,14 @@ class CompiledSegment:
 
     key: str
     rank: int
-    tests: tuple[Predicate | bool, ...]
+    tests: tuple[tuple[Predicate, ...] | None, ...]
     explain: Predicate
     channels: frozenset[str] | None
     member: str | None
     needs: frozenset[str]
 
 
-Plan = tuple[tuple[str, Predicate, str | None], ...]
-
-
-def as_predicate(test: Predicate | bool) -> Predicate:
-    """A test folded to a constant (an empty group, "not" of a refused condition) as a
-    predicate; predicates pass through."""
-    if isinstance(test, bool):
-        return lambda _facts: test
-    return test
+Plan = tuple[tuple[str, tuple[Predicate, ...], str | None], ...]
 
 
 class Ruleset:
@@ -102,7 +94,7 @@ class Ruleset:
     def _plan(self, channel: str | None) -> tuple[Plan, ...]:
         segments = [s for s in self._order if s.channels is None or channel in s.channels]
         return tuple(
-            tuple((s.key, as_predicate(s.tests[index]), s.member) for s in segments if s.tests[index] is not False)
+            tuple((s.key, s.tests[index], s.member) for s in segments if s.tests[index] is not None)
             for index in range(len(CONSENT_COMBINATIONS))
         )
 
@@ -114,8 +106,11 @@ class Ruleset:
         facts = Facts(context, self._sources)
         consent = consent_index(context.consent)
         matched = []
-        for key, test, member in self._plans.get(context.channel.casefold(), self._anywhere)[consent]:
-            if test(facts):
+        for key, tests, member in self._plans.get(context.channel.casefold(), self._anywhere)[consent]:
+            for test in tests:
+                if not test(facts):
+                    break
+            else:
                 matched.append(key)
                 if member is not None:
                     facts[member] = True
