@@ -108,9 +108,60 @@ def _page_link_rule(context):
     return rule
 
 
+def _entity_id(attrs: dict) -> int | None:
+    value = str(attrs.get("id", ""))
+    return int(value) if value.isdigit() else None
+
+
+def _collection_member_rule(handler, context, hidden: str):
+    """A handler's rule that renders only items outside private collections (else `hidden`).
+
+    Rich text links to documents and embedded images name their item by id; an item in a
+    private collection (or a sub-collection of one) must render as if it did not exist,
+    without its URL, file name or title.
+    """
+    from cms.api.visibility import visible_in_collections
+
+    view = context["view"]
+    model = handler.get_model()
+
+    def rule(attrs_list: list[dict]) -> list[str]:
+        ids = {pk for pk in map(_entity_id, attrs_list) if pk is not None}
+        visible = set(
+            visible_in_collections(model._default_manager.filter(pk__in=ids), generation=view.generation)
+            .values_list("pk", flat=True)
+        ) if ids else set()
+        shown = [attrs for attrs in attrs_list if _entity_id(attrs) in visible]
+        rendered = iter(handler.expand_db_attributes_many(shown) if shown else ())
+        return [next(rendered) if _entity_id(attrs) in visible else hidden for attrs in attrs_list]
+
+    return rule
+
+
+def _in_collections(handler) -> bool:
+    from wagtail.models import CollectionMember
+
+    try:
+        model = handler.get_model()
+    except Exception:  # handlers without a model (external links, oEmbed media)
+        return False
+    return isinstance(model, type) and issubclass(model, CollectionMember)
+
+
 def rich_text_html(source: str, context) -> str:
-    """Rich text as HTML whose internal links point at visible pages and their API URLs."""
-    link_rules = {linktype: handler.expand_db_attributes_many for linktype, handler in features.get_link_types().items()}
+    """Rich text as HTML whose internal links point at visible pages and their API URLs.
+
+    Links and embeds of items in private collections (documents, images) say nothing about them.
+    """
+    link_rules = {
+        linktype: _collection_member_rule(handler, context, "<a>") if _in_collections(handler)
+        else handler.expand_db_attributes_many
+        for linktype, handler in features.get_link_types().items()
+    }
     link_rules["page"] = _page_link_rule(context)
-    embed_rules = {kind: handler.expand_db_attributes_many for kind, handler in features.get_embed_types().items()}
+    embed_rules = {
+        kind: _collection_member_rule(handler, context, "") if _in_collections(handler)
+        else handler.expand_db_attributes_many
+        for kind, handler in features.get_embed_types().items()
+    }
     return MultiRuleRewriter([LinkRewriter(bulk_rules=link_rules), EmbedRewriter(bulk_rules=embed_rules)])(source or "")
