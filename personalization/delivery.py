@@ -65,6 +65,16 @@ class PersonalizationState:
             "content": representations[0] if value["mode"] == "first" else [item for rep in representations for item in rep],
         }
 
+    def choose_page(self, variants: list[tuple[int, int]]) -> int | None:
+        """The alternative page of the best matching (segment id, page id) variant, if any."""
+        specs = [
+            VariantSpec(id=str(page_id), segments=tuple(self.keys_of([segment_id])))
+            for segment_id, page_id in variants
+            if self.keys_of([segment_id])
+        ]
+        chosen = resolve_slot(specs, self.decision, channel=self.channel).variant
+        return int(chosen) if chosen else None
+
     def _variant_specs(self, value) -> tuple[list[VariantSpec], dict[str, int]]:
         specs, positions = [], {}
         for index, variant in enumerate(value["variants"]):

@@ -24,7 +24,7 @@ from cms.api.throttling import KeyRateThrottle, rate_limit_headers
 from cms.api.visibility import private_collection_ids, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, segment_ids_in_stream
-from personalization.models import Channel
+from personalization.models import Channel, PageVariant
 from personalization.request_context import ContextError, is_context_parameter
 
 
@@ -40,12 +40,29 @@ def _cache_control(channel_id: int) -> str:
     return f"max-age={max_age}, must-revalidate"
 
 
-def _page_segment_ids(page_id: int) -> frozenset[int]:
+def _body_segment_ids(page_id: int) -> frozenset[int]:
     from wagtail.models import Page
 
     page = Page.objects.filter(pk=page_id).first()
     body = getattr(page.specific if page else None, "body", None)
     return frozenset(segment_ids_in_stream(body))
+
+
+def _page_variants(page_id: int) -> tuple[tuple[int, int, int | None], ...]:
+    """(segment id, alternative page id, channel id or None) in editor order."""
+    return tuple(
+        PageVariant.objects.filter(page_id=page_id).order_by("sort_order").values_list("segment_id", "alternative_id", "channel_id")
+    )
+
+
+def _page_segment_ids(page_id: int) -> frozenset[int]:
+    """Segments that can change a page's detail: its blocks', its page variants' and theirs."""
+    variants = page_variants.get(content_generation(), page_id)
+    ids = set(_body_segment_ids(page_id))
+    for segment_id, alternative_id, _ in variants:
+        ids.add(segment_id)
+        ids |= _body_segment_ids(alternative_id)
+    return frozenset(ids)
 
 
 def _all_segment_ids() -> frozenset[int]:
@@ -59,6 +76,7 @@ def _all_segment_ids() -> frozenset[int]:
 
 channel_overrides = PerGeneration(_overrides)
 channel_cache_control = PerGeneration(_cache_control)
+page_variants = PerGeneration(_page_variants)
 page_segment_ids = PerGeneration(_page_segment_ids)
 all_segment_ids = PerGeneration(_all_segment_ids)
 
@@ -130,6 +148,10 @@ class DeliveryMixin(ChannelContextMixin):
             )
         if self.request.GET.get("fields", "").count("(") > settings.API_FIELDS_MAX_DEPTH:
             raise BadRequestError(f"fields error: nesting deeper than {settings.API_FIELDS_MAX_DEPTH} levels")
+        # Wagtail passes any operator to the search backend, which raises (a 500 in stock Wagtail).
+        operator = self.request.GET.get("search_operator")
+        if "search" in self.request.GET and operator and operator.lower() not in ("and", "or"):
+            raise BadRequestError("search_operator must be either 'and' or 'or'")
 
     def cache_variant(self) -> str | None:
         """What besides path and content parameters the body depends on; None: do not cache."""
@@ -204,16 +226,33 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def detail_view(self, request, pk):
         def build():
-            response = PagesAPIViewSet.detail_view(self, request, pk)
             ids = self.referenced_segment_ids()
+            served = self._page_variant_for(int(pk))
+            if served is not None:
+                self.kwargs["pk"] = served
+            response = PagesAPIViewSet.detail_view(self, request, served or pk)
             meta = self.personalization.meta(ids) if ids else {"segments": [], "referenced_segments": [], "blocks": {}}
-            response.data["meta"]["personalization"] = meta
+            if served is not None:
+                meta["page_variant"] = {"requested": int(pk), "served": served}
+            # `fields=_,…` leaves no meta: personalisation is still reported, in a meta of its own.
+            response.data.setdefault("meta", {})["personalization"] = meta
             return response
 
         response = self.cached(build)
         if self.explain:
             response["Cache-Control"] = "private, no-store"
         return response
+
+    def _page_variant_for(self, page_id: int) -> int | None:
+        """The alternative page this visitor gets instead of `page_id`, if a page variant applies."""
+        variants = [
+            (segment_id, alternative_id)
+            for segment_id, alternative_id, channel_id in page_variants.get(self.generation, page_id)
+            if channel_id in (None, self.grant.channel_id) and self.page_is_visible(alternative_id)
+        ]
+        if not variants:
+            return None
+        return self.personalization.choose_page(variants)
 
     def get_base_queryset(self):
         site = self._requested_site()

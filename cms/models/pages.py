@@ -37,6 +37,13 @@ class BasePage(HeadlessPreviewMixin, Page):
             help_text="Differences per channel; blank fields use the page's own value.",
         )
     ]
+    personalisation_panels = [
+        InlinePanel(
+            "segment_variants",
+            heading="Page variants",
+            help_text="Serve another page to a segment; the first variant in segment priority wins.",
+        )
+    ]
 
     class Meta:
         abstract = True
@@ -58,6 +65,7 @@ class BasePage(HeadlessPreviewMixin, Page):
             [
                 ObjectList(cls.content_panels + cls.summary_panels + cls.body_panels, heading="Content"),
                 ObjectList(cls.channel_panels, heading="Channels"),
+                ObjectList(cls.personalisation_panels, heading="Personalisation"),
                 ObjectList(cls.promote_panels, heading="Promote"),
                 ObjectList(cls.settings_panels, heading="Settings"),
             ]

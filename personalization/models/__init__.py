@@ -4,8 +4,9 @@ channels, segments and profiles depend on nothing in this app; placements use cm
 """
 
 from .channels import Channel, ChannelRenditionPreset
+from .page_variants import PageVariant
 from .placements import Placement
 from .profiles import VisitorProfile
 from .segments import Segment, TraitDefinition, TraitType
 
-__all__ = ["Channel", "ChannelRenditionPreset", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]
+__all__ = ["Channel", "ChannelRenditionPreset", "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]

@@ -185,3 +185,20 @@ def test_decide_rejects_bad_requests_with_problem_details(hub, body, content_typ
     assert response.status_code == status
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["message"]
+
+
+def test_a_page_variant_serves_another_page_to_a_segment(hub, home, django_capture_on_commit_callbacks):
+    from personalization.models import PageVariant
+
+    alternative = LandingPageFactory(parent=home, title="Spring for returning mobile visitors", body=[heading("Alt")])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = hub["plain"]
+        page.segment_variants = [PageVariant(segment=hub["returning"], alternative=alternative)]
+        page.save_revision().publish()
+    path = f"/api/v2/pages/{page.pk}/?device=mobile"
+    returning = get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning").json()
+    assert returning["id"] == alternative.pk
+    assert returning["meta"]["personalization"]["page_variant"] == {"requested": page.pk, "served": alternative.pk}
+    assert returning["meta"]["personalization"]["segments"] == ["mobile-returning"]
+    others = get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="behaviour").json()
+    assert others["id"] == page.pk
