@@ -145,6 +145,13 @@ class PersonalisedBlock(blocks.StructBlock):
         icon = "user"
         template = "cms/blocks/personalised.html"
 
+    def get_context(self, value, parent_context=None):
+        """Templates show the default, or the chosen variants in a 'preview as' rendering."""
+        context = super().get_context(value, parent_context)
+        state = (parent_context or {}).get("tailor_personalization")
+        context["contents"] = state.choose(value)[0] if state else [value["default"]]
+        return context
+
     def get_api_representation(self, value, context=None):
         view = context.get("view") if context else None
         state = getattr(view, "personalization", None)

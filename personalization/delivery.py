@@ -26,15 +26,28 @@ def segment_ids_in_stream(stream_value) -> set[int]:
 class PersonalizationState:
     """The decision for one request and what was chosen with it."""
 
-    def __init__(self, *, channel: str, params, headers, explain: bool = False, now: datetime | None = None, locale: str | None = None):
+    def __init__(
+        self, *, channel: str, params, headers, explain: bool = False, now: datetime | None = None,
+        locale: str | None = None, simulation: dict | None = None,
+    ):
         self.rules: CompiledRules = current_rules()
         self.channel = channel
         self.explain = explain
+        self.simulated = simulation is not None
+        simulation = simulation or {}
         visitor_id = headers.get("X-Visitor-Id") or None
         profile = profile_load(visitor_id)
-        self.context = visitor_context(channel=channel, params=params, headers=headers, profile=profile, now=now, locale=locale)
+        attributes = {key: simulation[key] for key in ("device", "country", "region") if key in simulation}
+        self.context = visitor_context(
+            channel=channel, params={**params, **attributes}, headers=headers, profile=profile,
+            now=simulation.get("now", now), locale=simulation.get("locale", locale),
+        )
         self.decision: Decision = self.rules.ruleset.evaluate(self.context, explain=explain)
-        visit_note(visitor_id, profile, consent=self.context.consent)
+        if "segments" in simulation:
+            forced = set(simulation["segments"])
+            self.decision = self.decision._replace(matched=tuple(k for k in self.decision.segments if k in forced))
+        if not self.simulated:
+            visit_note(visitor_id, profile, consent=self.context.consent)
         self.slots: dict[str, dict] = {}
 
     def keys_of(self, segment_ids) -> frozenset[str]:
@@ -45,18 +58,21 @@ class PersonalizationState:
     def digest(self, segment_ids) -> str:
         return self.decision.digest(self.keys_of(segment_ids))
 
-    def resolve_block(self, value, context) -> dict:
-        """Choose a personalised block's variants and represent the chosen content."""
+    def choose(self, value):
+        """The chosen contents (StreamValues, best first) of a slot and the engine's result."""
         specs, positions = self._variant_specs(value)
         result = resolve_slot(specs, self.decision, channel=self.channel, mode=value["mode"])
-        chosen = [positions[variant_id] for variant_id in result.variants]
-        record = {
+        self.slots[value["slot"]] = {
             "variants": list(result.variants),
             "reason": result.reason.value,
             "segments": [choice.segment for choice in result.choices],
         }
-        self.slots[value["slot"]] = record
-        contents = [value["variants"][index]["content"] for index in chosen] or [value["default"]]
+        chosen = [value["variants"][positions[variant_id]]["content"] for variant_id in result.variants]
+        return chosen or [value["default"]], result
+
+    def resolve_block(self, value, context) -> dict:
+        """Choose a personalised block's variants and represent the chosen content."""
+        contents, result = self.choose(value)
         representations = [content.stream_block.get_api_representation(content, context) for content in contents]
         return {
             "slot": value["slot"],

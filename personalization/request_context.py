@@ -21,7 +21,7 @@ ATTRIBUTES = {
     "referrer": "X-Referrer",
     "tz": "X-Timezone",
 }
-CONTEXT_PARAMETERS = frozenset({*ATTRIBUTES, *(f"utm_{name}" for name in UTM_FIELDS), "explain", "query"})
+CONTEXT_PARAMETERS = frozenset({*ATTRIBUTES, *(f"utm_{name}" for name in UTM_FIELDS), "explain", "simulate"})
 MAX_VALUE_LENGTH = 200
 CONSENT_CATEGORIES = frozenset({"behaviour", "crm"})
 

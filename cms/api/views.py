@@ -26,6 +26,7 @@ from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, segment_ids_in_stream
 from personalization.models import Channel, PageVariant
 from personalization.request_context import ContextError, is_context_parameter
+from personalization.simulation import simulation_from_token
 
 
 def _overrides(channel_id: int) -> dict[int, PageChannelOverride]:
@@ -203,14 +204,28 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def explain(self) -> bool:
         return self.request.GET.get("explain") in ("1", "true")
 
+    @property
+    def uncacheable(self) -> bool:
+        """Explanations and simulations are for one viewer: never cached anywhere."""
+        return self.explain or "simulate" in self.request.GET
+
     @cached_property
     def personalization(self) -> PersonalizationState:
         try:
             return PersonalizationState(
-                channel=self.grant.channel_slug, params=self.request.GET, headers=self.request.headers, explain=self.explain
+                channel=self.grant.channel_slug, params=self.request.GET, headers=self.request.headers,
+                explain=self.explain, simulation=self._simulation(),
             )
         except ContextError as exc:
             raise ProblemError(str(exc), parameter=exc.parameter) from exc
+
+    def _simulation(self) -> dict | None:
+        token = self.request.GET.get("simulate")
+        if not token:
+            return None
+        if not self.grant.has("preview"):
+            raise ProblemError("simulate needs an API key with the 'preview' scope", status_code=403, parameter="simulate")
+        return simulation_from_token(token)
 
     def referenced_segment_ids(self) -> frozenset[int]:
         """Segments whose membership can change this response."""
@@ -220,7 +235,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def cache_variant(self) -> str | None:
         ids = self.referenced_segment_ids()
-        if self.explain:
+        if self.uncacheable:
             return None
         return self.personalization.digest(ids) if ids else ""
 
@@ -239,7 +254,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
             return response
 
         response = self.cached(build)
-        if self.explain:
+        if self.uncacheable:
             response["Cache-Control"] = "private, no-store"
         return response
 

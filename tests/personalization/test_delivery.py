@@ -202,3 +202,33 @@ def test_a_page_variant_serves_another_page_to_a_segment(hub, home, django_captu
     assert returning["meta"]["personalization"]["segments"] == ["mobile-returning"]
     others = get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="behaviour").json()
     assert others["id"] == page.pk
+
+
+def test_a_simulation_token_previews_a_segment_only_with_a_preview_key(hub, settings):
+    from personalization.simulation import simulation_token
+
+    preview_key = api_key_create(channel=ChannelFactory(slug="web"), name="p", scopes=["delivery", "preview"])[1]
+    token = simulation_token(segments=["mobile-returning"], device="mobile")
+    path = f"/api/v2/pages/{hub['landing'].pk}/?simulate={token}"
+    simulated = Client().get(path, HTTP_AUTHORIZATION=f"Bearer {preview_key}")
+    assert simulated.status_code == 200, simulated.content
+    assert hero(simulated) == "Welcome back"
+    assert simulated["Cache-Control"] == "private, no-store"
+    assert get(hub, path, "web").status_code == 403
+    forged = Client().get(path[:-3] + "abc", HTTP_AUTHORIZATION=f"Bearer {preview_key}")
+    assert forged.status_code == 400 and forged.json()["parameter"] == "simulate"
+
+
+def test_a_simulated_moment_decides_time_rules(hub, django_capture_on_commit_callbacks):
+    from personalization.simulation import simulation_token
+
+    with django_capture_on_commit_callbacks(execute=True):
+        segment = hub["newcomer"]
+        segment.definition = {"attribute": "day_of_week", "operator": "day_of_week_in", "value": ["sat"], "timezone": "Europe/London"}
+        segment.save_revision().publish()
+    preview_key = api_key_create(channel=ChannelFactory(slug="web"), name="p", scopes=["delivery", "preview"])[1]
+    saturday = simulation_token(now=datetime(2026, 11, 28, 12, tzinfo=timezone.utc))
+    monday = simulation_token(now=datetime(2026, 11, 30, 12, tzinfo=timezone.utc))
+    path = f"/api/v2/pages/{hub['landing'].pk}/?simulate="
+    assert hero(Client().get(path + saturday, HTTP_AUTHORIZATION=f"Bearer {preview_key}")) == "Hello newcomer"
+    assert hero(Client().get(path + monday, HTTP_AUTHORIZATION=f"Bearer {preview_key}")) == "Default offer"
