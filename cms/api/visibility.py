@@ -5,7 +5,6 @@ restrictions (passwords, logins, groups), inherited by descendants, hide a page
 from every key: a key is a machine credential, never a person.
 """
 
-from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
 
@@ -37,7 +36,10 @@ private_collection_ids = PerGeneration(_private_collection_ids)
 
 def visible_pages(*, channel_id: int, generation: int, root: Page | None):
     """Live, unexpired, unrestricted pages under `root` that the channel is offered."""
-    queryset = Page.objects.live().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+    # Expiry is excluded by id, not by `expire_at`: search backends can only filter on
+    # indexed fields (`id` is one, `expire_at` is not), and `?search=` filters this queryset.
+    expired = Page.objects.filter(expire_at__lte=timezone.now()).values("pk")
+    queryset = Page.objects.live().exclude(pk__in=expired)
     for path in restricted_page_paths.get(generation):
         queryset = queryset.exclude(path__startswith=path)
     hidden = hidden_page_ids.get(generation, channel_id)
