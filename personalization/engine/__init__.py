@@ -3,9 +3,9 @@
 Compile segment definitions once per change with ``compile_ruleset``; evaluate the
 resulting ``Ruleset`` for each ``VisitorContext``; pick variants with ``resolve_slot``.
 
-Module layering (each imports only those above it): errors, values, context, facts,
-bucketing, clock, attributes, operators, conditions, decision, ruleset, compiler,
-variants, catalogue.
+Module layering (each imports only modules listed before it): errors, values, context,
+zones, facts, bucketing, sources, attributes, operators, conditions, decision, ruleset,
+predicates, compiler, variants, catalogue.
 """
 
 from .bucketing import HASH_VERSION, assign_weighted, bucket

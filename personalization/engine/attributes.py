@@ -1,10 +1,9 @@
 """The attribute catalogue: everything a marketer can put in a condition.
 
 Each attribute has a value type, a data category (which decides the consent it needs),
-the operators it allows, words for the admin, and a source: the key and function that
-give its normalised value in the per-evaluation ``Facts``. Text values are compared
-case-insensitively (sources case-fold them) except ``pages_visited``, whose URL paths
-are case-sensitive. A value of the wrong type is normalised to None ("missing").
+the operators it allows, words for the admin, and a source (see ``sources``). Text
+values are compared case-insensitively except ``pages_visited``, whose URL paths are
+case-sensitive. A value of the wrong type counts as missing.
 """
 
 from __future__ import annotations
@@ -14,16 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from operator import attrgetter
-from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
-from .bucketing import bucket
+from . import sources as src
 from .errors import Problem
-from .facts import Compute, Facts
-from .values import NORMALISERS, ValueType, as_aware_datetime, as_number, as_text_set, fold_text
-
-Source = tuple[str, Compute]  # the key of a value in Facts, and how to compute it
+from .sources import Site, Source
+from .values import ValueType
 
 
 class Category(StrEnum):
@@ -35,18 +29,6 @@ class Category(StrEnum):
 
 
 GATED = (Category.BEHAVIOUR, Category.CRM)  # categories that need consent
-
-
-class Site(NamedTuple):
-    """Where an attribute is used: its parameter (the ``<name>`` of ``query.<name>``),
-    its resolved type, the condition's time zone ("" = the visitor's), the segment being
-    compiled (the seed of sticky percentages) and the condition's parsed value."""
-
-    param: str
-    type: ValueType
-    timezone: str
-    segment: str
-    expected: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,142 +100,6 @@ TRAIT_TYPES: dict[str, tuple[ValueType, tuple[str, ...]]] = {
 }
 
 
-# --- sources ----------------------------------------------------------------------------
-
-
-def _plain(name: str, compute: Compute) -> Callable[[Site], Source]:
-    return lambda _site: (name, compute)
-
-
-def _text_field(name: str) -> Callable[[Site], Source]:
-    get = attrgetter(name)
-    return _plain(name, lambda facts: fold_text(get(facts.context)))
-
-
-def _mapping_field(name: str, key: str | None = None) -> Callable[[Site], Source]:
-    """``context.<name>[key]`` (key = the site's parameter when not given)."""
-    get = attrgetter(name)
-
-    def source(site: Site) -> Source:
-        wanted = key or site.param
-        return f"{name}.{wanted}", lambda facts: fold_text(get(facts.context).get(wanted))
-
-    return source
-
-
-def _zoned(part: Callable[[datetime], object], name: str) -> Callable[[Site], Source]:
-    """The visitor's clock in the condition's zone, one key per zone."""
-
-    def source(site: Site) -> Source:
-        def compute(facts: Facts) -> object:
-            local = facts.local(site.timezone)
-            return part(local) if local else None
-
-        return f"{name}@{site.timezone}", compute
-
-    return source
-
-
-def language(facts: Facts) -> str | None:
-    """"en-GB" -> "en"."""
-    locale = fold_text(facts.context.locale)
-    if locale is None:
-        return None
-    return locale.replace("_", "-").split("-")[0] or None
-
-
-def referrer_host(facts: Facts) -> str | None:
-    """Host of the referrer, lowercase, without "www."."""
-    referrer = fold_text(facts.context.referrer)
-    if referrer is None:
-        return None
-    try:
-        host = urlsplit(referrer if "//" in referrer else "//" + referrer).hostname
-    except ValueError:  # malformed URL, e.g. an unbalanced IPv6 bracket
-        return None
-    if not host:
-        return None
-    return host.removeprefix("www.") or None
-
-
-def visit_count(facts: Facts) -> float | int | None:
-    """Visits, including the current one."""
-    return as_number(facts.context.visit_count)
-
-
-def first_visit(facts: Facts) -> bool | None:
-    """True on the first visit (visit_count counts the current visit)."""
-    count = as_number(facts.context.visit_count)
-    return None if count is None else count <= 1
-
-
-def returning(facts: Facts) -> bool | None:
-    """True from the second visit on."""
-    count = as_number(facts.context.visit_count)
-    return None if count is None else count > 1
-
-
-def first_seen(facts: Facts) -> datetime | None:
-    """When the visitor was first seen, if known."""
-    return as_aware_datetime(facts.context.first_seen)
-
-
-def pages(facts: Facts) -> frozenset[str]:
-    """URL paths visited, as given (paths are case-sensitive)."""
-    return as_text_set(facts.context.pages_visited, fold=False)
-
-
-def content_types(facts: Facts) -> frozenset[str]:
-    """Content types visited, case-folded."""
-    return as_text_set(facts.context.content_types_visited, fold=True)
-
-
-def consent(facts: Facts) -> frozenset[str]:
-    """Data categories consented to."""
-    return facts.context.consent
-
-
-def events_index(facts: Facts) -> dict[str, list[tuple[datetime, str | None]]]:
-    """Events by case-folded name, as (time, case-folded target) pairs."""
-    index: dict[str, list[tuple[datetime, str | None]]] = {}
-    for event in facts.context.events:
-        name = fold_text(event.name)
-        if name is not None:
-            index.setdefault(name, []).append((event.at, fold_text(event.target)))
-    return index
-
-
-def _trait(site: Site) -> Source:
-    normalise, name = NORMALISERS[site.type], site.param
-    return f"trait.{name}", lambda facts: normalise(facts.context.traits.get(name))
-
-
-def member_key(segment: str) -> str:
-    """The Facts key holding whether the visitor is a member of ``segment``."""
-    return f"segment:{segment}"
-
-
-def _member(site: Site) -> Source:
-    # Evaluation stores True under this key when the segment matches; segments are
-    # evaluated after the ones they use, so an absent key means "not a member".
-    return member_key(site.expected), _not_member
-
-
-def _not_member(_facts: Facts) -> bool:
-    return False
-
-
-def _percentage(site: Site) -> Source:
-    # the segment key seeds the hash, so each segment splits visitors independently
-    seed = "segment:" + site.segment
-
-    def compute(facts: Facts) -> float | None:
-        visitor = facts.context.visitor_id
-        return bucket(seed, visitor) * 100 if isinstance(visitor, str) and visitor else None
-
-    return f"percentage@{site.segment}", compute
-
-
 # --- the catalogue ----------------------------------------------------------------------
 
 R, B, C = Category.REQUEST, Category.BEHAVIOUR, Category.CRM
@@ -263,67 +109,68 @@ T = ValueType
 def _utm(part: str) -> Attribute:
     return Attribute(
         f"utm_{part}", f"UTM {part}", f"The utm_{part} parameter of the visit.",
-        T.STRING, R, TEXT_OPS, _mapping_field("utm", part),
+        T.STRING, R, TEXT_OPS, src.mapping_field("utm", part),
     )
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("channel", "Channel", "The channel asking: web, app, email, kiosk…",
-              T.STRING, R, CODE_OPS[:4], _text_field("channel")),
+              T.STRING, R, CODE_OPS[:4], src.text_field("channel")),
     Attribute("device", "Device type", "mobile, tablet, desktop… as sent by the frontend.",
-              T.STRING, R, CODE_OPS, _text_field("device")),
+              T.STRING, R, CODE_OPS, src.text_field("device")),
     Attribute("locale", "Locale", "The visitor's locale, e.g. en-GB.",
-              T.STRING, R, CODE_OPS, _text_field("locale")),
+              T.STRING, R, CODE_OPS, src.text_field("locale")),
     Attribute("language", "Language", "The language part of the locale: en-GB → en.",
-              T.STRING, R, CODE_OPS, _plain("language", language)),
+              T.STRING, R, CODE_OPS, src.plain("language", src.language)),
     Attribute("country", "Country", "ISO 3166 country code, e.g. GB.",
-              T.STRING, R, CODE_OPS, _text_field("country")),
+              T.STRING, R, CODE_OPS, src.text_field("country")),
     Attribute("region", "Region", "Region or state code within the country.",
-              T.STRING, R, CODE_OPS, _text_field("region")),
+              T.STRING, R, CODE_OPS, src.text_field("region")),
     Attribute("referrer_host", "Referrer host",
               "Host of the referring page, lowercase, without www. (e.g. google.com).",
-              T.STRING, R, TEXT_OPS, _plain("referrer_host", referrer_host)),
+              T.STRING, R, TEXT_OPS, src.plain("referrer_host", src.referrer_host)),
     *(_utm(part) for part in ("source", "medium", "campaign", "term", "content")),
     Attribute("query.", "Query parameter", "A query parameter of the page request.",
-              T.STRING, R, TEXT_OPS, _mapping_field("query"), family=True),
+              T.STRING, R, TEXT_OPS, src.mapping_field("query"), family=True),
     Attribute("ctx.", "Request trait", "A free trait sent with the request as ctx.<name>.",
-              T.STRING, R, TEXT_OPS, _mapping_field("ctx"), family=True),
+              T.STRING, R, TEXT_OPS, src.mapping_field("ctx"), family=True),
     Attribute("local_time", "Time of day",
               "Local time of day in the visitor's zone or the condition's zone.",
-              T.TIME, R, ("time_between", *ORDER_OPS), _zoned(datetime.time, "local_time"),
+              T.TIME, R, ("time_between", *ORDER_OPS), src.zoned(datetime.time, "local_time"),
               zoned=True),
     Attribute("day_of_week", "Day of week", "Local day of the week.",
-              T.WEEKDAY, R, ("day_of_week_in",), _zoned(datetime.isoweekday, "day_of_week"),
+              T.WEEKDAY, R, ("day_of_week_in",), src.zoned(datetime.isoweekday, "day_of_week"),
               zoned=True),
     Attribute("local_date", "Date", "Local calendar date, for date ranges.",
-              T.DATE, R, DATE_OPS, _zoned(datetime.date, "local_date"), zoned=True),
+              T.DATE, R, DATE_OPS, src.zoned(datetime.date, "local_date"), zoned=True),
     Attribute("first_visit", "First visit", "True on the visitor's first visit.",
-              T.BOOLEAN, B, ("equals",), _plain("first_visit", first_visit)),
+              T.BOOLEAN, B, ("equals",), src.plain("first_visit", src.first_visit)),
     Attribute("returning", "Returning visitor", "True from the second visit on.",
-              T.BOOLEAN, B, ("equals",), _plain("returning", returning)),
+              T.BOOLEAN, B, ("equals",), src.plain("returning", src.returning)),
     Attribute("visit_count", "Visit count", "Number of visits, including this one.",
-              T.NUMBER, B, COUNT_OPS,
-              _plain("visit_count", visit_count)),
+              T.NUMBER, B, COUNT_OPS, src.plain("visit_count", src.visit_count)),
     Attribute("first_seen", "First seen", "When the visitor was first seen.",
               T.DATETIME, B, ("within_last_days", *PRESENCE),
-              _plain("first_seen", first_seen)),
+              src.plain("first_seen", src.first_seen)),
     Attribute("pages_visited", "Pages visited", "URL paths visited (case-sensitive).",
               T.STRING_SET, B, (*SET_OPS, "starts_with", *PRESENCE),
-              _plain("pages_visited", pages), case_sensitive=True),
+              src.plain("pages_visited", src.pages), case_sensitive=True),
     Attribute("content_types_visited", "Content types visited",
               "Content types of the pages visited, e.g. blog.articlepage.",
-              T.STRING_SET, B, (*SET_OPS, *PRESENCE), _plain("content_types_visited", content_types)),
+              T.STRING_SET, B, (*SET_OPS, *PRESENCE),
+              src.plain("content_types_visited", src.content_types)),
     Attribute("events", "Events done", "Events the visitor did, e.g. a conversion on a page.",
-              T.EVENTS, B, ("done_within_days",), _plain("events", events_index)),
+              T.EVENTS, B, ("done_within_days",), src.plain("events", src.events_index)),
+    # type and operators come from the trait's definition: see TRAIT_TYPES and resolve()
     Attribute("trait.", "CRM trait", "A CRM trait; its type comes from the trait definition.",
-              T.STRING, C, (), _trait, family=True),
+              T.STRING, C, (), src.trait, family=True),
     Attribute("consent", "Consent given", "Data categories the visitor consented to.",
-              T.STRING_SET, R, ("contains",), _plain("consent", consent)),
+              T.STRING_SET, R, ("contains",), src.plain("consent", src.consent)),
     Attribute("segment", "Segment", "Membership of another segment.",
-              T.SEGMENT, R, ("member_of",), _member),
+              T.SEGMENT, R, ("member_of",), src.member),
     Attribute("percentage", "Sticky percentage",
               "A stable share of visitors, from a hash of the visitor id and the segment key.",
-              T.PERCENTAGE, R, ("percentage_below",), _percentage),
+              T.PERCENTAGE, R, ("percentage_below",), src.percentage),
 )
 
 _BY_NAME = {attribute.name: attribute for attribute in ATTRIBUTES if not attribute.family}

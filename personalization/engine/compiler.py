@@ -1,22 +1,23 @@
-"""Compilation: validate segment specs once per change and turn each definition into
-plain closures, ordered so that segments used by ``member_of`` are evaluated first."""
+"""Compilation: validate segment specs once per change, reject member_of cycles, and
+compile each definition (see ``predicates``) in an order where segments used by
+``member_of`` are evaluated first."""
 
 from __future__ import annotations
 
 import hashlib
 import heapq
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .attributes import GATED, Category, Site, member_key
-from .conditions import Group, Leaf, Node, Not, parse_definition, walk
-from .decision import ConditionTrace
+from .attributes import Category
+from .conditions import Node, parse_definition, walk
 from .errors import RulesetError, ValidationIssue
-from .facts import Compute, Facts
-from .operators import Predicate
-from .ruleset import CONSENT_COMBINATIONS, CompiledSegment, Ruleset
+from .facts import Compute
+from .predicates import categories, compile_segment
+from .ruleset import Ruleset
 
 FORMAT_VERSION = 1  # part of Ruleset.version_digest; bump when compiled meaning changes
 
@@ -39,10 +40,11 @@ def compile_ruleset(
     """Validate and compile ``segments``; raise RulesetError listing every problem."""
     traits = dict(trait_types or {})
     keys = [spec.key for spec in segments]
+    counts = Counter(key for key in keys if isinstance(key, str))
     issues: dict[str, list[ValidationIssue]] = {}
     trees: dict[str, Node] = {}
     for spec in segments:
-        found = _check_spec(spec, keys)
+        found = _check_spec(spec, counts)
         tree, problems = parse_definition(spec.definition, segment_keys=keys, trait_types=traits)
         found += problems
         if found:
@@ -57,11 +59,11 @@ def compile_ruleset(
     return _build(segments, trees, references, traits)
 
 
-def _check_spec(spec: SegmentSpec, keys: list[str]) -> list[ValidationIssue]:
+def _check_spec(spec: SegmentSpec, counts: Counter[str]) -> list[ValidationIssue]:
     found = []
     if not isinstance(spec.key, str) or not spec.key.strip():
         found.append(ValidationIssue("", "a segment needs a non-empty text key"))
-    elif keys.count(spec.key) > 1:
+    elif counts[spec.key] > 1:
         found.append(ValidationIssue("", f"the key {spec.key!r} is used by more than one segment"))
     for name, expected in (("priority", int), ("version", int), ("enabled", bool)):
         value = getattr(spec, name)
@@ -96,7 +98,7 @@ def _cycles(references: Mapping[str, Mapping[str, str]]) -> dict[str, list[Valid
         while key not in path:  # every remaining segment uses another remaining one
             path.append(key)
             key = _next_on_cycle(remaining, key)
-        cycle = path[path.index(key):] + [key]
+        cycle = [*path[path.index(key):], key]
         message = (
             "segments refer to each other in a cycle: " + " → ".join(cycle)
             if start == key
@@ -124,11 +126,11 @@ def _build(
     order = []
     for spec in _dependencies_first(by_priority, references, rank):
         # consent a segment needs: for its own conditions and for the segments it uses
-        needs[spec.key] = _categories(trees[spec.key]).union(
+        needs[spec.key] = categories(trees[spec.key]).union(
             *(needs[other] for other in references[spec.key])
         )
         if spec.enabled:
-            order.append(_compile_segment(
+            order.append(compile_segment(
                 spec.key, trees[spec.key], rank[spec.key], spec.key in used, needs[spec.key], sources
             ))
     return Ruleset(
@@ -160,208 +162,6 @@ def _dependencies_first(
             if waiting[user] == 0:
                 heapq.heappush(ready, rank[user])
     return order
-
-
-Compiled = Predicate | bool  # a predicate, or a constant once refused conditions are folded
-
-
-class _SegmentCompiler:
-    """Compiles one segment's tree into predicates, registering the Facts sources used.
-
-    Inside all/any, children are evaluated cheapest first (see ``_cost``): the result
-    does not depend on the order, and traces record the order actually used.
-    """
-
-    def __init__(self, key: str, sources: dict[str, Compute]) -> None:
-        self.key = key
-        self.sources = sources
-
-    def compile(self, node: Node, leaf: Callable[[Leaf], Compiled]) -> Compiled:
-        """``node`` as a predicate (or a constant), with ``leaf`` compiling the leaves."""
-        if isinstance(node, Leaf):
-            return leaf(node)
-        if isinstance(node, Not):
-            child = self.compile(node.child, leaf)
-            return (not child) if isinstance(child, bool) else _not(child)
-        children = [self.compile(child, leaf) for child in sorted(node.children, key=_cost)]
-        return _all(children) if node.kind == "all" else _any(children)
-
-    def conjuncts(self, tree: Node, leaf: Callable[[Leaf], Compiled]) -> tuple[Predicate, ...] | None:
-        """The tree as predicates that must all hold, cheapest first; None if it cannot
-        hold. Rulesets loop over these directly, saving a call per segment."""
-        parts = tree.children if isinstance(tree, Group) and tree.kind == "all" else (tree,)
-        compiled = [self.compile(part, leaf) for part in sorted(parts, key=_cost)]
-        if any(part is False for part in compiled):
-            return None
-        return tuple(part for part in compiled if part is not True)  # type: ignore[misc]
-
-    def test(self, leaf: Leaf) -> tuple[str, Predicate]:
-        """The Facts key and the predicate of a leaf."""
-        attribute = leaf.attribute
-        key, compute = attribute.attribute.source(
-            Site(attribute.param, attribute.type, leaf.timezone, self.key, leaf.expected)
-        )
-        self.sources[key] = compute
-        return key, leaf.operator.build(key, leaf.expected, attribute.type)
-
-    def fast(self, consented: frozenset[Category], planned: Leaf | None) -> Callable[[Leaf], Compiled]:
-        """Leaves for a visitor who consented to ``consented``: the others are refused,
-        i.e. false. ``planned`` is the channel condition the ruleset's plans enforce."""
-
-        def compile_leaf(leaf: Leaf) -> Compiled:
-            if leaf is planned:
-                return True
-            if leaf.attribute.attribute.category in (*consented, Category.REQUEST):
-                return self.test(leaf)[1]
-            return False
-
-        return compile_leaf
-
-    def explain(self, leaf: Leaf) -> Predicate:
-        """A leaf that checks consent as it goes and records what it saw."""
-        key, test = self.test(leaf)
-        category = leaf.attribute.attribute.category
-        observe = leaf.operator.observe
-
-        def traced(facts: Facts) -> bool:
-            blocked = category is not Category.REQUEST and category not in facts.context.consent
-            result = not blocked and test(facts)
-            actual = None if blocked else facts[key]  # never read data without consent
-            if observe is not None and actual is not None:
-                actual = observe(actual, leaf.expected, facts)
-            facts.trace.append(ConditionTrace(  # type: ignore[union-attr]
-                leaf.path, leaf.attribute.name, leaf.operator.name, leaf.raw, actual, result, blocked
-            ))
-            return result
-
-        return traced
-
-
-def _categories(tree: Node) -> frozenset[Category]:
-    """The consent categories a tree's own conditions need."""
-    return frozenset(leaf.attribute.attribute.category for leaf in walk(tree)).intersection(GATED)
-
-
-def _compile_segment(
-    key: str,
-    tree: Node,
-    rank: int,
-    referenced: bool,
-    needs: frozenset[Category],
-    sources: dict[str, Compute],
-) -> CompiledSegment:
-    compiler = _SegmentCompiler(key, sources)
-    planned = _channel_condition(tree)
-    used = _categories(tree)
-    # one fast test per combination of consents that matters to this segment
-    by_consent: dict[frozenset[Category], tuple[Predicate, ...] | None] = {}
-    for consented in CONSENT_COMBINATIONS:
-        relevant = used.intersection(consented)
-        if relevant not in by_consent:
-            by_consent[relevant] = compiler.conjuncts(tree, compiler.fast(relevant, planned))
-    return CompiledSegment(
-        key=key,
-        rank=rank,
-        tests=tuple(by_consent[used.intersection(consented)] for consented in CONSENT_COMBINATIONS),
-        explain=_predicate(compiler.compile(tree, compiler.explain)),
-        channels=_channels(planned) if planned else None,
-        member=member_key(key) if referenced else None,
-        needs=needs,
-    )
-
-
-# Relative cost of reading an attribute (default 1: a field of the context). Values are
-# computed once per evaluation and shared by all segments, except the sticky percentage
-# (a hash per segment) and event counting (a scan per condition).
-_COSTS = {
-    "channel": 0,
-    "local_time": 2,  # a time zone conversion
-    "day_of_week": 2,
-    "local_date": 2,
-    "referrer_host": 2,  # URL parsing
-    "pages_visited": 2,  # a set built from the profile
-    "content_types_visited": 2,
-    "events": 3,
-    "percentage": 4,
-}
-
-
-def _cost(node: Node) -> int:
-    """Evaluation order inside all/any: cheapest first, so that the costly values are
-    only computed when the cheap conditions leave the outcome open."""
-    if isinstance(node, Group):
-        return max(map(_cost, node.children), default=1)
-    if isinstance(node, Not):
-        return _cost(node.child)
-    return _COSTS.get(node.attribute.attribute.name, 1)
-
-
-def _channel_condition(tree: Node) -> Leaf | None:
-    """The condition limiting a segment to some channels, if it is evaluated first.
-
-    Rulesets keep one plan of segments per channel, so such a segment is skipped on
-    other channels and its channel condition need not be evaluated at all.
-    """
-    first = tree
-    if isinstance(tree, Group) and tree.kind == "all" and tree.children:
-        first = min(tree.children, key=_cost)
-    if isinstance(first, Leaf) and first.attribute.name == "channel" and first.operator.name in ("equals", "in"):
-        return first
-    return None
-
-
-def _channels(leaf: Leaf) -> frozenset[str]:
-    """The (case-folded) channels a channel condition allows."""
-    return leaf.expected if leaf.operator.name == "in" else frozenset([leaf.expected])
-
-
-def _predicate(compiled: Compiled) -> Predicate:
-    """A constant (an empty group) as a predicate; predicates pass through."""
-    if isinstance(compiled, bool):
-        return lambda _facts: compiled
-    return compiled
-
-
-def _not(child: Predicate) -> Predicate:
-    return lambda facts: not child(facts)
-
-
-def _all(compiled: list[Compiled]) -> Compiled:
-    if any(child is False for child in compiled):
-        return False
-    children = [child for child in compiled if child is not True]
-    if len(children) <= 1:
-        return children[0] if children else True
-    if len(children) == 2:  # unrolled: most groups are small, and a loop costs more
-        first, second = children
-        return lambda facts: first(facts) and second(facts)
-
-    def all_(facts: Facts) -> bool:
-        for child in children:
-            if not child(facts):
-                return False
-        return True
-
-    return all_
-
-
-def _any(compiled: list[Compiled]) -> Compiled:
-    if any(child is True for child in compiled):
-        return True
-    children = [child for child in compiled if child is not False]
-    if len(children) <= 1:
-        return children[0] if children else False
-    if len(children) == 2:
-        first, second = children
-        return lambda facts: first(facts) or second(facts)
-
-    def any_(facts: Facts) -> bool:
-        for child in children:
-            if child(facts):
-                return True
-        return False
-
-    return any_
 
 
 def _version_digest(by_priority: list[SegmentSpec], traits: Mapping[str, str]) -> str:

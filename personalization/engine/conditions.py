@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .attributes import Resolved, did_you_mean, resolve
-from .clock import zone_info, zone_names
 from .errors import Problem, ValidationIssue
 from .operators import OPERATORS, Operator
 from .values import ValueType
+from .zones import zone_info, zone_names
 
 MAX_DEPTH = 10  # levels of all/any/not nesting
 MAX_NODES = 200  # conditions and groups in one definition
@@ -174,7 +174,9 @@ class _Parser:
             return zone
         return None
 
-    def value(self, raw: object, attribute: Resolved, operator: Operator, zone: str, path: str) -> Leaf | None:
+    def value(
+        self, raw: object, attribute: Resolved, operator: Operator, zone: str, path: str
+    ) -> Leaf | None:
         try:
             expected = operator.parse(raw, attribute)
         except Problem as problem:

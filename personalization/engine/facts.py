@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .clock import local_now
 from .context import VisitorContext
+from .zones import zone_info
 
 Compute = Callable[["Facts"], Any]
 
@@ -40,5 +40,6 @@ class Facts(dict[str, Any]):
         key = "@" + zone  # no attribute key starts with "@"
         local = self.get(key, self)  # self as the "absent" marker: None is a valid value
         if local is self:
-            local = self[key] = local_now(self.context, zone)
+            info = zone_info(zone or self.context.timezone)
+            local = self[key] = self.context.now.astimezone(info) if info else None
         return local  # type: ignore[return-value]

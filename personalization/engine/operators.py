@@ -21,8 +21,8 @@ from .facts import Facts
 from .values import MAX_TEXT, ValueType, parse_scalar
 
 MAX_LIST = 500  # most values an 'in' list may hold
-MAX_DAYS = 36_500
-MAX_COUNT = 10_000
+MAX_DAYS = 36_500  # a century: any longer window is a mistake
+MAX_COUNT = 10_000  # most times an event may be required
 
 Predicate = Callable[[Facts], bool]
 Parser = Callable[[object, Resolved], Any]
@@ -32,8 +32,9 @@ Observer = Callable[[Any, Any, Facts], object]
 
 @dataclass(frozen=True, slots=True)
 class Operator:
-    """An operator: its name, words for the admin, the shape of its value
-    ("none", "one", "list", "pair", "days", "event", "percentage"), its parser and builder.
+    """An operator: its name, words for the admin, the shape of its value ("none", "one",
+    "list", "pair" of the attribute's type, or "days", "event", "segment", "percentage"),
+    its parser and its builder.
 
     ``observe`` turns the attribute's value into what a trace shows as "actual" when the
     raw value would say little (the events done, rather than the visitor's whole history).
@@ -118,7 +119,10 @@ def _event(raw: object, _attribute: Resolved) -> EventSpec:
     unknown = sorted(str(key) for key in raw if key not in ("event", "target", "days", "min_count"))
     if unknown:
         raise Problem(f"does not know {unknown[0]!r}", f".{unknown[0]}")
-    event = parse_scalar(raw["event"], ValueType.STRING)
+    try:
+        event = parse_scalar(raw["event"], ValueType.STRING)
+    except Problem as problem:
+        raise Problem(problem.message, ".event") from None
     target = raw.get("target")
     if target is not None and (not isinstance(target, str) or not target or len(target) > MAX_TEXT):
         raise Problem("needs a non-empty text as target", ".target")
@@ -138,8 +142,8 @@ def _segment(raw: object, _attribute: Resolved) -> str:
 # --- builders: (Facts key, parsed value, attribute type) -> predicate over Facts ---------
 
 
-def _equals(key: str, expected: Any, _vtype: ValueType) -> Predicate:
-    return lambda facts: facts[key] == expected
+def _equals(key: str, expected: Any, vtype: ValueType) -> Predicate:
+    return _in(key, frozenset([expected]), vtype)
 
 
 def _not_equals(key: str, expected: Any, _vtype: ValueType) -> Predicate:
@@ -154,6 +158,15 @@ def _in(key: str, expected: frozenset[Any], vtype: ValueType) -> Predicate:
     if vtype is ValueType.STRING_SET:  # visited any of these
         return lambda facts: not expected.isdisjoint(facts[key])
     return lambda facts: facts[key] in expected
+
+
+def accepted_values(operator: Operator, expected: Any, vtype: ValueType) -> frozenset[Any] | None:
+    """The values a condition accepts when it is a plain membership test of a single
+    value (``equals``, ``in``, ``day_of_week_in``), so that a ruleset can run it inline
+    as ``facts[key] in values``; None for any other condition."""
+    if vtype is ValueType.STRING_SET or operator.build not in (_equals, _in):
+        return None
+    return frozenset([expected]) if operator.build is _equals else expected
 
 
 def _not_in(key: str, expected: frozenset[Any], vtype: ValueType) -> Predicate:
@@ -270,8 +283,8 @@ def _times_done(index: dict[str, list[tuple[Any, str | None]]], spec: EventSpec,
 
 
 def _member_of(key: str, _expected: str, _vtype: ValueType) -> Predicate:
-    # The key names the segment (attributes.member_key); evaluation stores True there
-    # when it matches. get() rather than [] skips computing "not a member" every time.
+    # The key names the segment (sources.member_key); evaluation stores True there when
+    # it matches. get() rather than [] skips computing "not a member" every time.
     return lambda facts: facts.get(key, False)
 
 
@@ -314,7 +327,7 @@ _ALL = (
     Operator("within_last_days", "is within the last N days", "days", _days, _within_last_days),
     Operator("done_within_days", "was done within the last N days", "event",
              _event, _done_within_days, observe=_times_done),
-    Operator("member_of", "is a member of", "one", _segment, _member_of),
+    Operator("member_of", "is a member of", "segment", _segment, _member_of),
     Operator("percentage_below", "falls in the first N percent", "percentage",
              _percentage, _compare(op.lt)),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .attributes import GATED
 from .context import VisitorContext
@@ -32,34 +33,49 @@ def consent_index(consent: frozenset[str]) -> int:
     return index
 
 
+class Conjuncts(NamedTuple):
+    """Conditions that must all hold: ``facts[guard] in accepted`` (when ``guard`` is
+    set), then each of ``tests``."""
+
+    guard: str | None
+    accepted: frozenset[object] | None
+    tests: tuple[Predicate, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledSegment:
     """One enabled segment, compiled into predicates.
 
-    ``tests`` has, per consent combination, the predicates that must all hold, with
+    ``tests`` has, per consent combination, the conditions that must all hold, with
     conditions on data without consent folded to false (None: it cannot match);
-    ``explain`` checks consent and traces as it goes. ``channels`` is set when the first condition
-    evaluated requires a channel: the segment is then only in those channels' plans and
-    its tests skip that condition. ``member`` is the Facts key under which membership is
-    stored for segments that use this one; ``needs`` the consent categories its
-    conditions, and those of the segments it uses, need; ``rank`` its position in
-    priority order.
+    ``explain`` checks consent and traces as it goes. ``channels`` is set when the
+    first condition evaluated requires a channel: the segment is then only in those
+    channels' plans and its tests skip that condition. ``member`` is the Facts key under
+    which membership is stored for segments that use this one; ``needs`` the consent
+    categories its conditions, and those of the segments it uses, need; ``rank`` its
+    position in priority order.
     """
 
     key: str
     rank: int
-    tests: tuple[tuple[Predicate, ...] | None, ...]
+    tests: tuple[Conjuncts | None, ...]
     explain: Predicate
     channels: frozenset[str] | None
     member: str | None
     needs: frozenset[str]
 
 
-Plan = tuple[tuple[str, tuple[Predicate, ...], str | None], ...]
+Plan = tuple[tuple[str, str | None, frozenset[object] | None, tuple[Predicate, ...], str | None], ...]
 
 
 class Ruleset:
-    """Segments in evaluation order (dependencies first), ready to evaluate."""
+    """Compiled segments, ready to evaluate; build one with ``compile_ruleset`` and share
+    it between requests (it is never modified).
+
+    ``keys`` lists every segment, enabled or not, in priority order; ``version_digest``
+    identifies the compiled rules. Evaluation walks a plan chosen by the visitor's
+    channel and consents: the enabled segments that can match there, dependencies first.
+    """
 
     __slots__ = ("keys", "version_digest", "_order", "_sources", "_disabled", "_rank",
                  "_unconsented", "_plans", "_anywhere")
@@ -73,7 +89,7 @@ class Ruleset:
         disabled: frozenset[str],
         version_digest: str,
     ) -> None:
-        self.keys = keys  # every segment, enabled or not, in priority order
+        self.keys = keys
         self.version_digest = version_digest
         self._order = tuple(order)
         self._sources = dict(sources)
@@ -94,7 +110,7 @@ class Ruleset:
     def _plan(self, channel: str | None) -> tuple[Plan, ...]:
         segments = [s for s in self._order if s.channels is None or channel in s.channels]
         return tuple(
-            tuple((s.key, s.tests[index], s.member) for s in segments if s.tests[index] is not None)
+            tuple((s.key, *s.tests[index], s.member) for s in segments if s.tests[index] is not None)
             for index in range(len(CONSENT_COMBINATIONS))
         )
 
@@ -106,7 +122,10 @@ class Ruleset:
         facts = Facts(context, self._sources)
         consent = consent_index(context.consent)
         matched = []
-        for key, tests, member in self._plans.get(context.channel.casefold(), self._anywhere)[consent]:
+        plan = self._plans.get(context.channel.casefold(), self._anywhere)[consent]
+        for key, guard, accepted, tests, member in plan:
+            if guard is not None and facts[guard] not in accepted:  # type: ignore[operator]
+                continue
             for test in tests:
                 if not test(facts):
                     break

@@ -149,17 +149,9 @@ def fold_text(value: object) -> str | None:
     return value.casefold() if isinstance(value, str) and value else None
 
 
-def exact_text(value: object) -> str | None:
-    """Non-empty text as is (for case-sensitive attributes), else None."""
-    return value if isinstance(value, str) and value else None
-
-
 def as_number(value: object) -> float | int | None:
     """The number itself, or None for anything else (including numeric-looking text)."""
-    kind = type(value)  # exact types: fast, and leaves out bool (an int subclass)
-    if kind is int:
-        return value  # type: ignore[return-value]
-    return value if kind is float and math.isfinite(value) else None  # type: ignore[arg-type, return-value]
+    return value if is_number(value) else None
 
 
 def as_boolean(value: object) -> bool | None:

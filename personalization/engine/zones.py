@@ -1,12 +1,9 @@
-"""Local time of the visitor: time zone lookup and the visitor's clock in a zone."""
+"""Time zones: which exist, and their ZoneInfo, looked up once per process."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
-
-from .context import VisitorContext
 
 _ZONES: dict[str, ZoneInfo] = {}  # known zones, filled on first use
 
@@ -30,8 +27,3 @@ def zone_info(name: object) -> ZoneInfo | None:
         zone = _ZONES[name] = ZoneInfo(name)
     return zone
 
-
-def local_now(context: VisitorContext, zone: str) -> datetime | None:
-    """The context's clock in ``zone`` ("" = the visitor's own zone); None if unknown."""
-    info = zone_info(zone or context.timezone)
-    return context.now.astimezone(info) if info else None

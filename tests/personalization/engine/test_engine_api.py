@@ -4,7 +4,7 @@ compilation errors and bucketing helpers."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import combinations
 
 import pytest
@@ -21,7 +21,7 @@ from personalization.engine import (
     validate_definition,
 )
 
-NOW = datetime(2025, 6, 11, 12, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 11, 12, tzinfo=UTC)
 DEVICE = {"attribute": "device", "operator": "equals", "value": "mobile"}
 
 

@@ -52,7 +52,7 @@ def test_evaluate(case: dict[str, Any]) -> None:
     for key, conditions in expected.get("trace", {}).items():
         seen = [condition.as_dict() for condition in traces[key]]
         assert len(seen) == len(conditions), seen
-        for want, got in zip(conditions, seen):
+        for want, got in zip(conditions, seen, strict=True):
             assert {field: got[field] for field in want} == want, got
 
 

@@ -4,7 +4,7 @@ is deterministic, splits visitors as asked, and never fails on bad input."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import assume, given, settings
@@ -45,7 +45,7 @@ LEAVES: list[dict[str, Any]] = [
     {"attribute": "consent", "operator": "contains", "value": "crm"},
     {"attribute": "segment", "operator": "member_of", "value": "base"},
 ]
-NOW = datetime(2025, 3, 29, 20, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 29, 20, tzinfo=UTC)
 
 definitions = st.recursive(
     st.sampled_from(LEAVES),
@@ -83,7 +83,8 @@ contexts = st.builds(
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
 # JSON that looks like conditions, to get past the first checks more often
@@ -124,7 +125,9 @@ def _meaning(definition: dict[str, Any], context: VisitorContext) -> bool:
 
 @settings(max_examples=150, deadline=None)
 @given(definitions, contexts)
-def test_compiled_evaluation_means_what_the_tree_says(definition: dict[str, Any], context: VisitorContext) -> None:
+def test_compiled_evaluation_means_what_the_tree_says(
+    definition: dict[str, Any], context: VisitorContext
+) -> None:
     assume(_valid(definition))
     decision = _ruleset(definition).evaluate(context)
     assert ("s" in decision.matched) == _meaning(definition, context)
@@ -155,7 +158,10 @@ def test_evaluation_is_deterministic_and_explaining_changes_nothing(
 @settings(max_examples=50, deadline=None)
 @given(contexts)
 def test_all_of_nothing_is_true_and_any_of_nothing_false(context: VisitorContext) -> None:
-    ruleset = compile_ruleset([SegmentSpec("all", "", 1, {"all": []}), SegmentSpec("any", "", 2, {"any": []})])
+    ruleset = compile_ruleset([
+        SegmentSpec("all", "", 1, {"all": []}),
+        SegmentSpec("any", "", 2, {"any": []}),
+    ])
     decision = ruleset.evaluate(context)
     assert decision.matched == ("all",)
     assert decision.reason("any") is Reason.NO_MATCH
@@ -173,10 +179,9 @@ def test_sticky_percentages_split_visitors_as_asked(share: float, key: str, seed
     assert abs(100 * sum(inside) / len(ids) - share) <= 2
     # sticky: the same visitor gets the same answer at another time, on another channel
     later = NOW + timedelta(days=40)
-    assert all(
-        (ruleset.evaluate(VisitorContext(channel="app", visitor_id=visitor, now=later)).matched == (key,)) == was
-        for visitor, was in zip(ids[:200], inside)
-    )
+    for visitor, was_inside in zip(ids[:200], inside, strict=False):
+        again = ruleset.evaluate(VisitorContext(channel="app", visitor_id=visitor, now=later))
+        assert (again.matched == (key,)) == was_inside
 
 
 @settings(max_examples=200, deadline=None)
@@ -191,7 +196,7 @@ def test_validate_definition_never_raises(definition: Any) -> None:
        st.lists(st.sampled_from(["a", "b", "c", ""]), min_size=4, max_size=4))
 def test_compile_ruleset_raises_only_ruleset_error(definitions_: list[Any], keys: list[str]) -> None:
     specs = [SegmentSpec(key, key, index, definition)
-             for index, (key, definition) in enumerate(zip(keys, definitions_))]
+             for index, (key, definition) in enumerate(zip(keys, definitions_, strict=False))]
     try:
         compile_ruleset(specs, trait_types=TRAITS)
     except RulesetError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +23,7 @@ RULESET = compile_ruleset([
     SegmentSpec("french", "French", 3, NEVER),
 ])
 DECISION = RULESET.evaluate(
-    VisitorContext(channel="web", visitor_id="v1", now=datetime(2025, 6, 11, tzinfo=timezone.utc))
+    VisitorContext(channel="web", visitor_id="v1", now=datetime(2025, 6, 11, tzinfo=UTC))
 )
 
 
