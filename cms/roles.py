@@ -27,6 +27,12 @@ _WEBHOOKS = [
     "cms.view_webhookdelivery",
 ]
 
+# Managing segments (governed snippets: publish, lock) and the CRM traits their rules use.
+_SEGMENTS = [
+    *[f"personalization.{action}_segment" for action in ("add", "change", "delete", "view", "publish", "lock", "unlock")],
+    *[f"personalization.{action}_traitdefinition" for action in ("add", "change", "delete", "view")],
+]
+
 # Page permissions are granted on the root page, collection permissions on the root collection.
 ROLES: dict[str, dict[str, list[str]]] = {
     EDITORS: {
@@ -40,13 +46,14 @@ ROLES: dict[str, dict[str, list[str]]] = {
             *_SNIPPETS,
             *[f"cms.delete_{model}" for model in ("author", "calltoaction", "promo")],
             *[f"personalization.{action}_channel" for action in ("add", "change", "delete", "view")],
+            *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock")],
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
         ],
         "pages": ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "personalization.view_channel"],
+        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_SEGMENTS],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },

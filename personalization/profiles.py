@@ -54,6 +54,11 @@ def _from_row(row: VisitorProfile) -> StoredProfile:
     )
 
 
+def stored_profile(row: VisitorProfile) -> StoredProfile:
+    """A profile row as the engine needs it, read straight from the row (no cache)."""
+    return _from_row(row)
+
+
 def _event(item: dict) -> Event | None:
     at = parse_datetime(str(item.get("at", "")))
     if at is None or not item.get("name"):
@@ -164,4 +169,12 @@ def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits:
     return profile
 
 
-__all__ = ["StoredProfile", "profile_load", "profile_upsert", "visit_note", "visits_apply", "visits_flush"]
+__all__ = [
+    "StoredProfile",
+    "profile_load",
+    "profile_upsert",
+    "stored_profile",
+    "visit_note",
+    "visits_apply",
+    "visits_flush",
+]

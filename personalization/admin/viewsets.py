@@ -1,0 +1,116 @@
+"""Segments and trait definitions as Wagtail snippets, under one "Personalisation" menu.
+
+Segments get Wagtail's snippet features from their mixins: drafts, revisions with
+compare and revert, scheduling (the "Set schedule" dialog of PublishingPanel),
+locking, workflows (assign one to Segment under Settings → Workflows) and the audit
+log. Beside them: the trial endpoint, the priority list and the on/off switch.
+"""
+
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, PublishingPanel
+from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.widgets import HeaderButton
+from wagtail.snippets.views.snippets import CreateView, EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
+
+from personalization.admin.panels import SampleVisitorPanel
+from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
+from personalization.admin.widgets import RuleBuilderWidget
+from personalization.models import Segment, TraitDefinition
+
+NEW_DEFINITION = {"all": []}
+
+
+class SegmentForm(WagtailAdminModelForm):
+    """A new segment starts from an empty "all of" group, which the builder fills."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding and not self.initial.get("definition"):
+            self.initial["definition"] = NEW_DEFINITION
+
+
+class SegmentIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.request.user.has_perm("personalization.publish_segment"):
+            url = reverse("wagtailsnippets_personalization_segment:priorities")
+            buttons.append(HeaderButton(_("Priorities"), url=url, icon_name="order"))
+        return buttons
+
+
+class _Authorship:
+    """Who created and last changed a segment."""
+
+    def save_instance(self):
+        self.form.instance.updated_by = self.request.user
+        if self.form.instance._state.adding:
+            self.form.instance.created_by = self.request.user
+        return super().save_instance()
+
+
+class SegmentCreateView(_Authorship, CreateView):
+    pass
+
+
+class SegmentEditView(_Authorship, EditView):
+    pass
+
+
+class SegmentViewSet(SnippetViewSet):
+    model = Segment
+    icon = "group"
+    menu_label = _("Segments")
+    url_prefix = "personalization/segments"
+    index_view_class = SegmentIndexView
+    add_view_class = SegmentCreateView
+    edit_view_class = SegmentEditView
+    list_display = ["name", "key", "priority", BooleanColumn("enabled", label=_("On"))]
+    list_filter = ["enabled", "live"]
+    # A plain database search: a few hundred segments need no search index, and keys are searchable.
+    search_fields = ["name", "key", "description"]
+    search_backend_name = None
+    ordering = ["priority", "key"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
+            FieldPanel("description"),
+            FieldRowPanel([FieldPanel("priority"), FieldPanel("enabled")]),
+            FieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
+            MultiFieldPanel([SampleVisitorPanel()], heading=_("Test against a sample visitor")),
+            PublishingPanel(),
+        ],
+        base_form_class=SegmentForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("test/", segment_test, name="test"),
+            path("priorities/", SegmentPrioritiesView.as_view(), name="priorities"),
+            path("toggle/<int:pk>/", segment_toggle, name="toggle"),
+        ]
+
+
+class TraitDefinitionViewSet(SnippetViewSet):
+    model = TraitDefinition
+    icon = "tag"
+    menu_label = _("Traits")
+    url_prefix = "personalization/traits"
+    list_display = ["name", "type", "description"]
+    list_filter = ["type"]
+    search_fields = ["name", "description"]
+    ordering = ["name"]
+
+
+class PersonalisationViewSetGroup(SnippetViewSetGroup):
+    items = (SegmentViewSet, TraitDefinitionViewSet)
+    menu_label = _("Personalisation")
+    menu_icon = "group"
+    menu_order = 300

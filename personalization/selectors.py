@@ -1,0 +1,181 @@
+"""Reads for the marketer admin: the rule builder's catalogue, a trial decision, the reach.
+
+Nothing here writes; a trial compiles the edited (unsaved) definition beside the live
+segments it may use, so the answer is the one delivery would give once it is live.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from personalization.engine import (
+    RulesetError,
+    Ruleset,
+    SegmentSpec,
+    VisitorContext,
+    catalogue,
+    compile_ruleset,
+    validate_definition,
+)
+from personalization.engine.values import WEEKDAYS
+from personalization.models import Segment, TraitDefinition, VisitorProfile
+from personalization.profiles import stored_profile
+from personalization.specs import live_segments, segment_spec, trait_types
+
+# At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
+REACH_SAMPLE = 10_000
+CANDIDATE_KEY = "candidate"
+CATEGORY_LABELS = {"request": "Request", "behaviour": "Behaviour (needs consent)", "crm": "CRM traits (needs consent)"}
+# Profile fields that a visitor context takes from the stored profile; the rest come from the request.
+_PROFILE_FIELDS = ("visitor_id", "first_seen", "visit_count", "pages_visited", "content_types_visited", "events", "traits", "consent")
+
+
+def builder_catalogue() -> dict[str, Any]:
+    """What the rule builder offers: the engine's catalogue with the CRM traits defined here,
+    their choices, the segments a rule may refer to, and words for the categories."""
+    traits = {trait.name: trait for trait in TraitDefinition.objects.all()}
+    data = catalogue({name: trait.type for name, trait in traits.items()})
+    for attribute in data["attributes"]:
+        trait = traits.get(attribute["name"].removeprefix("trait."))
+        if attribute["name"].startswith("trait.") and trait is not None:
+            attribute["description"] = trait.description or attribute["description"]
+            attribute["choices"] = [str(choice) for choice in trait.choices] if trait.type == "choice" else []
+    data["segments"] = [{"key": key, "name": name} for key, name in Segment.objects.values_list("key", "name")]
+    data["weekdays"] = list(WEEKDAYS)
+    data["categories"] = CATEGORY_LABELS
+    return data
+
+
+@dataclasses.dataclass(frozen=True)
+class Trial:
+    """A definition tried against a sample visitor: its problems, or the decision and reach."""
+
+    issues: list[dict[str, str]]
+    decision: dict[str, Any] | None = None
+    reach: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"valid": not self.issues, "issues": self.issues, "decision": self.decision, "reach": self.reach}
+
+
+def segment_trial(
+    *, definition: object, sample: Mapping[str, Any] | None, key: str = "", segment_id: int | None = None
+) -> Trial:
+    """Validate ``definition`` as segment ``key`` would be; with a ``sample`` visitor context,
+    also decide for it (with the deciding conditions) and estimate the reach.
+
+    Raises SampleError when ``sample`` is not a usable visitor context.
+    """
+    types = trait_types()
+    others = [segment_spec(segment) for segment in live_segments().exclude(pk=segment_id)]
+    taken = {spec.key for spec in others}
+    key = key if key and key not in taken else CANDIDATE_KEY
+    issues = validate_definition(definition, segment_keys=set(Segment.objects.values_list("key", flat=True)) | {key}, trait_types=types)
+    if issues:
+        return Trial(issues=[issue.as_dict() for issue in issues])
+    candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)
+    try:
+        ruleset = _ruleset_with(candidate, others, types)
+    except RulesetError as exc:
+        return Trial(issues=[issue.as_dict() for issue in exc.issues[key]])
+    if sample is None:
+        return Trial(issues=[])
+    visitor = _sample_context(sample)
+    return Trial(issues=[], decision=_decision(ruleset, key, visitor), reach=segment_reach(ruleset=ruleset, key=key, sample=visitor))
+
+
+class SampleError(ValueError):
+    """A sample visitor that is not a usable visitor context; the message says why."""
+
+
+def _sample_context(sample: Mapping[str, Any]) -> VisitorContext:
+    values = {"visitor_id": None, "now": timezone.now(), **sample}
+    try:
+        return VisitorContext.from_dict(values)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise SampleError(str(exc) if not isinstance(exc, KeyError) else f"missing {exc}") from exc
+
+
+def _ruleset_with(candidate: SegmentSpec, others: list[SegmentSpec], types: dict[str, str]) -> Ruleset:
+    """The live ruleset plus the candidate; live segments that no longer compile (a trait
+    deleted under them) are left out, as delivery leaves them out."""
+    try:
+        return compile_ruleset([*others, candidate], trait_types=types)
+    except RulesetError as exc:
+        if candidate.key in exc.issues:
+            raise
+        usable = [spec for spec in others if spec.key not in exc.issues]
+        return compile_ruleset([*usable, candidate], trait_types=types)
+
+
+def _decision(ruleset: Ruleset, key: str, visitor: VisitorContext) -> dict[str, Any]:
+    decision = ruleset.evaluate(visitor, explain=True)
+    trace = next(segment for segment in decision.trace if segment.key == key)
+    return {
+        "matched": key in decision.matched,
+        "reason": decision.reason(key).value,
+        "conditions": [condition.as_dict() for condition in trace.conditions],
+        "uses_segments": [other for other in decision.matched if other != key],
+    }
+
+
+def segment_reach(*, ruleset: Ruleset, key: str, sample: VisitorContext, limit: int | None = None) -> dict[str, Any]:
+    """How many stored profiles segment ``key`` matches when they arrive like ``sample``:
+    request attributes (channel, device, country, time…) come from the sample, stored
+    ones (visits, events, traits, consent) from each profile. Beyond ``limit`` profiles,
+    the most recently seen are evaluated and the share is scaled to the total."""
+    total = VisitorProfile.objects.count()
+    newest_first = VisitorProfile.objects.only(*_PROFILE_FIELDS).order_by(F("last_seen").desc(nulls_last=True), "pk")
+    rows = newest_first[: limit or REACH_SAMPLE]
+    sampled = matched = 0
+    for row in rows.iterator(chunk_size=1000):
+        sampled += 1
+        matched += key in ruleset.evaluate(_as_arriving(sample, row)).matched
+    estimate = matched if sampled == total else round(matched * total / sampled) if sampled else 0
+    approximate = "" if sampled == total else "≈ "
+    return {
+        "matched": matched,
+        "sampled": sampled,
+        "total": total,
+        "estimate": estimate,
+        "label": f"{approximate}{estimate:,} of {total:,} profiles",
+    }
+
+
+def _as_arriving(sample: VisitorContext, row: VisitorProfile) -> VisitorContext:
+    profile = stored_profile(row)
+    return dataclasses.replace(
+        sample,
+        visitor_id=row.visitor_id,
+        first_seen=profile.first_seen,
+        visit_count=profile.visit_count,
+        pages_visited=profile.pages_visited,
+        content_types_visited=profile.content_types_visited,
+        events=profile.events,
+        traits=profile.traits or {},
+        consent=profile.consent,
+    )
+
+
+def sample_visitor(now: datetime) -> dict[str, Any]:
+    """The example visitor the editor's "test against a sample visitor" panel starts with."""
+    return {
+        "channel": "web",
+        "visitor_id": "sample-visitor",
+        "now": now.replace(microsecond=0).isoformat(),
+        "timezone": "Europe/London",
+        "device": "mobile",
+        "locale": "en-GB",
+        "country": "GB",
+        "referrer": "https://www.google.com/",
+        "utm": {"source": "newsletter", "campaign": "spring"},
+        "visit_count": 3,
+        "pages_visited": ["/pricing/"],
+        "events": [],
+        "traits": {},
+        "consent": ["behaviour", "crm"],
+    }

@@ -1,0 +1,400 @@
+"""The marketer's segment admin through Django's test client: the snippet views with the rule
+builder's field, the trial endpoint, the priority list, roles, workflow and audit log."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import reverse
+from wagtail.models import ModelLogEntry, Revision, TaskState, Workflow, WorkflowContentType
+
+from cms.roles import CHIEF_CONTENT_OFFICER, EDITORS, MARKETERS, WORKFLOW_NAME
+from personalization import ruleset_cache, selectors
+from personalization.models import Segment, TraitDefinition, VisitorProfile
+from personalization.services import LOG_DISABLED, LOG_PRIORITY
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URLS = "wagtailsnippets_personalization_segment"
+MOBILE_RETURNING = {"all": [
+    {"attribute": "device", "operator": "equals", "value": "mobile"},
+    {"attribute": "visit_count", "operator": "gte", "value": 2},
+]}
+SAMPLE = {"channel": "web", "visitor_id": "v-sample", "now": "2026-03-02T10:00:00Z", "device": "mobile",
+          "visit_count": 3, "consent": ["behaviour"]}
+
+
+@pytest.fixture
+def marketer(client):
+    user = UserFactory(username="marketer", role=MARKETERS)
+    client.force_login(user)
+    return user
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"{URLS}:{name}", args=args)
+
+
+def form_data(*, definition, action: str = "", **fields) -> dict:
+    """POST data of the segment editor, as the rule builder leaves it (JSON in the field)."""
+    data = {
+        "name": "Mobile returning",
+        "key": "mobile-returning",
+        "description": "",
+        "priority": "100",
+        "enabled": "on",
+        "definition": definition if isinstance(definition, str) else json.dumps(definition),
+        "go_live_at": "",
+        "expire_at": "",
+        **fields,
+    }
+    if action:
+        data[action] = action
+    return data
+
+
+def live_segment(key: str, priority: int, definition: dict | None = None) -> Segment:
+    segment = Segment.objects.create(key=key, name=key.title(), priority=priority, definition=definition or MOBILE_RETURNING)
+    segment.save_revision().publish()
+    return segment
+
+
+def trial(client: Client, **body):
+    return client.post(url("test"), json.dumps(body), content_type="application/json")
+
+
+def log_actions(segment: Segment) -> list[str]:
+    return list(ModelLogEntry.objects.for_instance(segment).order_by("timestamp", "pk").values_list("action", flat=True))
+
+
+# --- the editor ---------------------------------------------------------------------------
+
+
+def test_the_editor_renders_the_rule_builder_with_the_catalogue_and_traits(client, marketer):
+    TraitDefinition.objects.create(name="tier", type="choice", choices=["gold", "silver"])
+
+    response = client.get(url("add"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-rule-builder" in html and "personalization/rule_builder.js" in html
+    assert "data-segment-tester" in html  # the sample-visitor panel
+    assert 'name="go_live_at"' in html and 'name="expire_at"' in html  # "Set schedule"
+    catalogue = response.context["form"].fields["definition"].widget.get_context("definition", "{}", {"id": "x"})["catalogue"]
+    tier = next(a for a in catalogue["attributes"] if a["name"] == "trait.tier")
+    assert tier["choices"] == ["gold", "silver"] and tier["category"] == "crm"
+    assert json.loads(response.context["form"]["definition"].value()) == {"all": []}
+
+
+def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
+    response = client.post(url("add"), form_data(definition=MOBILE_RETURNING))
+
+    assert response.status_code == 302
+    segment = Segment.objects.get(key="mobile-returning")
+    assert segment.definition == MOBILE_RETURNING
+    assert not segment.live and segment.latest_revision.content["definition"] == MOBILE_RETURNING
+    assert segment.created_by == marketer and segment.updated_by == marketer
+    assert log_actions(segment) == ["wagtail.create"]
+
+
+@pytest.mark.parametrize(
+    ("definition", "error"),
+    [
+        (
+            {"all": [{"attribute": "device", "operator": "equals", "value": "mobile"},
+                     {"attribute": "visit_count", "operator": "between", "value": [1]}]},
+            "all[1].value: &#x27;between&#x27; needs a list of two numbers",
+        ),
+        (
+            {"all": [{"attribute": "visit_count", "operator": "gte", "value": "two"}]},
+            "all[0].value: &#x27;gte&#x27; needs a number, got &#x27;two&#x27;",
+        ),
+        ({"any": [{"attribute": "devce", "operator": "equals", "value": "mobile"}]}, "any[0].attribute: unknown attribute"),
+        ('{"all": [', "Enter a valid JSON."),
+    ],
+)
+def test_an_invalid_definition_is_a_form_error_naming_the_path(client, marketer, definition, error):
+    response = client.post(url("add"), form_data(definition=definition, action="action-publish"))
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert response.context["form"].errors["definition"]
+    assert not Segment.objects.exists()
+
+
+def test_a_marketer_publishes_and_the_rules_change_is_announced(client, marketer, django_capture_on_commit_callbacks):
+    before = ruleset_cache.ruleset_stamp()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("add"), form_data(definition=MOBILE_RETURNING, action="action-publish"))
+
+    assert response.status_code == 302
+    segment = Segment.objects.get(key="mobile-returning")
+    assert segment.live and segment.live_revision is not None
+    assert ruleset_cache.ruleset_stamp() != before
+    assert "mobile-returning" in ruleset_cache.current_rules().ruleset.keys
+    assert log_actions(segment) == ["wagtail.create", "wagtail.publish"]
+
+
+def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client, marketer):
+    client.post(url("add"), form_data(definition=MOBILE_RETURNING, action="action-publish"))
+    segment = Segment.objects.get(key="mobile-returning")
+    first = segment.latest_revision
+    wider = {"any": [{"attribute": "device", "operator": "in", "value": ["mobile", "tablet"]}]}
+    assert client.post(url("edit", segment.pk), form_data(definition=wider, action="action-publish")).status_code == 302
+    segment.refresh_from_db()
+    assert segment.definition == wider and segment.revisions.count() == 2
+
+    compare = client.get(url("revisions_compare", segment.pk, first.pk, segment.latest_revision_id))
+    assert compare.status_code == 200
+    assert "tablet" in compare.content.decode()  # the diff shows the changed conditions
+    assert client.get(url("revisions_revert", segment.pk, first.pk)).status_code == 200
+    reverted = client.post(
+        url("revisions_revert", segment.pk, first.pk), form_data(definition=MOBILE_RETURNING, action="action-publish")
+    )
+    assert reverted.status_code == 302
+    segment.refresh_from_db()
+    assert segment.definition == MOBILE_RETURNING
+    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", "wagtail.edit", "wagtail.publish",
+                                    "wagtail.revert", "wagtail.publish"]
+    assert client.get(url("history", segment.pk)).status_code == 200
+
+
+def test_scheduling_publishes_later_and_locking_holds(client, marketer):
+    go_live = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%d %H:%M")
+    response = client.post(url("add"), form_data(definition=MOBILE_RETURNING, action="action-publish", go_live_at=go_live))
+    assert response.status_code == 302
+    segment = Segment.objects.get(key="mobile-returning")
+    assert not segment.live  # a campaign: it goes live on its date
+    assert Revision.objects.filter(pk=segment.latest_revision_id, approved_go_live_at__isnull=False).exists()
+
+    assert client.post(url("lock", segment.pk)).status_code == 302
+    segment.refresh_from_db()
+    assert segment.locked and segment.locked_by == marketer
+    assert "wagtail.lock" in log_actions(segment)
+
+
+def test_a_segment_goes_through_the_cco_workflow_when_one_is_assigned(client, marketer):
+    workflow = Workflow.objects.get(name=WORKFLOW_NAME)
+    WorkflowContentType.objects.create(workflow=workflow, content_type=ContentType.objects.get_for_model(Segment))
+    client.post(url("add"), form_data(definition=MOBILE_RETURNING))
+    segment = Segment.objects.get(key="mobile-returning")
+
+    response = client.post(url("edit", segment.pk), form_data(definition=MOBILE_RETURNING, action="action-submit"))
+
+    assert response.status_code == 302
+    segment.refresh_from_db()
+    assert segment.workflow_in_progress and not segment.live
+    assert segment.current_workflow_state.workflow == workflow
+    assert "wagtail.workflow.start" in log_actions(segment)
+
+    cco = Client()
+    cco.force_login(UserFactory(username="cco", role=CHIEF_CONTENT_OFFICER))
+    task_state = TaskState.objects.get(status=TaskState.STATUS_IN_PROGRESS)
+    approved = cco.post(url("workflow_action", segment.pk, "approve", task_state.pk), {"comment": ""})
+    assert approved.status_code in (200, 302)
+    segment.refresh_from_db()
+    assert segment.live and not segment.workflow_in_progress
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def test_an_editor_cannot_reach_the_segment_admin(client):
+    client.force_login(UserFactory(username="editor", role=EDITORS))
+    segment = live_segment("mobile", 10)
+
+    for path in (url("list"), url("add"), url("edit", segment.pk), url("priorities")):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home"), path
+    assert trial(client, definition=MOBILE_RETURNING).status_code == 403
+    assert client.post(url("toggle", segment.pk), {"enabled": "0"}).status_code == 302
+    segment.refresh_from_db()
+    assert segment.enabled
+
+
+def test_the_cco_can_publish_a_marketers_draft(client, marketer):
+    client.post(url("add"), form_data(definition=MOBILE_RETURNING))
+    segment = Segment.objects.get(key="mobile-returning")
+    cco = Client()
+    cco.force_login(UserFactory(username="cco", role=CHIEF_CONTENT_OFFICER))
+
+    response = cco.post(url("edit", segment.pk), form_data(definition=MOBILE_RETURNING, action="action-publish"))
+
+    assert response.status_code == 302
+    segment.refresh_from_db()
+    assert segment.live and segment.live_revision.user.username == "cco"
+
+
+def test_a_marketer_manages_trait_definitions(client, marketer):
+    add = reverse("wagtailsnippets_personalization_traitdefinition:add")
+    response = client.post(add, {"name": "tier", "type": "choice", "description": "CRM tier", "choices": '["gold", "silver"]'})
+
+    assert response.status_code == 302
+    assert TraitDefinition.objects.get(name="tier").choices == ["gold", "silver"]
+    assert client.get(reverse("wagtailsnippets_personalization_traitdefinition:list")).status_code == 200
+
+
+# --- the trial endpoint -------------------------------------------------------------------
+
+
+@pytest.fixture
+def profiles():
+    """Five stored profiles: three returning with consent, one without consent, one new."""
+    for index, (visits, consent) in enumerate([(2, ["behaviour"]), (5, ["behaviour", "crm"]), (9, ["behaviour"]),
+                                                (7, []), (1, ["behaviour"])]):
+        VisitorProfile.objects.create(visitor_id=f"v{index}", visit_count=visits, consent=consent,
+                                      last_seen=datetime(2026, 3, 1, tzinfo=timezone.utc) - timedelta(days=index))
+
+
+def test_the_trial_decides_for_the_sample_explains_and_estimates_the_reach(client, marketer, profiles):
+    response = trial(client, definition=MOBILE_RETURNING, sample=SAMPLE, key="mobile-returning")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["valid"] and body["issues"] == []
+    assert body["decision"]["matched"] is True and body["decision"]["reason"] == "match"
+    assert [(c["path"], c["attribute"], c["actual"], c["result"]) for c in body["decision"]["conditions"]] == [
+        ("all[0]", "device", "mobile", True),
+        ("all[1]", "visit_count", 3, True),
+    ]
+    # arriving on mobile, the three returning profiles with consent match; not the one without, nor the new one
+    assert body["reach"] == {"matched": 3, "sampled": 5, "total": 5, "estimate": 3, "label": "3 of 5 profiles"}
+    assert not Segment.objects.exists()  # nothing saved
+
+
+def test_the_trial_says_when_consent_blocks_a_condition(client, marketer, profiles):
+    body = trial(client, definition=MOBILE_RETURNING, sample={**SAMPLE, "consent": []}).json()
+
+    assert body["decision"]["matched"] is False and body["decision"]["reason"] == "no_consent"
+    visit_count = body["decision"]["conditions"][-1]
+    assert visit_count["attribute"] == "visit_count" and visit_count["blocked"] is True
+
+
+def test_the_reach_is_an_estimate_beyond_the_sample_cap(client, marketer, profiles, monkeypatch):
+    monkeypatch.setattr(selectors, "REACH_SAMPLE", 2)
+
+    reach = trial(client, definition=MOBILE_RETURNING, sample=SAMPLE).json()["reach"]
+
+    # the two most recently seen (v0, v1) both match: 2 of 2 sampled, scaled to 5
+    assert reach == {"matched": 2, "sampled": 2, "total": 5, "estimate": 5, "label": "≈ 5 of 5 profiles"}
+
+
+def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, marketer):
+    live_segment("mobile", 10, {"attribute": "device", "operator": "equals", "value": "mobile"})
+    uses_mobile = {"all": [{"attribute": "segment", "operator": "member_of", "value": "mobile"}]}
+
+    body = trial(client, definition=uses_mobile, sample=SAMPLE, key="mobile-fans").json()
+    assert body["decision"]["matched"] is True and body["decision"]["uses_segments"] == ["mobile"]
+
+    bad = {"all": [{"attribute": "visit_count", "operator": "gte", "value": "two"},
+                   {"attribute": "segment", "operator": "member_of", "value": "mobil"}]}
+    body = trial(client, definition=bad, sample=SAMPLE).json()
+    assert body == {"valid": False, "decision": None, "reach": None, "issues": [
+        {"path": "all[0].value", "message": "'gte' needs a number, got 'two'"},
+        {"path": "all[1].value", "message": "unknown segment 'mobil' — did you mean 'mobile'?"},
+    ]}
+    # without a sample, only validation: what the builder asks while the marketer types
+    assert trial(client, definition=MOBILE_RETURNING).json() == {"valid": True, "issues": [], "decision": None, "reach": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"sample": SAMPLE}, 400),
+        ({"definition": MOBILE_RETURNING, "sample": ["web"]}, 400),
+        ({"definition": MOBILE_RETURNING, "sample": {"channel": "web", "now": "yesterday"}}, 400),
+        ({"definition": MOBILE_RETURNING, "sample": {"channel": "web", "colour": "blue"}}, 400),
+    ],
+)
+def test_the_trial_rejects_unusable_requests(client, marketer, body, status):
+    response = trial(client, **body)
+
+    assert response.status_code == status
+    assert response.json()["error"]
+
+
+def test_the_trial_is_csrf_protected(marketer):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(marketer)
+    payload = json.dumps({"definition": MOBILE_RETURNING})
+
+    assert browser.post(url("test"), payload, content_type="application/json").status_code == 403
+    browser.get(url("add"))  # sets the CSRF cookie, as opening the editor does
+    token = browser.cookies["csrftoken"].value
+    allowed = browser.post(url("test"), payload, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert allowed.status_code == 200
+
+
+# --- priorities and the on/off switch -----------------------------------------------------
+
+
+def test_reordering_renumbers_in_one_go_logs_and_announces(client, marketer, django_capture_on_commit_callbacks):
+    a, b, c = live_segment("a", 100), live_segment("b", 50), live_segment("c", 70)
+    draft = Segment.objects.create(key="draft", name="Draft", priority=5, definition=MOBILE_RETURNING, live=False)
+    page = client.get(url("priorities"))
+    assert [s.key for s in page.context["segments"]] == ["b", "c", "a"]  # live ones only, by priority
+
+    before = ruleset_cache.ruleset_stamp()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("priorities"), {"order": [c.pk, a.pk, b.pk]})
+
+    assert response.status_code == 302
+    assert dict(Segment.objects.values_list("key", "priority")) == {"c": 10, "a": 20, "b": 30, "draft": 5}
+    assert ruleset_cache.ruleset_stamp() != before
+    assert ruleset_cache.current_rules().ruleset.keys == ("c", "a", "b")
+    entries = ModelLogEntry.objects.filter(action=LOG_PRIORITY).order_by("pk")
+    assert [(e.object_id, e.data, e.user_id) for e in entries] == [
+        (str(c.pk), {"from": 70, "to": 10}, marketer.pk),
+        (str(a.pk), {"from": 100, "to": 20}, marketer.pk),
+        (str(b.pk), {"from": 50, "to": 30}, marketer.pk),
+    ]
+    history = client.get(url("history_results", c.pk)).content.decode()
+    assert "Priority changed from 70 to 10" in history
+    assert draft.priority == 5
+
+
+def test_a_pending_draft_does_not_undo_a_reorder(client, marketer):
+    a, b = live_segment("a", 10), live_segment("b", 20)
+    a.name = "A, renamed in a draft"
+    a.save_revision(user=marketer)
+
+    client.post(url("priorities"), {"order": [b.pk, a.pk]})
+    a.refresh_from_db()
+    a.latest_revision.publish()
+
+    a.refresh_from_db()
+    assert (a.name, a.priority) == ("A, renamed in a draft", 20)
+
+
+def test_move_buttons_work_without_javascript(client, marketer):
+    a, b, c = live_segment("a", 10), live_segment("b", 20), live_segment("c", 30)
+
+    client.post(url("priorities"), {"order": [a.pk, b.pk, c.pk], "move": f"{c.pk}:up"})
+
+    assert dict(Segment.objects.values_list("key", "priority")) == {"a": 10, "c": 20, "b": 30}
+
+
+def test_a_stale_order_is_refused(client, marketer):
+    a, b = live_segment("a", 10), live_segment("b", 20)
+
+    response = client.post(url("priorities"), {"order": [b.pk]}, follow=True)
+
+    assert "changed meanwhile" in response.content.decode()
+    assert dict(Segment.objects.values_list("key", "priority")) == {"a": 10, "b": 20}
+
+
+def test_switching_off_from_the_list_logs_and_leaves_the_segment_out(client, marketer, django_capture_on_commit_callbacks):
+    segment = live_segment("mobile", 10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("toggle", segment.pk), {"enabled": "0"})
+
+    assert response.status_code == 302
+    segment.refresh_from_db()
+    assert not segment.enabled and segment.live_revision.content["enabled"] is False
+    assert log_actions(segment)[-1] == LOG_DISABLED
+    decision = ruleset_cache.current_rules().ruleset.evaluate(selectors._sample_context(SAMPLE))
+    assert decision.reason("mobile").value == "disabled"
