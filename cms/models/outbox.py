@@ -14,7 +14,7 @@ class OutboxJob(models.Model):
     handler = models.CharField(max_length=255)
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
-    # Idempotency key, e.g. "renditions:image:12:<file hash>": at most one pending job per key.
+    # Idempotency key, e.g. "renditions:12:<file hash>": at most one job per key waiting to start.
     key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)

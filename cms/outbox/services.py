@@ -101,6 +101,7 @@ def _dispatch(job: OutboxJob) -> bool:
         _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
         logger.warning("outbox: broker unreachable, job %s left for the relay: %s", job.pk, exc)
         return False
+    _broker_down_until = 0.0  # the broker is back: publishes hand over at commit time again
     OutboxJob.objects.filter(pk=job.pk).update(dispatched_at=timezone.now())
     return True
 
@@ -121,6 +122,9 @@ def outbox_run(job_id: int) -> bool:
     delivered twice has one effect. A handler's OutboxRetry commits the handler's
     writes and the attempt count, then is raised again for the caller to retry.
     """
+    # The key dedupes jobs that have not started: a change committed while the handler
+    # runs (it may have read the data already) must get a job of its own, not be dropped.
+    OutboxJob.objects.filter(pk=job_id, done_at__isnull=True, key__isnull=False).update(key=None)
     retry = None
     try:
         with transaction.atomic():

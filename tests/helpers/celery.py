@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import redis
 from django.db import connection
 from django.test import override_settings
@@ -64,8 +65,8 @@ def shared_database_url() -> str:
 
 
 def _close_broker_connections() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Close and forget pooled broker connections, so the next call connects to the new URL."""
+    kombu.pools.reset()  # closes every pool and empties kombu's registry of them
     app._pool = None
     app.amqp._producer_pool = None
 

@@ -28,3 +28,11 @@ def append_line_task(path: str, line: str) -> None:
 
 def lines(path) -> list[str]:
     return open(path).read().splitlines() if os.path.exists(path) else []
+
+
+def enqueue_same_key(path: str, key: str) -> None:
+    """Stands for a change committed while this job runs: it enqueues work under the same key."""
+    from cms.outbox import outbox_enqueue
+
+    job = outbox_enqueue("tests.helpers.effects.append_line", args=[path, "second"], key=key)
+    append_line(path, "queued" if job else "dropped")
