@@ -1,0 +1,48 @@
+"""Admin forms of the content hub (WAGTAILIMAGES_IMAGE_FORM_BASE points here)."""
+
+from django.core.exceptions import ValidationError
+from PIL import Image as PILImage
+from wagtail.images.fields import WagtailImageField
+from wagtail.images.forms import BaseImageForm
+
+
+class SafeImageField(WagtailImageField):
+    """Wagtail's image field, refusing too many pixels from the header, before any decoding.
+
+    Wagtail counts pixels by decoding the whole image, so a bomb under Pillow's limit is
+    decoded in full before it is refused, and one over it escapes as Pillow's
+    DecompressionBombError: a server error instead of a form error.
+    """
+
+    def check_image_pixel_size(self, f):
+        if self.max_image_pixels is not None:
+            f.image.f.seek(0)
+            try:
+                with PILImage.open(f.image.f) as header:  # parses the header, decodes nothing
+                    num_pixels = header.width * header.height
+            except PILImage.DecompressionBombError:  # Pillow refuses over twice its limit
+                self._refuse(f"over {2 * PILImage.MAX_IMAGE_PIXELS}")
+            except PILImage.UnidentifiedImageError:
+                num_pixels = 0  # not Pillow's format: Wagtail's check below decides
+            if num_pixels > self.max_image_pixels:
+                self._refuse(num_pixels)
+        super().check_image_pixel_size(f)
+
+    def _refuse(self, num_pixels) -> None:
+        raise ValidationError(
+            self.error_messages["file_too_many_pixels"]
+            % {"num_pixels": num_pixels, "max_pixels_count": self.max_image_pixels},
+            code="file_too_many_pixels",
+        )
+
+
+class ImageForm(BaseImageForm):
+    """Wagtail's image form with the safe file field (the multi-upload edit form has no file)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            field = self.fields["file"]
+            self.fields["file"] = SafeImageField(
+                label=field.label, required=field.required, widget=field.widget, max_length=field.max_length
+            )
