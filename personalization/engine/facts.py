@@ -22,7 +22,7 @@ class Facts(dict[str, Any]):
     ``member_of``; ``trace`` collects condition traces when explaining.
     """
 
-    __slots__ = ("context", "trace", "_sources")
+    __slots__ = ("_sources", "context", "trace")
 
     def __init__(
         self, context: VisitorContext, sources: Mapping[str, Compute], trace: list[Any] | None = None

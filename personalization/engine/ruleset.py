@@ -77,8 +77,17 @@ class Ruleset:
     channel and consents: the enabled segments that can match there, dependencies first.
     """
 
-    __slots__ = ("keys", "version_digest", "_order", "_sources", "_disabled", "_rank",
-                 "_unconsented", "_plans", "_anywhere")
+    __slots__ = (
+        "_anywhere",
+        "_disabled",
+        "_order",
+        "_plans",
+        "_rank",
+        "_sources",
+        "_unconsented",
+        "keys",
+        "version_digest",
+    )
 
     def __init__(
         self,

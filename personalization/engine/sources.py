@@ -6,7 +6,7 @@ Text is case-folded (except URL paths); a value of the wrong type becomes None.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -46,7 +46,7 @@ def mapping_field(name: str, key: str | None = None) -> Callable[[Site], Source]
 
     def source(site: Site) -> Source:
         wanted = key or site.param
-        return f"{name}.{wanted}", lambda facts: fold_text(get(facts.context).get(wanted))
+        return f"{name}.{wanted}", lambda facts: fold_text(lookup(get(facts.context), wanted))
 
     return source
 
@@ -137,7 +137,12 @@ def events_index(facts: Facts) -> dict[str, list[tuple[datetime, str | None]]]:
 
 def trait(site: Site) -> Source:
     normalise, name = NORMALISERS[site.type], site.param
-    return f"trait.{name}", lambda facts: normalise(facts.context.traits.get(name))
+    return f"trait.{name}", lambda facts: normalise(lookup(facts.context.traits, name))
+
+
+def lookup(mapping: object, key: str) -> object:
+    """``mapping[key]``, or None when absent or when ``mapping`` is not a mapping."""
+    return mapping.get(key) if isinstance(mapping, Mapping) else None
 
 
 def member_key(segment: str) -> str:

@@ -148,7 +148,6 @@ def p99_ns(function: Callable[[VisitorContext], object], contexts: list[VisitorC
 
 def noop(context: VisitorContext) -> None:
     """The baseline: an empty Python function call."""
-    return None
 
 
 def main() -> int:
@@ -177,7 +176,7 @@ def main() -> int:
         matched = statistics.mean(len(evaluate(context).matched) for context in contexts)
         figures[size] = result["cpu"]
         print(f"{size:>8} {1e9 / result['cpu']:>12,.0f} {result['cpu'] / 1000:>10.2f} "
-              f"{result['wall'] / 1000:>8.2f} {p99 / 1000:>8.2f} {result['ratio']:>13.0f} {matched:>8.1f}")
+              f"{result['wall'] / 1000:>8.2f} {p99 / 1000:>8.2f} {result['ratio']:>13.0f} {matched:>8.2f}")
     verdict = "met" if figures[100] / 1000 <= TARGET_US else "NOT met"
     print(f"target ≤ {TARGET_US:.0f} µs per decision at 100 segments (median, CPU time): {verdict} "
           f"({figures[100] / 1000:.2f} µs)")
