@@ -8,14 +8,21 @@ from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework.renderers import JSONRenderer
 
 from cms.api.generation import content_generation
+from cms.api.visibility import visibility_epoch
 
 # A response depends on the key (its channel and scopes) and on these request headers.
 VARY = "Authorization, Origin"
 
 
 def response_cache_key(*, generation: int, channel_id: int, path: str, query: list[tuple[str, str]]) -> str:
+    """The key of a cached body: content generation, expiries passed since, channel, request.
+
+    The visibility epoch retires bodies the moment a page's expiry passes, before the
+    scheduler unpublishes it (which sends the signal that bumps the generation).
+    """
     raw = f"{path}?{sorted(query)}"
-    return f"api:{generation}:{channel_id}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+    epoch = visibility_epoch(generation)
+    return f"api:{generation}.{epoch}:{channel_id}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
 
 
 def strong_etag(body: bytes) -> str:

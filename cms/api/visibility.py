@@ -5,6 +5,9 @@ restrictions (passwords, logins, groups), inherited by descendants, hide a page
 from every key: a key is a machine credential, never a person.
 """
 
+import bisect
+from datetime import datetime
+
 from django.utils import timezone
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
 
@@ -29,9 +32,25 @@ def _private_collection_ids() -> frozenset[int]:
     return frozenset(ids)
 
 
+def _page_expiries() -> tuple[datetime, ...]:
+    return tuple(sorted(Page.objects.live().filter(expire_at__isnull=False).values_list("expire_at", flat=True)))
+
+
 restricted_page_paths = PerGeneration(_restricted_page_paths)
 hidden_page_ids = PerGeneration(_hidden_page_ids)
 private_collection_ids = PerGeneration(_private_collection_ids)
+page_expiries = PerGeneration(_page_expiries)
+
+
+def visibility_epoch(generation: int) -> int:
+    """How many live pages' expiry times have passed: with the generation, what `visible_pages` returns.
+
+    Every change bumps the generation, but time passing does not: a page whose `expire_at`
+    passes stays live until the scheduler unpublishes it, and a response cached before
+    then would keep serving it. Anything cached by visibility must be keyed by this too;
+    it costs no query (the expiry times are memoised per generation).
+    """
+    return bisect.bisect_right(page_expiries.get(generation), timezone.now())
 
 
 def visible_pages(*, channel_id: int, generation: int, root: Page | None):
