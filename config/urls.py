@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.api.problems import api_not_found
 from cms.api.router import api_router
+from cms.api.schema import docs_view, schema_view
 from config.health import healthz, readyz
 
 urlpatterns = [
@@ -16,6 +18,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/personalize/", include("personalization.api.urls")),
     path("api/v2/", api_router.urls),
+    path("api/schema/", schema_view, name="api-schema"),
+    path("api/docs/", docs_view, name="api-docs"),
+    re_path(r"^api/", api_not_found),  # after every API route: unknown API paths answer problem details
 ]
 
 if settings.DEBUG:

@@ -4,7 +4,7 @@ Wagtail API v2 clients read `.message`; problem-aware clients read `detail`. Bot
 carry the same text, in Wagtail's wording where Wagtail has one.
 """
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from wagtail.api.v2.utils import BadRequestError
@@ -51,6 +51,13 @@ def problem_response(status_code: int, detail: str, *, parameter: str | None = N
     body.update(extra or {})
     response = Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
     return response
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Paths under /api/ that match no endpoint: a problem-details 404, not the website's HTML page."""
+    detail = "no API endpoint at this path"
+    body = {"type": "/api/problems/404", "title": TITLES[404], "status": 404, "detail": detail, "message": detail}
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def _detail_text(detail) -> str:

@@ -225,7 +225,23 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Tailor delivery API", "VERSION": "2.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tailor delivery API",
+    "VERSION": "2.0.0",
+    "DESCRIPTION": (
+        "Headless delivery of Tailor's content, compatible with Wagtail's API v2. Every endpoint "
+        "needs a channel's API key (`Authorization: Bearer <key>`); errors are problem details."
+    ),
+    # cms.api.schema describes the delivery viewsets; the admin's own API is not part of it.
+    "PREPROCESSING_HOOKS": ["cms.api.schema.delivery_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [],
+    "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ works offline: Swagger UI's assets come from drf-spectacular-sidecar, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+INSTALLED_APPS += ["drf_spectacular_sidecar"]  # the docs' static assets
 # CORS: origins come from each channel's settings (cms.api.cors), never a global wildcard.
 CORS_ALLOW_ALL_ORIGINS = False
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -1,0 +1,269 @@
+"""Schemathesis against /api/schema/, in-process: no 5xx, and every response matches the schema.
+
+The app runs through Django's test handler (so it shares the test's database
+transaction) wrapped as a WSGI app, and schemathesis loads the schema from the live
+`/api/schema/` endpoint. A small site is seeded with every block type, image,
+document and snippet, so bodies are checked against their typed schemas; the
+`test_known_objects_match_the_schema` test asks for each seeded object by id, which
+random ids would rarely hit.
+"""
+
+import re
+import sys
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.signals import got_request_exception
+from django.db import DataError, OperationalError, connection
+from django.test import Client
+from django.test.client import ClientHandler
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.rich_text import RichText
+
+from cms.api.keys import api_key_create
+from cms.api.router import api_router
+from cms.blocks import campaign_blocks, content_blocks
+from cms.models import Author, CallToAction, Promo
+from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, LandingPageFactory, SectionPageFactory
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+MAX_EXAMPLES = 25
+RAW_KEY = "tlr_schemath_" + "k" * 32  # created by the `seeded` fixture
+
+
+class DjangoTestApp:
+    """Django's test handler as a WSGI app: requests share the test's database transaction.
+
+    `last_exception` is the exception behind the last 500, so a test can tell a known bug
+    from a new one.
+    """
+
+    def __init__(self) -> None:
+        self.handler = ClientHandler(enforce_csrf_checks=False)
+        self.last_exception: BaseException | None = None
+
+    def _record(self, sender, **kwargs) -> None:
+        self.last_exception = sys.exc_info()[1]
+
+    def __call__(self, environ, start_response):
+        self.last_exception = None
+        got_request_exception.connect(self._record, dispatch_uid="schemathesis-app")
+        try:
+            response = self.handler(environ)
+        finally:
+            got_request_exception.disconnect(dispatch_uid="schemathesis-app")
+        headers = [(name, value) for name, value in response.items()]
+        headers += [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
+        return [response.content]
+
+
+# 500s that schemathesis finds and that need a fix in cms/api/views.py (see KNOWN_BAD_INPUT_500S
+# below, one xfail case each): recognised by the exception behind the 500, so any other 5xx
+# still fails the run. Remove an entry once its xfail case passes.
+KNOWN_SERVER_ERRORS = [
+    # find/?id=<not a number>, or a filter on a relation with a non-numeric value
+    (ValueError, r"^Field '\w+' expected a number but got"),
+    # a date or date-time filter (first_published_at, publish_date) with a malformed value
+    (ValidationError, r"value has an invalid (date )?format"),
+    # PostgreSQL: a NUL character in search, locale, site or html_path
+    (DataError, r"cannot contain NUL"),
+    # SQLite: an id beyond 64 bits in a detail path or a relation filter
+    (OverflowError, r"too large to convert to SQLite INTEGER"),
+    # SQLite: a double quote or NUL in a pages search breaks the FTS query
+    (OperationalError, r"unterminated string"),
+]
+
+
+def is_known_server_error(exception: BaseException | None) -> bool:
+    return any(
+        isinstance(exception, kind) and re.search(pattern, str(exception)) for kind, pattern in KNOWN_SERVER_ERRORS
+    )
+
+
+def sample_value(block, objects: dict):
+    """A stored (JSON) value for `block` that exercises every child, built from the block definition."""
+    from cms.blocks import CallToActionChooserBlock, ChannelImageChooserBlock, PromoChooserBlock
+
+    if isinstance(block, blocks.StreamBlock):
+        return [{"type": name, "value": sample_value(child, objects)} for name, child in block.child_blocks.items()]
+    if isinstance(block, blocks.ListBlock):
+        return [sample_value(block.child_block, objects)]
+    if isinstance(block, blocks.StructBlock):
+        return {name: sample_value(child, objects) for name, child in block.child_blocks.items()}
+    if isinstance(block, ChannelImageChooserBlock):
+        return objects["image"].pk
+    if isinstance(block, CallToActionChooserBlock):
+        return objects["cta"].pk
+    if isinstance(block, PromoChooserBlock):
+        return objects["promo"].pk
+    if isinstance(block, blocks.RichTextBlock):
+        return f'<p>See <a linktype="page" id="{objects["section"].pk}">guides</a>.</p>'
+    if isinstance(block, blocks.URLBlock):  # EmbedBlock too: stored as its URL, never fetched by the API
+        return "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    if isinstance(block, blocks.ChoiceBlock):
+        return block.get_default() or ""
+    if isinstance(block, (blocks.CharBlock, blocks.TextBlock)):
+        return f"Sample {block.name or 'text'}"
+    return block.get_prep_value(block.get_default())
+
+
+@pytest.fixture
+def seeded(home, settings):
+    """A small site: a section, an article and a landing page that use every block type."""
+    settings.API_RATE_LIMIT = 1_000_000  # hundreds of requests on one key
+    channel = ChannelFactory(slug="schemathesis", presets=[("hero", "width-40|format-webp"), ("card", "fill-10x10")])
+    image = ImageFactory(title="Hero")
+    image.tags.add("campaign")
+    section = SectionPageFactory(parent=home, title="Guides", summary="Guides")
+    cta = CallToAction.objects.create(title="Try it", button_label="Go", link_page=section)
+    promo = Promo.objects.create(title="Promo", body="<p>Save <b>now</b></p>", image=image, link_url="https://example.com/")
+    objects = {"image": image, "cta": cta, "promo": promo, "section": section}
+    author = Author.objects.create(name="Ada", role="Editor")
+    article = ArticlePageFactory(
+        parent=section,
+        title="Journeys",
+        hero_image=image,
+        body=sample_value(blocks.StreamBlock(content_blocks()), objects),
+    )
+    article.authors.add(author)
+    article.tags.add("guides")
+    article.save_revision().publish()
+    landing = LandingPageFactory(
+        parent=home, title="Spring campaign", body=sample_value(blocks.StreamBlock(campaign_blocks()), objects)
+    )
+    document = get_document_model().objects.create(title="Terms", file=ContentFile(b"%PDF-1.4 terms", name="terms.pdf"))
+    api_key_create(channel=channel, name="schemathesis", scopes=["delivery"], raw_key=RAW_KEY)
+    cache.clear()  # a fresh content generation: nothing cached from earlier tests
+    return {
+        "ids": {
+            "pages": [home.pk, section.pk, article.pk, landing.pk],
+            "images": [image.pk],
+            "documents": [document.pk],
+            "snippets/call-to-actions": [cta.pk],
+            "snippets/promos": [promo.pk],
+        },
+    }
+
+
+def load_schema():
+    """The schema as /api/schema/ serves it, with the app to call and the test key's header on every case.
+
+    Loaded at collection (schemathesis' pytest integration parametrizes from a loaded schema;
+    its fixture-based loader does not run on pytest 9), so it is generated directly: no
+    database is needed for that. tests/cms/api/test_schema.py checks /api/schema/ serves
+    the same document.
+    """
+    from drf_spectacular.generators import SchemaGenerator
+
+    config = schemathesis.Config.from_dict(
+        {
+            "headers": {"Authorization": f"Bearer {RAW_KEY}"},
+            # valid input (must conform) and invalid input (must be a documented 4xx, never a 5xx)
+            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
+        }
+    )
+    loaded = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(public=True), config=config)
+    loaded.app = APP
+    # The delivery endpoints (Wagtail's router). Other /api/ views join once they describe themselves.
+    endpoints = "|".join(re.escape(name) for name in api_router._endpoints)
+    return loaded.include(path_regex=rf"^/api/v2/({endpoints})/")
+
+
+APP = DjangoTestApp()
+api_schema = load_schema()
+
+
+@api_schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_conforms_to_its_schema(case, seeded):
+    response = case.call()
+    if response.status_code == 500 and is_known_server_error(APP.last_exception):
+        return  # a known bug, tracked by test_bad_input_never_answers_500
+    case.validate_response(response, checks=CHECKS)
+
+
+def _answers_500_on(*vendors: str, path: str):
+    """A request that answers 500 today on these databases: a strict xfail there, a pass elsewhere.
+
+    Each needs the cms/api/views.py fix described in the schema work's report; when it lands,
+    the case XPASSes (and fails, being strict): drop its mark and its KNOWN_SERVER_ERRORS entry.
+    """
+    broken = connection.vendor in vendors
+    return pytest.param(path, marks=pytest.mark.xfail(broken, reason="500 on bad input (views.py)", strict=True))
+
+
+BAD_INPUT = [
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/find/?id=null"),
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/images/find/?id=abc"),
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?first_published_at=yesterday"),
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?type=cms.ArticlePage&publish_date=x"),
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?type=cms.ArticlePage&authors=x"),
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/images/?renditions=abc"),
+    _answers_500_on("sqlite", path="/api/v2/pages/9223372036854775808/"),
+    _answers_500_on("sqlite", path="/api/v2/pages/?alias_of=99999999999999999999"),
+    _answers_500_on("sqlite", path="/api/v2/pages/?search=%22"),
+    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?search=%00"),
+    _answers_500_on("postgresql", path="/api/v2/images/?search=%00"),
+    _answers_500_on("postgresql", path="/api/v2/pages/?locale=%00"),
+    _answers_500_on("postgresql", path="/api/v2/pages/?site=%00"),
+    _answers_500_on("postgresql", path="/api/v2/pages/find/?html_path=%00"),
+]
+
+
+@pytest.mark.parametrize("path", BAD_INPUT)
+def test_bad_input_never_answers_500(seeded, path):
+    response = Client(raise_request_exception=False).get(path, HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}")
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/problem+json"
+
+
+def test_known_objects_match_the_schema(seeded):
+    """Every seeded object, listed with all fields and fetched by id, matches its typed schema."""
+    auth = {"Authorization": f"Bearer {RAW_KEY}"}
+    checked = 0
+    for endpoint, ids in seeded["ids"].items():
+        listing = api_schema[f"/api/v2/{endpoint}/"]["GET"]
+        queries = [{"fields": "*", "limit": 100}]
+        if endpoint == "pages":
+            queries += [{"type": page_type, "fields": "*"} for page_type in ("cms.ArticlePage", "cms.LandingPage")]
+        for query in queries:
+            case = listing.Case(query=query)
+            response = case.call(headers=auth)
+            assert response.status_code == 200, response.text
+            assert response.json()["meta"]["total_count"] >= 1
+            case.validate_response(response, checks=CHECKS, headers=auth)
+            checked += 1
+        detail = api_schema[f"/api/v2/{endpoint}/{{id}}/"]["GET"]
+        for pk in ids:
+            case = detail.Case(path_parameters={"id": pk})
+            response = case.call(headers=auth)
+            assert response.status_code == 200, response.text
+            case.validate_response(response, checks=CHECKS, headers=auth)
+            checked += 1
+    assert checked >= 15
