@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, PublishingPanel
-from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.ui.tables import BooleanColumn, LiveStatusTagColumn
 from wagtail.admin.widgets import HeaderButton
 from wagtail.snippets.views.snippets import CreateView, EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
@@ -68,7 +68,7 @@ class SegmentViewSet(SnippetViewSet):
     index_view_class = SegmentIndexView
     add_view_class = SegmentCreateView
     edit_view_class = SegmentEditView
-    list_display = ["name", "key", "priority", BooleanColumn("enabled", label=_("On"))]
+    list_display = ["name", "key", "priority", BooleanColumn("enabled", label=_("On")), LiveStatusTagColumn()]
     list_filter = ["enabled", "live"]
     # A plain database search: a few hundred segments need no search index, and keys are searchable.
     search_fields = ["name", "key", "description"]

@@ -89,6 +89,22 @@ def test_the_editor_renders_the_rule_builder_with_the_catalogue_and_traits(clien
     assert json.loads(response.context["form"]["definition"].value()) == {"all": []}
 
 
+def test_the_listing_shows_priority_state_and_searches_by_key(client, marketer):
+    live_segment("mobile-returning", 10)
+    Segment.objects.create(key="vip", name="Big spenders", priority=20, definition=MOBILE_RETURNING, live=False)
+
+    listing = client.get(url("list"))
+    assert listing.status_code == 200
+    headings = [column.label for column in listing.context["table"].columns.values()]
+    assert {"Name", "Key", "Priority", "On", "Status"} <= set(map(str, headings))
+    assert url("priorities") in listing.content.decode()  # the "Priorities" header button
+
+    found = client.get(url("list_results"), {"q": "vip"})
+    assert [segment.key for segment in found.context["object_list"]] == ["vip"]
+    drafts = client.get(url("list_results"), {"live": "false"})
+    assert [segment.key for segment in drafts.context["object_list"]] == ["vip"]
+
+
 def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
     response = client.post(url("add"), form_data(definition=MOBILE_RETURNING))
 

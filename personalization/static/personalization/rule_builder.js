@@ -641,6 +641,7 @@
         );
       }
       this.result.replaceChildren(...parts);
+      this.result.scrollIntoView({ block: "nearest" });
     }
 
     operatorLabel(name) {
