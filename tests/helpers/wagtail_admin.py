@@ -28,7 +28,7 @@ def article_form_data(*, title: str, slug: str, paragraph: str = "", **fields) -
         "publish_date": "",
         "tags": "",
         "body": body,
-        "channel_overrides": inline_formset([]),
+        **_empty_formsets(ArticlePage),
         "comments": inline_formset([]),
         "seo_title": "",
         "search_description": "",
@@ -37,6 +37,13 @@ def article_form_data(*, title: str, slug: str, paragraph: str = "", **fields) -
     }
     data.update(fields)
     return nested_form_data(data)
+
+
+def _empty_formsets(model) -> dict[str, dict]:
+    # Every InlinePanel of the editor (channel overrides, page variants, ...) needs its
+    # management form, even when empty; read them from the form so new panels need no edit here.
+    form_class = model.get_edit_handler().get_form_class()
+    return {name: inline_formset([]) for name in form_class.formsets}
 
 
 def article_create(client: Client, parent: Page, action: str = "action-submit", **data) -> ArticlePage:
