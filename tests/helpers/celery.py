@@ -25,6 +25,8 @@ from urllib.parse import quote
 
 import kombu.pools
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from django.db import connection
 from django.test import override_settings
 
@@ -35,12 +37,14 @@ from tests.helpers.processes import ROOT
 CELERY = Path(sys.executable).with_name("celery")
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float, interval: float = 0.05, message: str = "") -> None:
-    """Poll `predicate` until it is true; fail after `timeout` seconds."""
+def wait_until(
+    predicate: Callable[[], object], *, timeout: float, interval: float = 0.05, message: Callable[[], str] = str
+) -> None:
+    """Poll `predicate` until it is true; fail after `timeout` seconds, saying `message()`."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout}s: {message or predicate}")
+            raise AssertionError(f"{predicate} not true within {timeout}s. {message()}")
         time.sleep(interval)
 
 
@@ -96,11 +100,12 @@ class Worker:
         self.process, self.node, self.log_path = process, node, log_path
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
+        """The end of the worker's log, for failure messages."""
+        return "Worker log:\n" + self.log_path.read_text(errors="replace")[-4000:]
 
     def answers_ping(self) -> bool:
         if self.process.poll() is not None:
-            raise AssertionError(f"worker exited with {self.process.returncode}:\n{self.log()}")
+            raise AssertionError(f"worker exited with {self.process.returncode}. {self.log()}")
         return bool(app.control.ping(destination=[self.node], timeout=0.5))
 
 
@@ -123,7 +128,7 @@ def celery_worker(url: str, queue: str, log_path: Path, *, timeout: float = 30) 
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     worker = Worker(process, node, log_path)
     try:
-        wait_until(worker.answers_ping, timeout=timeout, interval=0.2, message="worker answers a ping")
+        wait_until(worker.answers_ping, timeout=timeout, interval=0.2)
         yield worker
     finally:
         _stop(process, timeout=15)
@@ -159,7 +164,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(self.answers, timeout=10, message=f"redis-server on port {self.port} answers")
+        wait_until(self.answers, timeout=10)
 
     def stop(self) -> None:
         """Terminate the server by its PID; clients then get 'connection refused'."""
@@ -169,7 +174,8 @@ class RedisServer:
 
     def answers(self) -> bool:
         try:
-            with redis.Redis(port=self.port, socket_connect_timeout=0.5) as client:
+            # No retries: redis-py would otherwise back off for seconds before saying no.
+            with redis.Redis(port=self.port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)) as client:
                 return client.ping()
         except redis.ConnectionError:
             return False
