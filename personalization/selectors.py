@@ -29,9 +29,22 @@ from personalization.specs import live_segments, segment_spec, trait_types
 # At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
 REACH_SAMPLE = 10_000
 CANDIDATE_KEY = "candidate"
-CATEGORY_LABELS = {"request": "Request", "behaviour": "Behaviour (needs consent)", "crm": "CRM traits (needs consent)"}
+CATEGORY_LABELS = {
+    "request": "Request",
+    "behaviour": "Behaviour (needs consent)",
+    "crm": "CRM traits (needs consent)",
+}
 # Profile fields that a visitor context takes from the stored profile; the rest come from the request.
-_PROFILE_FIELDS = ("visitor_id", "first_seen", "visit_count", "pages_visited", "content_types_visited", "events", "traits", "consent")
+_PROFILE_FIELDS = (
+    "visitor_id",
+    "first_seen",
+    "visit_count",
+    "pages_visited",
+    "content_types_visited",
+    "events",
+    "traits",
+    "consent",
+)
 
 
 def builder_catalogue() -> dict[str, Any]:
@@ -44,7 +57,8 @@ def builder_catalogue() -> dict[str, Any]:
         if attribute["name"].startswith("trait.") and trait is not None:
             attribute["description"] = trait.description or attribute["description"]
             attribute["choices"] = [str(choice) for choice in trait.choices] if trait.type == "choice" else []
-    data["segments"] = [{"key": key, "name": name} for key, name in Segment.objects.values_list("key", "name")]
+    segments = Segment.objects.values_list("key", "name")
+    data["segments"] = [{"key": key, "name": name} for key, name in segments]
     data["weekdays"] = list(WEEKDAYS)
     data["categories"] = CATEGORY_LABELS
     return data
@@ -59,7 +73,12 @@ class Trial:
     reach: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"valid": not self.issues, "issues": self.issues, "decision": self.decision, "reach": self.reach}
+        return {
+            "valid": not self.issues,
+            "issues": self.issues,
+            "decision": self.decision,
+            "reach": self.reach,
+        }
 
 
 def segment_trial(
@@ -73,8 +92,11 @@ def segment_trial(
     types = trait_types()
     others = [segment_spec(segment) for segment in live_segments().exclude(pk=segment_id)]
     taken = {spec.key for spec in others}
-    key = key if key and key not in taken else CANDIDATE_KEY
-    issues = validate_definition(definition, segment_keys=set(Segment.objects.values_list("key", flat=True)) | {key}, trait_types=types)
+    key = key or CANDIDATE_KEY
+    while key in taken:  # a new segment named like a live one: the form will say so on save
+        key = f"{key}-{CANDIDATE_KEY}"
+    keys = {*Segment.objects.values_list("key", flat=True), key}
+    issues = validate_definition(definition, segment_keys=keys, trait_types=types)
     if issues:
         return Trial(issues=[issue.as_dict() for issue in issues])
     candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)
@@ -85,7 +107,8 @@ def segment_trial(
     if sample is None:
         return Trial(issues=[])
     visitor = _sample_context(sample)
-    return Trial(issues=[], decision=_decision(ruleset, key, visitor), reach=segment_reach(ruleset=ruleset, key=key, sample=visitor))
+    reach = segment_reach(ruleset=ruleset, key=key, sample=visitor)
+    return Trial(issues=[], decision=_decision(ruleset, key, visitor), reach=reach)
 
 
 class SampleError(ValueError):
@@ -123,13 +146,16 @@ def _decision(ruleset: Ruleset, key: str, visitor: VisitorContext) -> dict[str, 
     }
 
 
-def segment_reach(*, ruleset: Ruleset, key: str, sample: VisitorContext, limit: int | None = None) -> dict[str, Any]:
+def segment_reach(
+    *, ruleset: Ruleset, key: str, sample: VisitorContext, limit: int | None = None
+) -> dict[str, Any]:
     """How many stored profiles segment ``key`` matches when they arrive like ``sample``:
     request attributes (channel, device, country, time…) come from the sample, stored
     ones (visits, events, traits, consent) from each profile. Beyond ``limit`` profiles,
     the most recently seen are evaluated and the share is scaled to the total."""
     total = VisitorProfile.objects.count()
-    newest_first = VisitorProfile.objects.only(*_PROFILE_FIELDS).order_by(F("last_seen").desc(nulls_last=True), "pk")
+    profiles = VisitorProfile.objects.only(*_PROFILE_FIELDS)
+    newest_first = profiles.order_by(F("last_seen").desc(nulls_last=True), "pk")
     rows = newest_first[: limit or REACH_SAMPLE]
     sampled = matched = 0
     for row in rows.iterator(chunk_size=1000):

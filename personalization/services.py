@@ -34,12 +34,13 @@ def segments_reorder(*, user, segment_ids: Sequence[int]) -> list[Segment]:
     with transaction.atomic():
         segments = {segment.pk: segment for segment in live_segments().select_for_update()}
         if sorted(segment_ids) != sorted(segments):
-            raise ValidationError("The live segments changed meanwhile: reload the list and order them again.")
+            raise ValidationError("The live segments changed meanwhile: order them again from this list.")
         changed = []
         for position, pk in enumerate(segment_ids, start=1):
             segment, priority = segments[pk], position * PRIORITY_STEP
             if segment.priority != priority:
-                # An entry (and uuid) of its own per segment: Wagtail's history shows one entry per uuid and action.
+                # An entry (and uuid) of its own per segment: Wagtail's history
+                # shows one entry per uuid and action.
                 log(instance=segment, action=LOG_PRIORITY, user=user, uuid=uuid.uuid4(),
                     data={"from": segment.priority, "to": priority})
                 _set_live_field(segment, user, priority=priority)

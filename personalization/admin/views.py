@@ -42,10 +42,14 @@ def segment_test(request):
         return JsonResponse({"error": _("The sample visitor must be a JSON object.")}, status=400)
     try:
         trial = segment_trial(
-            definition=body["definition"], sample=sample, key=str(body.get("key") or ""), segment_id=_int(body.get("segment_id"))
+            definition=body["definition"],
+            sample=sample,
+            key=str(body.get("key") or ""),
+            segment_id=_int(body.get("segment_id")),
         )
     except SampleError as exc:
-        return JsonResponse({"error": _("The sample visitor is not usable: %(problem)s") % {"problem": exc}}, status=400)
+        problem = _("The sample visitor is not usable: %(problem)s") % {"problem": exc}
+        return JsonResponse({"error": problem}, status=400)
     return JsonResponse(trial.as_dict())
 
 
@@ -90,7 +94,8 @@ class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
             messages.error(request, " ".join(exc.messages))
         else:
             if changed:
-                messages.success(request, _("Priorities saved: %(count)d segments renumbered.") % {"count": len(changed)})
+                message = _("Priorities saved: %(count)d segments renumbered.") % {"count": len(changed)}
+                messages.success(request, message)
         return HttpResponseRedirect(request.path)
 
 

@@ -19,7 +19,8 @@ class RuleBuilderWidget(forms.Textarea):
     trial_url_name = "wagtailsnippets_personalization_segment:test"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"rows": 12, "class": "rule-builder__json", "spellcheck": "false", **(attrs or {})})
+        defaults = {"rows": 12, "class": "rule-builder__json", "spellcheck": "false"}
+        super().__init__(attrs={**defaults, **(attrs or {})})
 
     def format_value(self, value):
         """Indented JSON, so the no-JavaScript textarea is readable; anything unparsable as posted."""

@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STEP_TIMEOUT_MS = 15_000
+STEP_TIMEOUT_MS = 20_000
 
 
 @contextmanager
@@ -42,13 +42,20 @@ def chromium() -> Iterator[Browser]:
 def tab_on(browser: Browser, base_url: str) -> Iterator[Page]:
     """A tab that may only reach the live server (the admin would otherwise fetch Gravatar avatars)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url) else route.abort())
+    context.route("**/*", lambda route: _only(route, base_url))
     context.set_default_timeout(STEP_TIMEOUT_MS)
     context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+def _only(route, base_url: str) -> None:
+    if route.request.url.startswith(base_url):
+        route.continue_()
+    else:
+        route.abort()
 
 
 def shot(tab: Page, name: str) -> Path:

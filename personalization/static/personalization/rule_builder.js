@@ -128,7 +128,9 @@
       this.timer = null;
       this.requested = 0;
       this.field.addEventListener("input", (event) => {
-        if (event.isTrusted) this.load();
+        if (!event.isTrusted) return; // the marketer typed JSON by hand
+        this.load();
+        this.scheduleValidation();
       });
       root.addEventListener("rule-builder:issues", (event) => this.showIssues(event.detail));
       this.load();
@@ -161,6 +163,10 @@
       this.field.value = JSON.stringify(this.definition, null, 2);
       this.field.dispatchEvent(new Event("change", { bubbles: true }));
       if (rerender) this.render();
+      this.scheduleValidation();
+    }
+
+    scheduleValidation() {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.validate(), VALIDATE_DELAY_MS);
     }
