@@ -20,6 +20,7 @@ from cms.api.generation import PerGeneration
 from cms.api.pagination import DeliveryPagination
 from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
+from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
 from cms.api.visibility import private_collection_ids, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
@@ -194,6 +195,7 @@ class DeliveryMixin(ChannelContextMixin):
 
 
 class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
+    base_serializer_class = DeliveryPageSerializer  # meta.alias_of only when the original is visible
     body_fields = ["id", APIField("title", serializer=ChannelOverridableField("title"))]
 
     # --- personalisation ------------------------------------------------------------

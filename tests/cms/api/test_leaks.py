@@ -64,6 +64,7 @@ def marker(name: str) -> str:
     return f"zqx{name}qzx"
 
 
+PRIVATE_HOST = f"{marker('private')}.example"  # a site rooted in the private section
 CONTROL = "zqxpubliccontrolqzx"  # carried by public content: delivery keys must see it
 
 
@@ -226,8 +227,12 @@ def seed(home, web, mobile) -> Seeded:
     s.public["section-child"] = ArticlePageFactory(
         parent=s.public["section"], title="Section child", slug="section-child", body=[rich]
     )
+    # An alias in a public place of a neutral page inside the private section: the alias is
+    # public, but `meta.alias_of` must not name the original (its URL has the private slug).
+    original = ArticlePageFactory(parent=s.pages["private"], title="Shared notes", slug="shared-notes")
+    s.public["alias"] = _fresh(original).create_alias(parent=home, update_slug="shared-notes-alias")
     # A second site rooted in the private section: `?site=` must not open a way in.
-    Site.objects.create(hostname="private.example", port=80, root_page=s.pages["private"])
+    Site.objects.create(hostname=PRIVATE_HOST, port=80, root_page=s.pages["private"])
     return s
 
 
@@ -277,8 +282,8 @@ def page_probes(s: Seeded) -> list[str]:
         _q("/api/v2/pages/", limit=100, fields="*"),
         _q("/api/v2/pages/", fields="_,id,title,parent"),
         _q("/api/v2/pages/", show_in_menus="false", limit=100),
-        _q("/api/v2/pages/", site="private.example"),
-        _q("/api/v2/pages/", site="private.example", fields="*"),
+        _q("/api/v2/pages/", site=PRIVATE_HOST),
+        _q("/api/v2/pages/", site=PRIVATE_HOST, fields="*"),
         _q("/api/v2/pages/", child_of="root", limit=100),
         _q("/api/v2/pages/", descendant_of="root", limit=100),
         _q("/api/v2/pages/", locale="en", limit=100),
@@ -316,7 +321,7 @@ def page_probes(s: Seeded) -> list[str]:
     for name in PAGE_CANARIES + REVISION_CANARIES:
         probes.append(_q("/api/v2/pages/find/", html_path=f"/{marker(name)}/"))
         probes.append(_q("/api/v2/pages/find/", html_path=f"/{marker('private')}/{marker(name)}/"))
-    probes.append(_q("/api/v2/pages/find/", html_path="/", site="private.example"))
+    probes.append(_q("/api/v2/pages/find/", html_path="/", site=PRIVATE_HOST))
     # Preview without a (valid) token must open nothing.
     draft = s.pages["draft"]
     probes += [
