@@ -1,0 +1,53 @@
+"""Visitor profiles: read from the cache, visits counted without a write per request, only with consent."""
+
+import time
+
+import pytest
+
+from personalization import profiles
+from personalization.models import VisitorProfile
+from personalization.profiles import profile_load, profile_upsert, visit_note, visits_flush
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visitor():
+    return profile_upsert(visitor_id="v1", consent=["behaviour"])
+
+
+def test_a_loaded_profile_is_served_from_the_cache(visitor, django_assert_num_queries):
+    profile_load("v1")
+    with django_assert_num_queries(0):
+        assert profile_load("v1").consent == frozenset({"behaviour"})
+
+
+def test_visits_are_counted_once_per_visit_window_without_a_write_per_request(
+    visitor, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    profiles._buffer.flushed_at = time.monotonic()  # a batch was just handed over
+    profile_load("v1")
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            visit_note("v1", profile_load("v1"), consent=frozenset({"behaviour"}))
+    assert VisitorProfile.objects.get(visitor_id="v1").visit_count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush()
+    assert VisitorProfile.objects.get(visitor_id="v1").visit_count == 1
+
+
+def test_no_visit_is_recorded_without_behaviour_consent(db):
+    profile_upsert(visitor_id="v2", consent=[])
+    visit_note("v2", profile_load("v2"), consent=frozenset())
+    visits_flush()
+    assert VisitorProfile.objects.get(visitor_id="v2").visit_count == 0
+
+
+def test_a_due_buffer_is_flushed_by_the_next_visit(visitor, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(profiles, "FLUSH_EVERY_SECONDS", 0.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            profile_upsert(visitor_id=f"b{n}", consent=["behaviour"])
+            visit_note(f"b{n}", profile_load(f"b{n}"), consent=frozenset({"behaviour"}))
+    counts = dict(VisitorProfile.objects.filter(visitor_id__startswith="b").values_list("visitor_id", "visit_count"))
+    assert counts == {"b0": 1, "b1": 1, "b2": 1}
