@@ -17,7 +17,7 @@ from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, La
 pytestmark = pytest.mark.django_db
 
 LISTING_META = {"type", "detail_url", "html_url", "slug", "first_published_at"}
-DETAIL_META = LISTING_META | {"show_in_menus", "seo_title", "search_description", "alias_of", "parent"}
+DETAIL_META = LISTING_META | {"show_in_menus", "seo_title", "search_description", "alias_of", "parent", "personalization"}
 
 
 @pytest.fixture
