@@ -26,6 +26,8 @@ _WEBHOOKS = [
     *[f"cms.{action}_webhook" for action in ("add", "change", "delete", "view")],
     "cms.view_webhookdelivery",
 ]
+# Keys are revoked, never deleted: the audit trail keeps who held which key.
+_API_KEYS = [f"cms.{action}_apikey" for action in ("add", "change", "view")]
 
 # Managing segments (governed snippets: publish, lock) and the CRM traits their rules use.
 _SEGMENTS = [
@@ -58,7 +60,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "collections": ["wagtailimages.choose_image"],
     },
     DEVELOPERS: {
-        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_WEBHOOKS],
+        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_WEBHOOKS, *_API_KEYS],
         "pages": [],
         "collections": [],
     },

@@ -7,6 +7,7 @@ unregistered models, and without them the page editor cannot render.
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from cms.api.viewsets import ApiKeyViewSet
 from cms.models import Author, CallToAction, Promo
 from cms.webhooks.viewsets import WebhooksViewSetGroup
 
@@ -18,3 +19,9 @@ for _snippet in (Author, CallToAction, Promo):
 def register_webhook_viewsets():
     """Webhook endpoints and their delivery log, for superusers and Developers."""
     return WebhooksViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_api_key_viewset():
+    """API keys per channel, for superusers and Developers."""
+    return ApiKeyViewSet("api_keys")
