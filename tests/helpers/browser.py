@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.db import connections
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cms.demo import demo_password
@@ -26,7 +27,12 @@ STEP_TIMEOUT_MS = 20_000
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """A headless chromium for one test."""
+    """A headless chromium for one test.
+
+    While Playwright's event loop runs, Django gives this thread other database
+    connections than outside it; they are closed before the loop stops, or PostgreSQL
+    would refuse to drop the test database at the end ("being accessed by other users").
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -36,6 +42,7 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+            connections.close_all()
 
 
 @contextmanager

@@ -57,7 +57,8 @@ def form_data(*, definition, action: str = "", **fields) -> dict:
 
 
 def live_segment(key: str, priority: int, definition: dict | None = None) -> Segment:
-    segment = Segment.objects.create(key=key, name=key.title(), priority=priority, definition=definition or MOBILE_RETURNING)
+    definition = definition or MOBILE_RETURNING
+    segment = Segment.objects.create(key=key, name=key.title(), priority=priority, definition=definition)
     segment.save_revision().publish()
     return segment
 
@@ -67,7 +68,8 @@ def trial(client: Client, **body):
 
 
 def log_actions(segment: Segment) -> list[str]:
-    return list(ModelLogEntry.objects.for_instance(segment).order_by("timestamp", "pk").values_list("action", flat=True))
+    entries = ModelLogEntry.objects.for_instance(segment).order_by("timestamp", "pk")
+    return list(entries.values_list("action", flat=True))
 
 
 # --- the editor ---------------------------------------------------------------------------
@@ -83,7 +85,8 @@ def test_the_editor_renders_the_rule_builder_with_the_catalogue_and_traits(clien
     assert "data-rule-builder" in html and "personalization/rule_builder.js" in html
     assert "data-segment-tester" in html  # the sample-visitor panel
     assert 'name="go_live_at"' in html and 'name="expire_at"' in html  # "Set schedule"
-    catalogue = response.context["form"].fields["definition"].widget.get_context("definition", "{}", {"id": "x"})["catalogue"]
+    widget = response.context["form"].fields["definition"].widget
+    catalogue = widget.get_context("definition", "{}", {"id": "x"})["catalogue"]
     tier = next(a for a in catalogue["attributes"] if a["name"] == "trait.tier")
     assert tier["choices"] == ["gold", "silver"] and tier["category"] == "crm"
     assert json.loads(response.context["form"]["definition"].value()) == {"all": []}
@@ -128,7 +131,10 @@ def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
             {"all": [{"attribute": "visit_count", "operator": "gte", "value": "two"}]},
             "all[0].value: &#x27;gte&#x27; needs a number, got &#x27;two&#x27;",
         ),
-        ({"any": [{"attribute": "devce", "operator": "equals", "value": "mobile"}]}, "any[0].attribute: unknown attribute"),
+        (
+            {"any": [{"attribute": "devce", "operator": "equals", "value": "mobile"}]},
+            "any[0].attribute: unknown attribute",
+        ),
         ('{"all": [', "Enter a valid JSON."),
     ],
 )
@@ -141,7 +147,9 @@ def test_an_invalid_definition_is_a_form_error_naming_the_path(client, marketer,
     assert not Segment.objects.exists()
 
 
-def test_a_marketer_publishes_and_the_rules_change_is_announced(client, marketer, django_capture_on_commit_callbacks):
+def test_a_marketer_publishes_and_the_rules_change_is_announced(
+    client, marketer, django_capture_on_commit_callbacks
+):
     before = ruleset_cache.ruleset_stamp()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("add"), form_data(definition=MOBILE_RETURNING, action="action-publish"))
@@ -159,7 +167,8 @@ def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client,
     segment = Segment.objects.get(key="mobile-returning")
     first = segment.latest_revision
     wider = {"any": [{"attribute": "device", "operator": "in", "value": ["mobile", "tablet"]}]}
-    assert client.post(url("edit", segment.pk), form_data(definition=wider, action="action-publish")).status_code == 302
+    edited = client.post(url("edit", segment.pk), form_data(definition=wider, action="action-publish"))
+    assert edited.status_code == 302
     segment.refresh_from_db()
     assert segment.definition == wider and segment.revisions.count() == 2
 
@@ -168,7 +177,8 @@ def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client,
     assert "tablet" in compare.content.decode()  # the diff shows the changed conditions
     assert client.get(url("revisions_revert", segment.pk, first.pk)).status_code == 200
     reverted = client.post(
-        url("revisions_revert", segment.pk, first.pk), form_data(definition=MOBILE_RETURNING, action="action-publish")
+        url("revisions_revert", segment.pk, first.pk),
+        form_data(definition=MOBILE_RETURNING, action="action-publish"),
     )
     assert reverted.status_code == 302
     segment.refresh_from_db()
@@ -180,7 +190,8 @@ def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client,
 
 def test_scheduling_publishes_later_and_locking_holds(client, marketer):
     go_live = (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%d %H:%M")
-    response = client.post(url("add"), form_data(definition=MOBILE_RETURNING, action="action-publish", go_live_at=go_live))
+    scheduled = form_data(definition=MOBILE_RETURNING, action="action-publish", go_live_at=go_live)
+    response = client.post(url("add"), scheduled)
     assert response.status_code == 302
     segment = Segment.objects.get(key="mobile-returning")
     assert not segment.live  # a campaign: it goes live on its date
@@ -194,11 +205,13 @@ def test_scheduling_publishes_later_and_locking_holds(client, marketer):
 
 def test_a_segment_goes_through_the_cco_workflow_when_one_is_assigned(client, marketer):
     workflow = Workflow.objects.get(name=WORKFLOW_NAME)
-    WorkflowContentType.objects.create(workflow=workflow, content_type=ContentType.objects.get_for_model(Segment))
+    segment_type = ContentType.objects.get_for_model(Segment)
+    WorkflowContentType.objects.create(workflow=workflow, content_type=segment_type)  # Settings → Workflows
     client.post(url("add"), form_data(definition=MOBILE_RETURNING))
     segment = Segment.objects.get(key="mobile-returning")
 
-    response = client.post(url("edit", segment.pk), form_data(definition=MOBILE_RETURNING, action="action-submit"))
+    submitted = form_data(definition=MOBILE_RETURNING, action="action-submit")
+    response = client.post(url("edit", segment.pk), submitted)
 
     assert response.status_code == 302
     segment.refresh_from_db()
@@ -237,7 +250,8 @@ def test_the_cco_can_publish_a_marketers_draft(client, marketer):
     cco = Client()
     cco.force_login(UserFactory(username="cco", role=CHIEF_CONTENT_OFFICER))
 
-    response = cco.post(url("edit", segment.pk), form_data(definition=MOBILE_RETURNING, action="action-publish"))
+    published = form_data(definition=MOBILE_RETURNING, action="action-publish")
+    response = cco.post(url("edit", segment.pk), published)
 
     assert response.status_code == 302
     segment.refresh_from_db()
@@ -246,7 +260,8 @@ def test_the_cco_can_publish_a_marketers_draft(client, marketer):
 
 def test_a_marketer_manages_trait_definitions(client, marketer):
     add = reverse("wagtailsnippets_personalization_traitdefinition:add")
-    response = client.post(add, {"name": "tier", "type": "choice", "description": "CRM tier", "choices": '["gold", "silver"]'})
+    trait = {"name": "tier", "type": "choice", "description": "CRM tier", "choices": '["gold", "silver"]'}
+    response = client.post(add, trait)
 
     assert response.status_code == 302
     assert TraitDefinition.objects.get(name="tier").choices == ["gold", "silver"]
@@ -259,10 +274,11 @@ def test_a_marketer_manages_trait_definitions(client, marketer):
 @pytest.fixture
 def profiles():
     """Five stored profiles: three returning with consent, one without consent, one new."""
-    for index, (visits, consent) in enumerate([(2, ["behaviour"]), (5, ["behaviour", "crm"]), (9, ["behaviour"]),
-                                                (7, []), (1, ["behaviour"])]):
-        VisitorProfile.objects.create(visitor_id=f"v{index}", visit_count=visits, consent=consent,
-                                      last_seen=datetime(2026, 3, 1, tzinfo=timezone.utc) - timedelta(days=index))
+    stored = [(2, ["behaviour"]), (5, ["behaviour", "crm"]), (9, ["behaviour"]), (7, []), (1, ["behaviour"])]
+    newest = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    for index, (visits, consent) in enumerate(stored):
+        last_seen = newest - timedelta(days=index)
+        VisitorProfile.objects.create(visitor_id=f"v{index}", visit_count=visits, consent=consent, last_seen=last_seen)
 
 
 def test_the_trial_decides_for_the_sample_explains_and_estimates_the_reach(client, marketer, profiles):
@@ -272,11 +288,13 @@ def test_the_trial_decides_for_the_sample_explains_and_estimates_the_reach(clien
     body = response.json()
     assert body["valid"] and body["issues"] == []
     assert body["decision"]["matched"] is True and body["decision"]["reason"] == "match"
-    assert [(c["path"], c["attribute"], c["actual"], c["result"]) for c in body["decision"]["conditions"]] == [
+    conditions = body["decision"]["conditions"]
+    assert [(c["path"], c["attribute"], c["actual"], c["result"]) for c in conditions] == [
         ("all[0]", "device", "mobile", True),
         ("all[1]", "visit_count", 3, True),
     ]
-    # arriving on mobile, the three returning profiles with consent match; not the one without, nor the new one
+    # arriving on mobile, the three returning profiles with consent match;
+    # not the one without consent, nor the new one
     assert body["reach"] == {"matched": 3, "sampled": 5, "total": 5, "estimate": 3, "label": "3 of 5 profiles"}
     assert not Segment.objects.exists()  # nothing saved
 
@@ -313,7 +331,8 @@ def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, m
         {"path": "all[1].value", "message": "unknown segment 'mobil' — did you mean 'mobile'?"},
     ]}
     # without a sample, only validation: what the builder asks while the marketer types
-    assert trial(client, definition=MOBILE_RETURNING).json() == {"valid": True, "issues": [], "decision": None, "reach": None}
+    valid = {"valid": True, "issues": [], "decision": None, "reach": None}
+    assert trial(client, definition=MOBILE_RETURNING).json() == valid
 
 
 @pytest.mark.parametrize(
@@ -347,7 +366,9 @@ def test_the_trial_is_csrf_protected(marketer):
 # --- priorities and the on/off switch -----------------------------------------------------
 
 
-def test_reordering_renumbers_in_one_go_logs_and_announces(client, marketer, django_capture_on_commit_callbacks):
+def test_reordering_renumbers_in_one_go_logs_and_announces(
+    client, marketer, django_capture_on_commit_callbacks
+):
     a, b, c = live_segment("a", 100), live_segment("b", 50), live_segment("c", 70)
     draft = Segment.objects.create(key="draft", name="Draft", priority=5, definition=MOBILE_RETURNING, live=False)
     page = client.get(url("priorities"))
@@ -402,7 +423,9 @@ def test_a_stale_order_is_refused(client, marketer):
     assert dict(Segment.objects.values_list("key", "priority")) == {"a": 10, "b": 20}
 
 
-def test_switching_off_from_the_list_logs_and_leaves_the_segment_out(client, marketer, django_capture_on_commit_callbacks):
+def test_switching_off_from_the_list_logs_and_leaves_the_segment_out(
+    client, marketer, django_capture_on_commit_callbacks
+):
     segment = live_segment("mobile", 10)
 
     with django_capture_on_commit_callbacks(execute=True):
