@@ -232,3 +232,14 @@ def test_a_simulated_moment_decides_time_rules(hub, django_capture_on_commit_cal
     path = f"/api/v2/pages/{hub['landing'].pk}/?simulate="
     assert hero(Client().get(path + saturday, HTTP_AUTHORIZATION=f"Bearer {preview_key}")) == "Hello newcomer"
     assert hero(Client().get(path + monday, HTTP_AUTHORIZATION=f"Bearer {preview_key}")) == "Default offer"
+
+
+def test_publishing_a_segment_records_a_rules_changed_webhook_event(hub, django_capture_on_commit_callbacks):
+    from cms.models import OutboxJob, Webhook
+
+    Webhook.objects.create(name="frontend", url="http://127.0.0.1:9/hook", secret="s", events=["rules.changed"])
+    segment = hub["returning"]
+    segment.priority = 11
+    segment.save_revision().publish()
+    job = OutboxJob.objects.filter(handler__endswith="webhook_deliver").latest("id")
+    assert job.kwargs["payload"]["event"] == "rules.changed"
