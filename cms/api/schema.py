@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -35,7 +35,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import fields as drf_fields
 from rest_framework.permissions import AllowAny
 from taggit.managers import TaggableManager
 from wagtail import blocks
@@ -204,7 +203,11 @@ PAGE_SUMMARY = obj(
 
 PERSONALIZATION_META = obj(
     {
-        "segments": {"type": "array", "items": string(), "description": "Matched segments this page refers to."},
+        "segments": {
+            "type": "array",
+            "items": string(),
+            "description": "Matched segments this page refers to.",
+        },
         "digest": string("Digest of those segments: the response's cache variant."),
         "referenced_segments": {"type": "array", "items": string()},
         "blocks": {
@@ -244,7 +247,8 @@ REPRESENTATIONS = {
 
 # --- StreamField blocks ----------------------------------------------------------------------------
 
-def _personalised_block(block, block_schemas: "BlockSchemas") -> dict:
+
+def _personalised_block(block, block_schemas: BlockSchemas) -> dict:
     """What the delivery API resolves a personalised slot to (personalization.delivery.resolve_block)."""
     return obj(
         {
@@ -262,7 +266,7 @@ def _personalised_block(block, block_schemas: "BlockSchemas") -> dict:
 # A block can instead define `get_api_schema(self, block_schemas) -> dict` beside its
 # `get_api_representation`. A block that overrides get_api_representation without either
 # is reported as unmapped (and tests/cms/api/test_schema.py fails).
-CUSTOM_BLOCKS: dict[str, Callable[[blocks.Block, "BlockSchemas"], dict]] = {
+CUSTOM_BLOCKS: dict[str, Callable[[blocks.Block, BlockSchemas], dict]] = {
     "cms.blocks.ChannelImageChooserBlock": lambda b, s: nullable(ref("Image")),
     "cms.blocks.CallToActionChooserBlock": lambda b, s: nullable(ref("CallToAction")),
     "cms.blocks.PromoChooserBlock": lambda b, s: nullable(ref("Promo")),
@@ -330,7 +334,9 @@ class BlockSchemas:
                     {
                         "type": string(enum=[name]),
                         "value": self.value(child, path=f"{owner}.{name}"),
-                        "id": nullable(string("The block's stable id (a UUID); null in content stored without one.")),
+                        "id": nullable(
+                            string("The block's stable id (a UUID); null in content stored without one.")
+                        ),
                     },
                     required=["type", "value", "id"],
                     description=f"A `{name}` block ({type(child).__name__}).",
@@ -356,7 +362,9 @@ class BlockSchemas:
                 return CUSTOM_BLOCKS[_class_path(cls)](block, self)
         overrider = _custom_representation(block)
         if overrider is not None:
-            self.unmapped.append(f"{path or block.name}: {_class_path(overrider)} has its own get_api_representation")
+            self.unmapped.append(
+                f"{path or block.name}: {_class_path(overrider)} has its own get_api_representation"
+            )
             return {"description": f"Undescribed block type {type(block).__name__}."}
         if isinstance(block, blocks.StreamBlock):
             return self.stream(block, owner=path)
@@ -364,7 +372,10 @@ class BlockSchemas:
             return {"type": "array", "items": self.value(block.child_block, path=f"{path}[]")}
         if isinstance(block, blocks.StructBlock):
             schema = obj(
-                {name: self.value(child, path=f"{path}.{name}") for name, child in block.child_blocks.items()},
+                {
+                    name: self.value(child, path=f"{path}.{name}")
+                    for name, child in block.child_blocks.items()
+                },
                 required=list(block.child_blocks),
             )
             if type(block) in (blocks.StructBlock,):
@@ -489,7 +500,11 @@ def _orderable_fields(view_cls, model) -> list[str]:
 class DeliveryApiSchema(AutoSchema):
     """Describes a Wagtail API v2 viewset's listing, detail and find operations."""
 
-    ACTIONS = {"listing_view": "list", "detail_view": "retrieve", "find_view": "find"}
+    ACTIONS: ClassVar[dict[str, str]] = {
+        "listing_view": "list",
+        "detail_view": "retrieve",
+        "find_view": "find",
+    }
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         self.registry, self.path, self.path_regex, self.path_prefix = registry, path, path_regex, path_prefix
@@ -585,7 +600,9 @@ class DeliveryApiSchema(AutoSchema):
     @staticmethod
     def _visitor_parameters(view_cls) -> list[dict]:
         """The visitor context that a personalising endpoint reads (personalization.request_context)."""
-        if getattr(view_cls, "is_extra_parameter", None) is getattr(DeliveryMixin, "is_extra_parameter", None):
+        if getattr(view_cls, "is_extra_parameter", None) is getattr(
+            DeliveryMixin, "is_extra_parameter", None
+        ):
             return []
         try:
             from personalization.request_context import ATTRIBUTES, CONTEXT_PARAMETERS, MAX_VALUE_LENGTH
@@ -668,9 +685,13 @@ class DeliveryApiSchema(AutoSchema):
             )
         if SearchFilter in backends:
             parameters += [
-                _parameter("search", string(), "Full-text search; results are ordered by relevance unless `order`."),
                 _parameter(
-                    "search_operator", string(enum=["and", "or"]), "How the search terms combine (default `or`)."
+                    "search", string(), "Full-text search; results are ordered by relevance unless `order`."
+                ),
+                _parameter(
+                    "search_operator",
+                    string(enum=["and", "or"]),
+                    "How the search terms combine (default `or`).",
                 ),
             ]
         for backend, (name, description) in PAGE_FILTER_PARAMETERS.items():
@@ -680,10 +701,14 @@ class DeliveryApiSchema(AutoSchema):
                     schema = {"oneOf": [schema, string(enum=["root"])]}
                 parameters.append(_parameter(name, schema, description))
         if LocaleFilter in backends:
-            parameters.append(_parameter("locale", string(), "Only pages in this locale (language code); 404 if unknown."))
+            parameters.append(
+                _parameter("locale", string(), "Only pages in this locale (language code); 404 if unknown.")
+            )
         if "site" in view_cls.known_query_parameters:
             parameters.append(
-                _parameter("site", string(), "The site's hostname (`host` or `host:port`); default: the request's.")
+                _parameter(
+                    "site", string(), "The site's hostname (`host` or `host:port`); default: the request's."
+                )
             )
         if FieldsFilter in backends:
             parameters += self._field_filter_parameters(view_cls, model, {p["name"] for p in parameters})
@@ -707,8 +732,10 @@ class DeliveryApiSchema(AutoSchema):
                 continue  # a reverse relation that shares an API field's name (images' `renditions`)
             if isinstance(field, models.BooleanField):
                 schema = {"type": "boolean"}
-            elif isinstance(field, (models.AutoField, models.BigAutoField)) or field.is_relation and not isinstance(
-                field, TaggableManager
+            elif (
+                isinstance(field, (models.AutoField, models.BigAutoField))
+                or field.is_relation
+                and not isinstance(field, TaggableManager)
             ):
                 target = field.target_field.model if field.is_relation else model
                 schema = {"type": "integer", "minimum": 0, "maximum": pk_maximum(target)}
@@ -731,9 +758,13 @@ class DeliveryApiSchema(AutoSchema):
     def _find_parameters(self, view_cls, model, is_pages: bool) -> list[dict]:
         parameters = []
         if is_pages:
-            parameters.append(_parameter("html_path", string(), "The page's path on the site, e.g. `/guides/intro/`."))
+            parameters.append(
+                _parameter("html_path", string(), "The page's path on the site, e.g. `/guides/intro/`.")
+            )
         parameters.append(
-            _parameter("id", {"type": "integer", "minimum": 0, "maximum": pk_maximum(model)}, "The object's id.")
+            _parameter(
+                "id", {"type": "integer", "minimum": 0, "maximum": pk_maximum(model)}, "The object's id."
+            )
         )
         parameters.append(self._fields_parameter(detail=True))
         return parameters
@@ -759,7 +790,7 @@ class DeliveryApiSchema(AutoSchema):
                     "Cache-Control": {"schema": string(), "description": "The channel's caching policy."},
                     "Tailor-Segments-Digest": {
                         "schema": string(),
-                        "description": "For a personalised body: the digest of the matched segments it depends on.",
+                        "description": "For a personalised body: the digest of the segments it depends on.",
                     },
                     **rate_headers,
                 },
@@ -781,7 +812,7 @@ class DeliveryApiSchema(AutoSchema):
         for status in ERROR_STATUSES:
             headers = {}
             if status == 401:
-                headers["WWW-Authenticate"] = {"schema": string(), "description": "`Bearer realm=\"tailor\"`."}
+                headers["WWW-Authenticate"] = {"schema": string(), "description": '`Bearer realm="tailor"`.'}
             if status == 429:
                 headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
                 headers.update(rate_headers)
@@ -801,7 +832,12 @@ class DeliveryApiSchema(AutoSchema):
         for name, schema in build_components(self).items():
             self.registry.register_on_missing(ResolvedComponent(name, SCHEMA, schema=schema, object=name))
         self.registry.register_on_missing(
-            ResolvedComponent("ApiKey", ResolvedComponent.SECURITY_SCHEMA, object=ApiKeyAuthentication, schema=API_KEY_SCHEME)
+            ResolvedComponent(
+                "ApiKey",
+                ResolvedComponent.SECURITY_SCHEMA,
+                object=ApiKeyAuthentication,
+                schema=API_KEY_SCHEME,
+            )
         )
 
 
@@ -825,7 +861,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 def _serializer(view_cls, model, *, detail: bool):
     from cms.api.router import api_router
 
-    serializer_class = view_cls._get_serializer_class(api_router, model, [("*", False, None)], show_details=detail)
+    serializer_class = view_cls._get_serializer_class(
+        api_router, model, [("*", False, None)], show_details=detail
+    )
     return serializer_class(context={})
 
 
@@ -866,7 +904,9 @@ def build_components(auto_schema: AutoSchema) -> dict[str, dict]:
         done.add(model)
         name = model.__name__
         components[f"{name}Detail"] = _object_schema(fields, view_cls, model, detail=True, page_type=False)
-        components[f"{name}ListingItem"] = _object_schema(fields, view_cls, model, detail=False, page_type=False)
+        components[f"{name}ListingItem"] = _object_schema(
+            fields, view_cls, model, detail=False, page_type=False
+        )
         components[f"{name}Listing"] = _listing(ref(f"{name}ListingItem"))
     components.update(block_schemas.components)
     if block_schemas.unmapped:
@@ -889,7 +929,9 @@ def _add_alternative(alternatives: dict[str, list[dict]], key: str, schema: dict
 
 def _any_of(alternatives: dict[str, list[dict]]) -> dict[str, dict]:
     """One schema per property: itself, or anyOf the page types' different schemas of it."""
-    return {key: schemas[0] if len(schemas) == 1 else {"anyOf": schemas} for key, schemas in alternatives.items()}
+    return {
+        key: schemas[0] if len(schemas) == 1 else {"anyOf": schemas} for key, schemas in alternatives.items()
+    }
 
 
 def _page_components(fields: FieldSchemas, view_cls) -> dict[str, dict]:
@@ -912,7 +954,10 @@ def _page_components(fields: FieldSchemas, view_cls) -> dict[str, dict]:
                     _add_alternative(union_properties, key, value)
         partial = f"UntypedPage{suffix}"
         components[partial] = obj(
-            {**_any_of(union_properties), "meta": obj(_any_of(union_meta), **{"not": {"required": ["type"]}})},
+            {
+                **_any_of(union_properties),
+                "meta": obj(_any_of(union_meta), **{"not": {"required": ["type"]}}),
+            },
             description="A page whose `fields` left out `meta.type` (e.g. `fields=_,title`).",
         )
         variants.append(ref(partial))
@@ -936,4 +981,6 @@ def delivery_endpoints_only(endpoints):
 
 
 schema_view = SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny])
-docs_view = SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny])
+docs_view = SpectacularSwaggerView.as_view(
+    url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]
+)

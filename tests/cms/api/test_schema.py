@@ -57,19 +57,27 @@ def test_schema_is_valid_openapi_3(generated):
         "description": schema["components"]["securitySchemes"]["ApiKey"]["description"],
     }
     delivery_views = {f"[{view_cls.__name__}]" for view_cls in api_router._endpoints.values()}
-    about_delivery = [m for m in messages if any(name in m for name in delivery_views) or "without a schema" in m]
+    about_delivery = [
+        m for m in messages if any(name in m for name in delivery_views) or "without a schema" in m
+    ]
     assert about_delivery == [], "drf-spectacular warned about the delivery API's schema"
 
 
 def test_every_registered_endpoint_is_described(schema):
     for name, view_cls in api_router._endpoints.items():
-        for path, success in ((f"/api/v2/{name}/", "200"), (f"/api/v2/{name}/{{id}}/", "200"), (f"/api/v2/{name}/find/", "302")):
+        for path, success in (
+            (f"/api/v2/{name}/", "200"),
+            (f"/api/v2/{name}/{{id}}/", "200"),
+            (f"/api/v2/{name}/find/", "302"),
+        ):
             operation = schema["paths"][path]["get"]
             assert operation["security"] == [{"ApiKey": []}], path
             assert {success, "400", "401", "403", "404", "429"} <= set(operation["responses"]), path
             for status in ("400", "401", "403", "404", "429"):
                 content = operation["responses"][status]["content"]
-                assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                assert content == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
         find = schema["paths"][f"/api/v2/{name}/find/"]["get"]
         assert find["responses"]["302"]["headers"]["Location"]["required"] is True
         listing = schema["paths"][f"/api/v2/{name}/"]["get"]
@@ -96,7 +104,9 @@ def test_pages_listing_parameters_are_typed(schema, settings):
 
 
 def test_page_bodies_are_typed_per_page_type(schema):
-    detail = schema["paths"]["/api/v2/pages/{id}/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    detail = schema["paths"]["/api/v2/pages/{id}/"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
     variants = resolve(schema, detail)["oneOf"]
     by_type = {}
     for variant in variants:
@@ -106,9 +116,22 @@ def test_page_bodies_are_typed_per_page_type(schema):
             by_type[meta_type["enum"][0]] = body
     assert set(by_type) == {f"{m._meta.app_label}.{m.__name__}" for m in get_page_models()}
     article = by_type["cms.ArticlePage"]
-    assert {"id", "title", "summary", "hero_image", "publish_date", "authors", "tags", "body"} <= set(article["properties"])
-    assert {"type", "detail_url", "html_url", "slug", "first_published_at", "show_in_menus", "seo_title",
-            "search_description", "alias_of", "parent", "locale"} <= set(article["properties"]["meta"]["properties"])
+    assert {"id", "title", "summary", "hero_image", "publish_date", "authors", "tags", "body"} <= set(
+        article["properties"]
+    )
+    assert {
+        "type",
+        "detail_url",
+        "html_url",
+        "slug",
+        "first_published_at",
+        "show_in_menus",
+        "seo_title",
+        "search_description",
+        "alias_of",
+        "parent",
+        "locale",
+    } <= set(article["properties"]["meta"]["properties"])
     listing_item = component(schema, "ArticlePageListingItem")
     assert "parent" not in listing_item["properties"]["meta"]["properties"]  # detail-only, as in Wagtail
     assert resolve(schema, article["properties"]["hero_image"]) == component(schema, "Image")
@@ -121,9 +144,13 @@ def _stream_fields():
                 yield model, field
 
 
-@pytest.mark.parametrize(("model", "field"), list(_stream_fields()), ids=lambda v: getattr(v, "__name__", getattr(v, "name", "")))
+@pytest.mark.parametrize(
+    ("model", "field"), list(_stream_fields()), ids=lambda v: getattr(v, "__name__", getattr(v, "name", ""))
+)
 def test_every_stream_field_lists_each_of_its_block_types(schema, model, field):
-    body = component(schema, f"{'Wagtail' if model is Page else ''}{model.__name__}Detail")["properties"][field.name]
+    body = component(schema, f"{'Wagtail' if model is Page else ''}{model.__name__}Detail")["properties"][
+        field.name
+    ]
     assert body["type"] == "array"
     mapping = body["items"]["discriminator"]["mapping"]
     assert list(mapping) == list(field.stream_block.child_blocks)
@@ -170,7 +197,12 @@ def test_block_walk_maps_structure_and_flags_blocks_it_cannot_describe():
     stream = schemas.stream(
         blocks.StreamBlock(
             [
-                ("pair", blocks.StructBlock([("left", blocks.IntegerBlock()), ("right", blocks.ListBlock(blocks.URLBlock()))])),
+                (
+                    "pair",
+                    blocks.StructBlock(
+                        [("left", blocks.IntegerBlock()), ("right", blocks.ListBlock(blocks.URLBlock()))]
+                    ),
+                ),
                 ("inner", blocks.StreamBlock([("text", blocks.TextBlock())])),
                 ("described", Described()),
                 ("shout", Shout()),

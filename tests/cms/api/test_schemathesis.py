@@ -30,13 +30,18 @@ from schemathesis.specs.openapi.checks import (
 )
 from wagtail import blocks
 from wagtail.documents import get_document_model
-from wagtail.rich_text import RichText
 
 from cms.api.keys import api_key_create
 from cms.api.router import api_router
 from cms.blocks import campaign_blocks, content_blocks
 from cms.models import Author, CallToAction, Promo
-from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, LandingPageFactory, SectionPageFactory
+from tests.factories import (
+    ArticlePageFactory,
+    ChannelFactory,
+    ImageFactory,
+    LandingPageFactory,
+    SectionPageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +102,8 @@ KNOWN_SERVER_ERRORS = [
 
 def is_known_server_error(exception: BaseException | None) -> bool:
     return any(
-        isinstance(exception, kind) and re.search(pattern, str(exception)) for kind, pattern in KNOWN_SERVER_ERRORS
+        isinstance(exception, kind) and re.search(pattern, str(exception))
+        for kind, pattern in KNOWN_SERVER_ERRORS
     )
 
 
@@ -106,7 +112,10 @@ def sample_value(block, objects: dict):
     from cms.blocks import CallToActionChooserBlock, ChannelImageChooserBlock, PromoChooserBlock
 
     if isinstance(block, blocks.StreamBlock):
-        return [{"type": name, "value": sample_value(child, objects)} for name, child in block.child_blocks.items()]
+        return [
+            {"type": name, "value": sample_value(child, objects)}
+            for name, child in block.child_blocks.items()
+        ]
     if isinstance(block, blocks.ListBlock):
         return [sample_value(block.child_block, objects)]
     if isinstance(block, blocks.StructBlock):
@@ -129,15 +138,27 @@ def sample_value(block, objects: dict):
 
 
 @pytest.fixture
-def seeded(home, settings):
-    """A small site: a section, an article and a landing page that use every block type."""
+def channel_key(home, settings):
+    """The test key (RAW_KEY), a delivery key on a channel with two rendition presets."""
     settings.API_RATE_LIMIT = 1_000_000  # hundreds of requests on one key
-    channel = ChannelFactory(slug="schemathesis", presets=[("hero", "width-40|format-webp"), ("card", "fill-10x10")])
+    channel = ChannelFactory(
+        slug="schemathesis", presets=[("hero", "width-40|format-webp"), ("card", "fill-10x10")]
+    )
+    api_key_create(channel=channel, name="schemathesis", scopes=["delivery"], raw_key=RAW_KEY)
+    cache.clear()  # a fresh content generation: nothing cached from earlier tests
+    return channel
+
+
+@pytest.fixture
+def seeded(channel_key, home):
+    """A small site: a section, an article and a landing page that use every block type."""
     image = ImageFactory(title="Hero")
     image.tags.add("campaign")
     section = SectionPageFactory(parent=home, title="Guides", summary="Guides")
     cta = CallToAction.objects.create(title="Try it", button_label="Go", link_page=section)
-    promo = Promo.objects.create(title="Promo", body="<p>Save <b>now</b></p>", image=image, link_url="https://example.com/")
+    promo = Promo.objects.create(
+        title="Promo", body="<p>Save <b>now</b></p>", image=image, link_url="https://example.com/"
+    )
     objects = {"image": image, "cta": cta, "promo": promo, "section": section}
     author = Author.objects.create(name="Ada", role="Editor")
     article = ArticlePageFactory(
@@ -150,11 +171,14 @@ def seeded(home, settings):
     article.tags.add("guides")
     article.save_revision().publish()
     landing = LandingPageFactory(
-        parent=home, title="Spring campaign", body=sample_value(blocks.StreamBlock(campaign_blocks()), objects)
+        parent=home,
+        title="Spring campaign",
+        body=sample_value(blocks.StreamBlock(campaign_blocks()), objects),
     )
-    document = get_document_model().objects.create(title="Terms", file=ContentFile(b"%PDF-1.4 terms", name="terms.pdf"))
-    api_key_create(channel=channel, name="schemathesis", scopes=["delivery"], raw_key=RAW_KEY)
-    cache.clear()  # a fresh content generation: nothing cached from earlier tests
+    document = get_document_model().objects.create(
+        title="Terms", file=ContentFile(b"%PDF-1.4 terms", name="terms.pdf")
+    )
+    cache.clear()  # a fresh content generation after seeding
     return {
         "ids": {
             "pages": [home.pk, section.pk, article.pk, landing.pk],
@@ -198,7 +222,11 @@ api_schema = load_schema()
 @settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_api_conforms_to_its_schema(case, seeded):
     response = case.call()
@@ -214,7 +242,9 @@ def _answers_500_on(*vendors: str, path: str):
     the case XPASSes (and fails, being strict): drop its mark and its KNOWN_SERVER_ERRORS entry.
     """
     broken = connection.vendor in vendors
-    return pytest.param(path, marks=pytest.mark.xfail(broken, reason="500 on bad input (views.py)", strict=True))
+    return pytest.param(
+        path, marks=pytest.mark.xfail(broken, reason="500 on bad input (views.py)", strict=True)
+    )
 
 
 BAD_INPUT = [
@@ -251,7 +281,9 @@ def test_known_objects_match_the_schema(seeded):
         listing = api_schema[f"/api/v2/{endpoint}/"]["GET"]
         queries = [{"fields": "*", "limit": 100}]
         if endpoint == "pages":
-            queries += [{"type": page_type, "fields": "*"} for page_type in ("cms.ArticlePage", "cms.LandingPage")]
+            queries += [
+                {"type": page_type, "fields": "*"} for page_type in ("cms.ArticlePage", "cms.LandingPage")
+            ]
         for query in queries:
             case = listing.Case(query=query)
             response = case.call(headers=auth)
