@@ -39,7 +39,7 @@ class PersonalizationState:
         profile = profile_load(visitor_id)
         attributes = {key: simulation[key] for key in ("device", "country", "region") if key in simulation}
         self.context = visitor_context(
-            channel=channel, params={**params, **attributes}, headers=headers, profile=profile,
+            channel=channel, params={**dict(params.items()), **attributes}, headers=headers, profile=profile,
             now=simulation.get("now", now), locale=simulation.get("locale", locale),
         )
         self.decision: Decision = self.rules.ruleset.evaluate(self.context, explain=explain)

@@ -20,6 +20,9 @@ def root_page(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: no API bodies, counters or rate windows from another."""
+    """Each test starts with an empty cache and no compiled ruleset: nothing carried over from another."""
+    from personalization.ruleset_cache import forget_compiled_rules
+
     cache.clear()
+    forget_compiled_rules()
     yield

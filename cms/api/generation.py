@@ -36,16 +36,21 @@ def content_generation_bump() -> None:
 
 
 class PerGeneration:
-    """A per-process memo recomputed when the generation moves on."""
+    """A per-process memo of `compute(*args)`, forgotten as soon as a newer generation is asked for."""
 
-    def __init__(self, compute):
+    def __init__(self, compute, *, max_entries: int = 4096):
         self._compute = compute
+        self._max_entries = max_entries
+        self._generation: int | None = None
         self._values: dict = {}
 
     def get(self, generation: int, *args):
-        key = (generation, *args)
-        if key not in self._values:
-            if len(self._values) > 256:
+        if generation != self._generation:
+            if self._generation is not None and generation < self._generation:
+                return self._compute(*args)  # a request that started before a change: do not memoise
+            self._generation, self._values = generation, {}
+        if args not in self._values:
+            if len(self._values) >= self._max_entries:
                 self._values.clear()
-            self._values[key] = self._compute(*args)
-        return self._values[key]
+            self._values[args] = self._compute(*args)
+        return self._values[args]

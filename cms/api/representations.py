@@ -27,7 +27,12 @@ def image_representation(image, context) -> dict | None:
     view = context["view"]
     if not view.image_is_visible(image):
         return None
-    presets = channel_presets.get(view.generation, view.grant.channel_id)
+    # Memoised per channel and generation: renditions cost a query per image otherwise.
+    return channel_images.get(view.generation, view.generation, view.grant.channel_id, image)
+
+
+def _channel_image(generation: int, channel_id: int, image) -> dict:
+    presets = channel_presets.get(generation, channel_id)
     renditions = image.get_renditions(*(spec for _, spec in presets)) if presets else {}
     return {
         "id": image.pk,
@@ -42,6 +47,9 @@ def image_representation(image, context) -> dict | None:
             for name, spec in presets
         },
     }
+
+
+channel_images = PerGeneration(_channel_image)
 
 
 def _focal_point(image) -> dict | None:

@@ -22,7 +22,7 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import private_collection_ids, visible_in_collections, visible_pages
+from cms.api.visibility import private_collection_ids, visibility_epoch, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, segment_ids_in_stream
 from personalization.models import Channel, PageVariant
@@ -76,7 +76,13 @@ def _all_segment_ids() -> frozenset[int]:
     return frozenset(ids)
 
 
+def _visible_page_ids(generation: int, channel_id: int, root, epoch: int) -> frozenset[int]:
+    # `epoch` is only part of the memo key: it moves when an expiry time passes.
+    return frozenset(visible_pages(channel_id=channel_id, generation=generation, root=root).values_list("pk", flat=True))
+
+
 channel_overrides = PerGeneration(_overrides)
+visible_page_ids = PerGeneration(_visible_page_ids)
 channel_cache_control = PerGeneration(_cache_control)
 page_variants = PerGeneration(_page_variants)
 page_segment_ids = PerGeneration(_page_segment_ids)
@@ -119,13 +125,10 @@ class ChannelContextMixin(ProblemMixin):
         return page_id in self.visible_page_ids()
 
     def visible_page_ids(self) -> frozenset[int]:
-        if not hasattr(self, "_visible_page_ids"):
-            site = Site.find_for_request(self.request)
-            self._visible_page_ids = frozenset(
-                visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
-                .values_list("pk", flat=True)
-            )
-        return self._visible_page_ids
+        site = Site.find_for_request(self.request)
+        return visible_page_ids.get(
+            self.generation, self.generation, self.grant.channel_id, site and site.root_page, visibility_epoch(self.generation)
+        )
 
     def detail_url_for_page(self, page_id: int) -> str:
         return reverse("tailorapi:pages:detail", args=[page_id])
