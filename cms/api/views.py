@@ -4,9 +4,12 @@ from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.db import DatabaseError
+from django.http import Http404
 from django.urls import reverse
 from rest_framework.response import Response
 from wagtail.api import APIField
+from wagtail.api.v2.filters import FieldsFilter
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
@@ -15,6 +18,7 @@ from wagtail.models import Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import cached_body, conditional_response, content_generation, response_cache_key
+from cms.api.filters import MAX_ID, DeliveryFieldsFilter
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.generation import PerGeneration
 from cms.api.pagination import DeliveryPagination
@@ -103,6 +107,11 @@ class ChannelContextMixin(ProblemMixin):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if int(kwargs.get("pk", 0)) > MAX_ID:
+            raise Http404("not found")
+        for name, value in request.GET.items():
+            if "\x00" in name or "\x00" in value:
+                raise ProblemError("null characters are not allowed", parameter=name.replace("\x00", ""))
         self.grant = request.auth
         self.generation = content_generation()
         origin = request.headers.get("Origin")
@@ -184,7 +193,22 @@ class DeliveryMixin(ChannelContextMixin):
         return response
 
     def listing_view(self, request):
-        return self.cached(lambda: super(DeliveryMixin, self).listing_view(request))
+        return self.cached(lambda: self._listing(request))
+
+    def _listing(self, request):
+        try:
+            return super(DeliveryMixin, self).listing_view(request)
+        except DatabaseError as exc:
+            # SQLite's full-text syntax rejects some queries (an unbalanced quote) at execution.
+            if "search" not in request.GET:
+                raise
+            raise BadRequestError("search query could not be understood: remove quotes or special characters") from exc
+
+    def find_object(self, queryset, request):
+        value = request.GET.get("id")
+        if value is not None and not (value.isdigit() and int(value) <= MAX_ID):
+            raise BadRequestError("id must be a positive integer")
+        return super().find_object(queryset, request)
 
     def detail_view(self, request, pk):
         return self.cached(lambda: super(DeliveryMixin, self).detail_view(request, pk))
@@ -197,7 +221,13 @@ class DeliveryMixin(ChannelContextMixin):
         return response
 
 
+def _delivery_filters(backends: list) -> list:
+    """Wagtail's filter backends with the field filter that answers 400 to values the database refuses."""
+    return [DeliveryFieldsFilter if backend is FieldsFilter else backend for backend in backends]
+
+
 class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
+    filter_backends = _delivery_filters(PagesAPIViewSet.filter_backends)
     base_serializer_class = DeliveryPageSerializer  # meta.alias_of only when the original is visible
     body_fields = ["id", APIField("title", serializer=ChannelOverridableField("title"))]
 
@@ -291,6 +321,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
 
 class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
+    filter_backends = _delivery_filters(ImagesAPIViewSet.filter_backends)
     body_fields = ImagesAPIViewSet.body_fields + [
         "alt_text",
         "credit",
@@ -302,6 +333,7 @@ class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
 
 
 class DeliveryDocumentsViewSet(DeliveryMixin, DocumentsAPIViewSet):
+    filter_backends = _delivery_filters(DocumentsAPIViewSet.filter_backends)
     def get_queryset(self):
         return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
 

@@ -215,6 +215,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# No editor email hashes sent to gravatar.com; the admin shows initials instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

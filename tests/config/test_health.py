@@ -22,12 +22,13 @@ def test_readyz_is_503_when_the_broker_is_unreachable(client, settings):
     from config.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    old_url = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # Celery prefers CELERY_BROKER_URL from the environment over broker_url: set the write URL it uses.
+    old_url, old_write = app.conf.broker_url, app.conf.broker_write_url
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/readyz")
     finally:
-        app.conf.broker_url = old_url
+        app.conf.broker_url, app.conf.broker_write_url = old_url, old_write
     assert response.status_code == 503
     body = response.json()
     assert body["checks"]["broker"]["status"] == "fail"

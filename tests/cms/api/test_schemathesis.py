@@ -14,10 +14,8 @@ import sys
 import pytest
 import schemathesis
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.signals import got_request_exception
-from django.db import DataError, OperationalError, connection
 from django.test import Client
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, settings
@@ -81,30 +79,6 @@ class DjangoTestApp:
         headers += [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
         return [response.content]
-
-
-# 500s that schemathesis finds and that need a fix in cms/api/views.py (see KNOWN_BAD_INPUT_500S
-# below, one xfail case each): recognised by the exception behind the 500, so any other 5xx
-# still fails the run. Remove an entry once its xfail case passes.
-KNOWN_SERVER_ERRORS = [
-    # find/?id=<not a number>, or a filter on a relation with a non-numeric value
-    (ValueError, r"^Field '\w+' expected a number but got"),
-    # a date or date-time filter (first_published_at, publish_date) with a malformed value
-    (ValidationError, r"value has an invalid (date )?format"),
-    # PostgreSQL: a NUL character in search, locale, site or html_path
-    (DataError, r"cannot contain NUL"),
-    # SQLite: an id beyond 64 bits in a detail path or a relation filter
-    (OverflowError, r"too large to convert to SQLite INTEGER"),
-    # SQLite: a double quote or NUL in a pages search breaks the FTS query
-    (OperationalError, r"unterminated string"),
-]
-
-
-def is_known_server_error(exception: BaseException | None) -> bool:
-    return any(
-        isinstance(exception, kind) and re.search(pattern, str(exception))
-        for kind, pattern in KNOWN_SERVER_ERRORS
-    )
 
 
 def sample_value(block, objects: dict):
@@ -230,38 +204,24 @@ api_schema = load_schema()
 )
 def test_api_conforms_to_its_schema(case, seeded):
     response = case.call()
-    if response.status_code == 500 and is_known_server_error(APP.last_exception):
-        return  # a known bug, tracked by test_bad_input_never_answers_500
     case.validate_response(response, checks=CHECKS)
 
 
-def _answers_500_on(*vendors: str, path: str):
-    """A request that answers 500 today on these databases: a strict xfail there, a pass elsewhere.
-
-    Each needs the cms/api/views.py fix described in the schema work's report; when it lands,
-    the case XPASSes (and fails, being strict): drop its mark and its KNOWN_SERVER_ERRORS entry.
-    """
-    broken = connection.vendor in vendors
-    return pytest.param(
-        path, marks=pytest.mark.xfail(broken, reason="500 on bad input (views.py)", strict=True)
-    )
-
-
 BAD_INPUT = [
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/find/?id=null"),
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/images/find/?id=abc"),
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?first_published_at=yesterday"),
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?type=cms.ArticlePage&publish_date=x"),
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?type=cms.ArticlePage&authors=x"),
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/images/?renditions=abc"),
-    _answers_500_on("sqlite", path="/api/v2/pages/9223372036854775808/"),
-    _answers_500_on("sqlite", path="/api/v2/pages/?alias_of=99999999999999999999"),
-    _answers_500_on("sqlite", path="/api/v2/pages/?search=%22"),
-    _answers_500_on("sqlite", "postgresql", path="/api/v2/pages/?search=%00"),
-    _answers_500_on("postgresql", path="/api/v2/images/?search=%00"),
-    _answers_500_on("postgresql", path="/api/v2/pages/?locale=%00"),
-    _answers_500_on("postgresql", path="/api/v2/pages/?site=%00"),
-    _answers_500_on("postgresql", path="/api/v2/pages/find/?html_path=%00"),
+    "/api/v2/pages/find/?id=null",
+    "/api/v2/images/find/?id=abc",
+    "/api/v2/pages/?first_published_at=yesterday",
+    "/api/v2/pages/?type=cms.ArticlePage&publish_date=x",
+    "/api/v2/pages/?type=cms.ArticlePage&authors=x",
+    "/api/v2/images/?renditions=abc",
+    "/api/v2/pages/9223372036854775808/",
+    "/api/v2/pages/?alias_of=99999999999999999999",
+    "/api/v2/pages/?search=%22",
+    "/api/v2/pages/?search=%00",
+    "/api/v2/images/?search=%00",
+    "/api/v2/pages/?locale=%00",
+    "/api/v2/pages/?site=%00",
+    "/api/v2/pages/find/?html_path=%00",
 ]
 
 
