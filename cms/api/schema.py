@@ -710,7 +710,7 @@ class DeliveryApiSchema(AutoSchema):
                     "site", string(), "The site's hostname (`host` or `host:port`); default: the request's."
                 )
             )
-        if FieldsFilter in backends:
+        if any(issubclass(backend, FieldsFilter) for backend in backends):
             parameters += self._field_filter_parameters(view_cls, model, {p["name"] for p in parameters})
         parameters += self._extra_parameters(view_cls)
         parameters += self._visitor_parameters(view_cls)
