@@ -1,10 +1,13 @@
 """Wagtail admin registrations for personalisation (discovered by Wagtail)."""
 
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
+from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
 from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY
 
@@ -24,3 +27,17 @@ def register_segment_log_actions(actions):
 
     actions.register_action(LOG_ENABLED, _("Switch segment on"), _("Switched on"))
     actions.register_action(LOG_DISABLED, _("Switch segment off"), _("Switched off"))
+
+
+@hooks.register("register_admin_urls")
+def register_preview_as_urls():
+    return [
+        path("personalization/preview/<int:page_id>/", preview_as, name="personalization_preview_as"),
+        path("personalization/preview/<int:page_id>/render/", preview_as_render, name="personalization_preview_render"),
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def preview_as_button(page, user, view_name=None, next_url=None):
+    """'Preview as…' beside the page's other actions: any channel, segments, device, country and moment."""
+    yield PageListingButton(_("Preview as…"), reverse("personalization_preview_as", args=[page.pk]), priority=60, icon_name="view")

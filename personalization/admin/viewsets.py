@@ -24,7 +24,7 @@ from wagtail.snippets.views.snippets import (
 from personalization.admin.panels import SampleVisitorPanel
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
-from personalization.models import Segment, TraitDefinition
+from personalization.models import Channel, Placement, Segment, TraitDefinition
 
 NEW_DEFINITION = {"all": []}
 
@@ -115,8 +115,30 @@ class TraitDefinitionViewSet(SnippetViewSet):
     ordering = ["name"]
 
 
+class PlacementViewSet(SnippetViewSet):
+    """Slots frontends fill through the decide endpoint: default content and variants per segment."""
+
+    model = Placement
+    icon = "placeholder"
+    menu_label = _("Placements")
+    url_prefix = "personalization/placements"
+    list_display = ["name", "key", "mode"]
+    search_fields = ["name", "key"]
+
+
+class ChannelViewSet(SnippetViewSet):
+    """Channels (web, app, email, kiosk): CORS origins, cache lifetime and image rendition presets."""
+
+    model = Channel
+    icon = "globe"
+    menu_label = _("Channels")
+    url_prefix = "personalization/channels"
+    list_display = ["name", "slug", "cache_max_age"]
+    search_fields = ["name", "slug"]
+
+
 class PersonalisationViewSetGroup(SnippetViewSetGroup):
-    items = (SegmentViewSet, TraitDefinitionViewSet)
+    items = (SegmentViewSet, TraitDefinitionViewSet, PlacementViewSet, ChannelViewSet)
     menu_label = _("Personalisation")
     menu_icon = "group"
     menu_order = 300
