@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from cms.roles import MARKETERS
-from personalization.models import Segment, VisitorProfile
+from personalization.models import Segment, TraitDefinition, VisitorProfile
 from tests.helpers.browser import STEP_TIMEOUT_MS, chromium, log_in, shot, tab_on
 from tests.helpers.wagtail_admin import role_user
 
@@ -98,6 +98,66 @@ def test_a_marketer_builds_tests_and_saves_a_segment(live_server, tab: Page):
     assert segment.definition == EXPECTED
     assert segment.latest_revision.content["definition"] == EXPECTED
     assert segment.created_by.username == "marketer"
+
+
+NESTED = {"all": [
+    {"any": [
+        {"attribute": "country", "operator": "in", "value": ["GB", "IE"]},
+        {"not": {"attribute": "device", "operator": "equals", "value": "tablet"}},
+    ]},
+    {"attribute": "local_time", "operator": "time_between", "value": ["09:00", "17:00"], "timezone": "Europe/London"},
+    {"attribute": "day_of_week", "operator": "day_of_week_in", "value": ["monday", "friday"]},
+    {"attribute": "trait.tier", "operator": "equals", "value": "gold"},
+    {"attribute": "events", "operator": "done_within_days", "value": {"event": "conversion", "days": 30}},
+    {"attribute": "visit_count", "operator": "between", "value": [2, 5]},
+]}
+
+
+def add_condition(tab: Page, group: Locator, attribute: str, operator: str | None = None) -> Locator:
+    """Add a condition to `group` (its own button is the last in it) and pick its attribute."""
+    group.locator("[data-rule-add-condition]").last.click()
+    added = group.locator("[data-rule-condition]").last
+    added.locator("[data-rule-attribute]").select_option(attribute)
+    if operator:
+        group.locator("[data-rule-condition]").last.locator("[data-rule-operator]").select_option(operator)
+    return group.locator("[data-rule-condition]").last
+
+
+def test_the_builder_writes_nested_groups_and_typed_values(live_server, tab: Page):
+    role_user("marketer", MARKETERS)
+    TraitDefinition.objects.create(name="tier", type="choice", choices=["gold", "silver"])
+    base = live_server.url
+    log_in(tab, base, "marketer")
+    tab.goto(f"{base}/admin/personalization/segments/add/")
+    tab.fill("#id_name", "Weekday office hours")
+    tab.fill("#id_key", "office-hours")
+    root = tab.locator("[data-rule-group=all]").first
+
+    root.locator("[data-rule-add-group]").last.click()  # an "any" group inside the "all"
+    either = tab.locator("[data-rule-group=any]")
+    add_condition(tab, either, "country", "in").locator("[data-rule-value]").fill("GB, IE")
+    add_condition(tab, either, "device").locator("[data-rule-value]").fill("tablet")
+    either.locator("[data-rule-condition]").last.get_by_role("button", name="Negate").click()
+    expect(tab.locator("[data-rule-not] [data-rule-condition]")).to_have_count(1)
+
+    hours = add_condition(tab, root, "local_time")
+    hours.get_by_label("From", exact=True).fill("09:00")
+    hours.get_by_label("To", exact=True).fill("17:00")
+    hours.get_by_label("Time zone", exact=True).fill("Europe/London")
+    days = add_condition(tab, root, "day_of_week")
+    for day in ("monday", "friday"):
+        days.locator("label", has_text=day).locator("input").check()
+    add_condition(tab, root, "trait.tier").locator("[data-rule-value]").select_option("gold")
+    add_condition(tab, root, "events").get_by_label("event", exact=True).fill("conversion")
+    visits = add_condition(tab, root, "visit_count", "between")
+    visits.get_by_label("From", exact=True).fill("2")
+    visits.get_by_label("To", exact=True).fill("5")
+
+    expect(tab.locator("[data-rule-builder-status]")).to_have_text("The conditions are valid.")
+    shot(tab, "segment-07-nested-builder")
+    tab.locator("footer button.action-save").first.click()
+    expect(tab.locator(".messages")).to_contain_text("Weekday office hours")
+    assert Segment.objects.get(key="office-hours").definition == NESTED
 
 
 def test_a_marketer_drags_segments_into_priority_order(live_server, tab: Page):
