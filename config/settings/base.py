@@ -212,6 +212,9 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.ImageForm"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
+# Autosave is off by default: a submit pressed while an autosave is in flight can fail
+# ("slug already in use") or error, losing the editor's submission. ADMIN_AUTOSAVE_MS turns it on.
+WAGTAIL_AUTOSAVE_INTERVAL = env.int("ADMIN_AUTOSAVE_MS", default=0)
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
