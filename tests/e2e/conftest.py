@@ -7,9 +7,26 @@ done, so whatever runs next (a later test, or the next run with --reuse-db) find
 database as migrated.
 """
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
+from playwright.sync_api import Page
+
+from tests.helpers.browser import chromium, shot, tab_on
+
+
+@pytest.fixture
+def tab(live_server, monkeypatch, request) -> Iterator[Page]:
+    """A browser tab that may only reach the live server; a failed test leaves a screenshot."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls between
+    # browser steps are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as browser, tab_on(browser, live_server.url) as page:
+        yield page
+        if getattr(request.node, "failed_call", False):
+            shot(page, f"failed-{request.node.name}")
 
 
 @pytest.fixture(autouse=True, scope="module")

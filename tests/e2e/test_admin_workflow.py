@@ -4,30 +4,16 @@ Drives Debian's chromium through Playwright against pytest-django's live server.
 Screenshots of each step land in test-output/e2e/.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from wagtail.models import PageLogEntry
 
-from cms.demo import demo_password
 from cms.models import ArticlePage
 from cms.roles import CHIEF_CONTENT_OFFICER, EDITORS, WORKFLOW_NAME
 from tests.factories import SectionPageFactory
+from tests.helpers.browser import STEP_TIMEOUT_MS, log_in, shot
 from tests.helpers.wagtail_admin import role_user
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STEP_TIMEOUT_MS = 20_000
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 TITLE = "Mapping the customer journey"
@@ -36,54 +22,6 @@ PARAGRAPH = "Start from the moments that matter to customers."
 # A live server needs committed data; serialized_rollback restores the groups, root page
 # and workflow that the data migrations made, which a plain transactional flush would lose.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
-    # test body are still synchronous, between browser steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=STEP_TIMEOUT_MS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def tab(browser: Browser, live_server, request) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    # Hermetic: only the live server answers (the admin would otherwise fetch Gravatar avatars).
-    context.route("**/*", lambda route: _only_live_server(route, live_server.url))
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    if getattr(request.node, "failed_call", False):
-        _shot(page, f"failed-{request.node.name}")
-    context.close()
-
-
-def _only_live_server(route, base_url: str) -> None:
-    if route.request.url.startswith(base_url):
-        route.continue_()
-    else:
-        route.abort()
-
-
-def _shot(tab: Page, name: str) -> None:
-    tab.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def _log_in(tab: Page, base_url: str, username: str) -> None:
-    tab.goto(f"{base_url}/admin/login/")
-    tab.fill("#id_username", username)
-    tab.fill("#id_password", demo_password(username))
-    tab.click("button[type=submit]")
-    expect(tab).to_have_url(f"{base_url}/admin/")
-    expect(tab.get_by_role("heading", name=username, exact=True)).to_be_visible()
 
 
 def _log_out(tab: Page) -> None:
@@ -99,8 +37,8 @@ def test_editor_submits_and_cco_approves_an_article(live_server, home, tab: Page
     base = live_server.url
 
     # The editor writes an article under the section, with a paragraph in the body.
-    _log_in(tab, base, "editor")
-    _shot(tab, "01-editor-dashboard")
+    log_in(tab, base, "editor")
+    shot(tab, "01-editor-dashboard")
     tab.goto(f"{base}/admin/pages/{section.pk}/add_subpage/")
     tab.get_by_role("link", name="Article page", exact=True).click()
     tab.fill("#id_title", TITLE)
@@ -113,31 +51,31 @@ def test_editor_submits_and_cco_approves_an_article(live_server, home, tab: Page
     expect(paragraph).to_contain_text(PARAGRAPH)
     tab.locator("#id_summary").click()  # Draftail writes its field when it loses focus
     tab.fill("#id_summary", "Where channels meet.")
-    _shot(tab, "02-editor-article-form")
+    shot(tab, "02-editor-article-form")
 
     # ... and submits it from the footer's action menu.
     tab.locator("footer [data-w-dropdown-target=toggle]").first.click()
     tab.get_by_role("button", name=f"Submit to {WORKFLOW_NAME}").click()
     expect(tab.locator(".messages")).to_contain_text(f"'{TITLE}' created and submitted for moderation")
-    _shot(tab, "03-editor-submitted")
+    shot(tab, "03-editor-submitted")
     article = ArticlePage.objects.get(title=TITLE)
     assert article.workflow_in_progress and not article.live
     assert PARAGRAPH in str(article.get_latest_revision().as_object().body)
     _log_out(tab)
 
     # The CCO approves it from the dashboard's "Awaiting your review" panel.
-    _log_in(tab, base, "cco")
+    log_in(tab, base, "cco")
     review = tab.locator("#awaiting-review-content")
     expect(review).to_contain_text(TITLE)
     review.get_by_role("button", name="Actions").click()
-    _shot(tab, "04-cco-dashboard")
+    shot(tab, "04-cco-dashboard")
     with tab.expect_response(lambda response: "/workflow/action/" in response.url) as approval:
         review.get_by_role("button", name="Approve", exact=True).click()
     assert approval.value.status == 302  # the action is done before the redirect comes back
     expect(tab).to_have_url(f"{base}/admin/")
     expect(tab.get_by_role("heading", name="cco", exact=True)).to_be_visible()
     expect(tab.locator("#awaiting-review-content")).to_have_count(0)
-    _shot(tab, "05-cco-approved")
+    shot(tab, "05-cco-approved")
 
     article.refresh_from_db()
     assert article.live
@@ -152,4 +90,4 @@ def test_editor_submits_and_cco_approves_an_article(live_server, home, tab: Page
     tab.goto(f"{base}{article.url}")
     expect(tab.locator("h1")).to_have_text(TITLE)
     expect(tab.locator("main")).to_contain_text(PARAGRAPH)
-    _shot(tab, "06-live-article")
+    shot(tab, "06-live-article")

@@ -4,14 +4,12 @@ beside its condition and by the form, a sample visitor is tested, the segment is
 Screenshots of each step land in test-output/e2e/segment-*.png.
 """
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from cms.roles import MARKETERS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
-from tests.helpers.browser import STEP_TIMEOUT_MS, chromium, log_in, shot, tab_on
+from tests.helpers.browser import STEP_TIMEOUT_MS, log_in, shot
 from tests.helpers.wagtail_admin import role_user
 
 EXPECTED = {"all": [
@@ -24,17 +22,6 @@ expect.set_options(timeout=STEP_TIMEOUT_MS)
 # A live server needs committed data; serialized_rollback restores the groups, root page
 # and workflow that the data migrations made, which a plain transactional flush would lose.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def tab(live_server, monkeypatch, request) -> Iterator[Page]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls between
-    # browser steps are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser, tab_on(browser, live_server.url) as page:
-        yield page
-        if getattr(request.node, "failed_call", False):  # set by tests/e2e/conftest.py
-            shot(page, f"failed-{request.node.name}")
 
 
 def condition(tab: Page, index: int) -> Locator:
