@@ -48,7 +48,7 @@ def _from_row(row: VisitorProfile) -> StoredProfile:
         visit_count=row.visit_count,
         pages_visited=frozenset(row.pages_visited),
         content_types_visited=frozenset(row.content_types_visited),
-        events=tuple(_event(item) for item in row.events[-MAX_STORED_EVENTS:] if _event(item)),
+        events=tuple(event for event in map(_event, row.events[-MAX_STORED_EVENTS:]) if event),
         traits=dict(row.traits),
         consent=frozenset(row.consent),
     )

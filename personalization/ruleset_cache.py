@@ -16,7 +16,7 @@ from django.db.models import Count, Max
 
 from personalization.engine import RulesetError, Ruleset, compile_ruleset
 from personalization.models import Segment, TraitDefinition
-from personalization.specs import live_segments, segment_spec, trait_types
+from personalization.specs import live_segments, segment_definition_errors, segment_spec, trait_types
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +27,11 @@ STAMP_CHECK_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """The ruleset with what delivery needs beside it: segment ids ↔ keys."""
+    """The ruleset with what delivery needs beside it: segment ids → keys."""
 
     stamp: str
     ruleset: Ruleset
     key_by_id: dict[int, str]
-    priority_of: dict[str, int]
 
 
 def _database_stamp() -> str:
@@ -56,27 +55,16 @@ def ruleset_changed() -> None:
 
 def _compile(stamp: str) -> CompiledRules:
     segments = list(live_segments())
+    traits = trait_types()
     try:
-        ruleset = compile_ruleset([segment_spec(s) for s in segments], trait_types=trait_types())
+        ruleset = compile_ruleset([segment_spec(s) for s in segments], trait_types=traits)
     except RulesetError:
         # Validation on save keeps invalid rules out; should one slip in (a trait
         # deleted under a rule), leave the broken segments out rather than fail delivery.
         logger.exception("ruleset does not compile; delivering without the invalid segments")
-        valid = [s for s in segments if not _errors_of(s)]
-        ruleset = compile_ruleset([segment_spec(s) for s in valid], trait_types=trait_types())
-        segments = valid
-    return CompiledRules(
-        stamp=stamp,
-        ruleset=ruleset,
-        key_by_id={s.pk: s.key for s in segments},
-        priority_of={s.key: s.priority for s in segments},
-    )
-
-
-def _errors_of(segment: Segment) -> list[str]:
-    from personalization.specs import segment_definition_errors
-
-    return segment_definition_errors(segment)
+        segments = [s for s in segments if not segment_definition_errors(s)]
+        ruleset = compile_ruleset([segment_spec(s) for s in segments], trait_types=traits)
+    return CompiledRules(stamp=stamp, ruleset=ruleset, key_by_id={s.pk: s.key for s in segments})
 
 
 class _Holder:

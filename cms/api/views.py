@@ -61,9 +61,9 @@ def _page_variants(page_id: int) -> tuple[tuple[int, int, int | None], ...]:
     )
 
 
-def _page_segment_ids(page_id: int) -> frozenset[int]:
+def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
     """Segments that can change a page's detail: its blocks', its page variants' and theirs."""
-    variants = page_variants.get(content_generation(), page_id)
+    variants = page_variants.get(generation, page_id)
     ids = set(_body_segment_ids(page_id))
     for segment_id, alternative_id, _ in variants:
         ids.add(segment_id)
@@ -265,7 +265,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def referenced_segment_ids(self) -> frozenset[int]:
         """Segments whose membership can change this response."""
         if self.action == "detail_view":
-            return page_segment_ids.get(self.generation, int(self.kwargs["pk"]))
+            return page_segment_ids.get(self.generation, self.generation, int(self.kwargs["pk"]))
         return all_segment_ids.get(self.generation)
 
     def cache_variant(self) -> str | None:
