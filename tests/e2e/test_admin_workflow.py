@@ -4,6 +4,8 @@ Drives Debian's chromium through Playwright against pytest-django's live server.
 Screenshots of each step land in test-output/e2e/.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from wagtail.models import PageLogEntry
@@ -49,8 +51,12 @@ def test_editor_submits_and_cco_approves_an_article(live_server, home, tab: Page
     paragraph.click()
     paragraph.press_sequentially(PARAGRAPH)
     expect(paragraph).to_contain_text(PARAGRAPH)
-    tab.locator("#id_summary").click()  # Draftail writes its field when it loses focus
     tab.fill("#id_summary", "Where channels meet.")
+    # Draftail serialises into its hidden input a moment after typing stops; submitting
+    # before that would save an empty paragraph.
+    expect(tab.locator("#body-root input[type=hidden][name$='-value']").first).to_have_value(
+        re.compile(re.escape(PARAGRAPH))
+    )
     shot(tab, "02-editor-article-form")
 
     # ... and submits it from the footer's action menu.
