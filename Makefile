@@ -20,6 +20,10 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 /usr/bin/chromium:
 	(apt-get update -q && apt-get install -y -q chromium) >/dev/null
 
+# The API benchmark drives its load with wrk.
+/usr/bin/wrk:
+	(apt-get update -q && apt-get install -y -q wrk) >/dev/null
+
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
@@ -36,7 +40,7 @@ worker: $(VENV)/.installed
 test: $(VENV)/.dev-installed /usr/bin/chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.dev-installed
+bench: $(VENV)/.dev-installed /usr/bin/wrk
 	$(PY) tests/benchmarks/run_all.py
 
 clean:
