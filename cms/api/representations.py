@@ -4,11 +4,13 @@ Everything here takes the serializer context, whose view knows the request's
 channel and content generation, so nested content is shaped per channel too.
 """
 
+from django.urls import reverse
 from django.utils.html import escape
 from wagtail.rich_text import features
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRewriter
 
 from cms.api.generation import PerGeneration
+from cms.api.visibility import Visibility, visible_in_collections, visible_page_ids
 
 
 def _channel_presets(channel_id: int) -> tuple[tuple[str, str], ...]:
@@ -95,21 +97,21 @@ def link_url(item, context) -> str:
     return item.link_url
 
 
-def _page_link_rule(context):
-    view = context["view"]
+def _page_link_rule(visibility: Visibility):
+    visible_ids = visible_page_ids(visibility)
 
     def rule(attrs_list: list[dict]) -> list[str]:
         from wagtail.models import Page
 
         ids = [int(attrs["id"]) for attrs in attrs_list if attrs.get("id", "").isdigit()]
-        visible = {page.pk: page for page in Page.objects.filter(pk__in=ids) if view.page_is_visible(page.pk)}
+        visible = {page.pk: page for page in Page.objects.filter(pk__in=ids) if page.pk in visible_ids}
         tags = []
         for attrs in attrs_list:
             page = visible.get(int(attrs["id"])) if attrs.get("id", "").isdigit() else None
             if page is None:
                 tags.append("<a>")  # a link to something this channel may not see says nothing about it
                 continue
-            api_url = view.detail_url_for_page(page.pk)
+            api_url = reverse("tailorapi:pages:detail", args=[page.pk])
             tags.append(f'<a href="{escape(page.url or "")}" data-page-id="{page.pk}" data-api-url="{escape(api_url)}">')
         return tags
 
@@ -121,22 +123,19 @@ def _entity_id(attrs: dict) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _collection_member_rule(handler, context, hidden: str):
+def _collection_member_rule(handler, generation: int, hidden: str):
     """A handler's rule that renders only items outside private collections (else `hidden`).
 
     Rich text links to documents and embedded images name their item by id; an item in a
     private collection (or a sub-collection of one) must render as if it did not exist,
     without its URL, file name or title.
     """
-    from cms.api.visibility import visible_in_collections
-
-    view = context["view"]
     model = handler.get_model()
 
     def rule(attrs_list: list[dict]) -> list[str]:
         ids = {pk for pk in map(_entity_id, attrs_list) if pk is not None}
         visible = set(
-            visible_in_collections(model._default_manager.filter(pk__in=ids), generation=view.generation)
+            visible_in_collections(model._default_manager.filter(pk__in=ids), generation=generation)
             .values_list("pk", flat=True)
         ) if ids else set()
         shown = [attrs for attrs in attrs_list if _entity_id(attrs) in visible]
@@ -161,15 +160,25 @@ def rich_text_html(source: str, context) -> str:
 
     Links and embeds of items in private collections (documents, images) say nothing about them.
     """
+    view = context["view"]
+    # Memoised: the same source renders the same for everyone who sees the same pages.
+    return rich_texts.get(view.generation, view.visibility(), source or "")
+
+
+def _rich_text_html(visibility: Visibility, source: str) -> str:
+    generation = visibility.generation
     link_rules = {
-        linktype: _collection_member_rule(handler, context, "<a>") if _in_collections(handler)
+        linktype: _collection_member_rule(handler, generation, "<a>") if _in_collections(handler)
         else handler.expand_db_attributes_many
         for linktype, handler in features.get_link_types().items()
     }
-    link_rules["page"] = _page_link_rule(context)
+    link_rules["page"] = _page_link_rule(visibility)
     embed_rules = {
-        kind: _collection_member_rule(handler, context, "") if _in_collections(handler)
+        kind: _collection_member_rule(handler, generation, "") if _in_collections(handler)
         else handler.expand_db_attributes_many
         for kind, handler in features.get_embed_types().items()
     }
-    return MultiRuleRewriter([LinkRewriter(bulk_rules=link_rules), EmbedRewriter(bulk_rules=embed_rules)])(source or "")
+    return MultiRuleRewriter([LinkRewriter(bulk_rules=link_rules), EmbedRewriter(bulk_rules=embed_rules)])(source)
+
+
+rich_texts = PerGeneration(_rich_text_html)

@@ -1,6 +1,16 @@
 """Wagtail's page serializer with every page relation passed through the visibility function."""
 
-from wagtail.api.v2.serializers import PageAliasOfField, PageSerializer
+from taggit.managers import _TaggableManager
+from wagtail.api.v2.serializers import PageAliasOfField, PageParentField, PageSerializer, TagsField
+
+from cms.api.generation import PerGeneration
+
+
+def _tag_names(instance, manager_name: str) -> tuple[str, ...]:
+    return tuple(getattr(instance, manager_name).all().order_by("name").values_list("name", flat=True))
+
+
+tag_names = PerGeneration(_tag_names)
 
 
 class VisibleAliasOfField(PageAliasOfField):
@@ -19,5 +29,32 @@ class VisibleAliasOfField(PageAliasOfField):
         return original
 
 
+class VisibleParentField(PageParentField):
+    """`meta.parent` when visible, by the view's memoised visible ids rather than a query per page."""
+
+    def get_attribute(self, instance):
+        view = self.context.get("view")
+        if not hasattr(view, "page_is_visible"):
+            return super().get_attribute(instance)
+        parent = instance.get_parent()
+        return parent if parent is not None and view.page_is_visible(parent.pk) else None
+
+
+class MemoisedTagsField(TagsField):
+    """Wagtail's tag names, memoised per content generation (tags change only with a publish)."""
+
+    def to_representation(self, value):
+        view = self.context.get("view")
+        if not hasattr(view, "generation"):
+            return super().to_representation(value)
+        return list(tag_names.get(view.generation, value.instance, value.prefetch_cache_name))
+
+
 class DeliveryPageSerializer(PageSerializer):
+    parent = VisibleParentField(read_only=True)
     alias_of = VisibleAliasOfField(read_only=True)
+
+    def build_property_field(self, field_name, model_class):
+        if isinstance(getattr(model_class, field_name), _TaggableManager):
+            return MemoisedTagsField, {}
+        return super().build_property_field(field_name, model_class)

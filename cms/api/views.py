@@ -5,8 +5,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
-from django.urls import reverse
+from django.http.request import split_domain_port
 from rest_framework.response import Response
 from wagtail.api import APIField
 from wagtail.api.v2.filters import FieldsFilter
@@ -14,7 +15,8 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Site
+from wagtail.models import Page, Site
+from wagtail.models.sites import get_site_for_hostname
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import cached_body, conditional_response, content_generation, response_cache_key
@@ -26,7 +28,9 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import private_collection_ids, visibility_epoch, visible_in_collections, visible_pages
+from cms.api.visibility import (
+    Visibility, private_collection_ids, visibility_epoch, visible_in_collections, visible_page_ids, visible_pages,
+)
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, segment_ids_in_stream
 from personalization.models import Channel, PageVariant
@@ -47,8 +51,6 @@ def _cache_control(channel_id: int) -> str:
 
 
 def _body_segment_ids(page_id: int) -> frozenset[int]:
-    from wagtail.models import Page
-
     page = Page.objects.filter(pk=page_id).first()
     body = getattr(page.specific if page else None, "body", None)
     return frozenset(segment_ids_in_stream(body))
@@ -72,21 +74,33 @@ def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
 
 
 def _all_segment_ids() -> frozenset[int]:
-    from wagtail.models import Page
-
     ids: set[int] = set()
     for page in Page.objects.live().specific().iterator():
         ids |= segment_ids_in_stream(getattr(page, "body", None))
     return frozenset(ids)
 
 
-def _visible_page_ids(generation: int, channel_id: int, root, epoch: int) -> frozenset[int]:
-    # `epoch` is only part of the memo key: it moves when an expiry time passes.
-    return frozenset(visible_pages(channel_id=channel_id, generation=generation, root=root).values_list("pk", flat=True))
+def _site_for(hostname: str, port: int) -> Site | None:
+    try:
+        return get_site_for_hostname(hostname, port)
+    except Site.DoesNotExist:
+        return None
+
+
+def _live_page(page_id: int) -> Page | None:
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None:
+        return None
+    page = page.specific
+    prefetch_related_objects([page], *(field.name for field in page._meta.many_to_many))
+    return page
 
 
 channel_overrides = PerGeneration(_overrides)
-visible_page_ids = PerGeneration(_visible_page_ids)
+site_for = PerGeneration(_site_for)
+# Live pages as their specific objects, StreamField values loaded on first use and kept:
+# a publish, unpublish or move bumps the generation, so none outlives its content.
+live_pages = PerGeneration(_live_page, max_entries=1024)
 channel_cache_control = PerGeneration(_cache_control)
 page_variants = PerGeneration(_page_variants)
 page_segment_ids = PerGeneration(_page_segment_ids)
@@ -114,9 +128,16 @@ class ChannelContextMixin(ProblemMixin):
                 raise ProblemError("null characters are not allowed", parameter=name.replace("\x00", ""))
         self.grant = request.auth
         self.generation = content_generation()
+        self._remember_site(request)
         origin = request.headers.get("Origin")
         if origin and origin not in channel_origins.get(self.generation, self.grant.channel_id):
             raise ProblemError(f"origin {origin} is not allowed for this key's channel", status_code=403)
+
+    def _remember_site(self, request) -> None:
+        """Resolve the request's site from a per-generation memo; Wagtail would query on every request."""
+        if not hasattr(request, "_wagtail_site"):
+            hostname = split_domain_port(request._get_raw_host())[0]
+            request._wagtail_site = site_for.get(self.generation, hostname, request.get_port())
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -134,13 +155,15 @@ class ChannelContextMixin(ProblemMixin):
         return page_id in self.visible_page_ids()
 
     def visible_page_ids(self) -> frozenset[int]:
-        site = Site.find_for_request(self.request)
-        return visible_page_ids.get(
-            self.generation, self.generation, self.grant.channel_id, site and site.root_page, visibility_epoch(self.generation)
-        )
+        return visible_page_ids(self.visibility())
 
-    def detail_url_for_page(self, page_id: int) -> str:
-        return reverse("tailorapi:pages:detail", args=[page_id])
+    def visibility(self) -> Visibility:
+        site = self.content_site()
+        return Visibility(self.generation, self.grant.channel_id, site and site.root_page, visibility_epoch(self.generation))
+
+    def content_site(self) -> Site | None:
+        """The site whose pages this request may see."""
+        return Site.find_for_request(self.request)
 
 
 class DeliveryMixin(ChannelContextMixin):
@@ -226,6 +249,10 @@ def _delivery_filters(backends: list) -> list:
     return [DeliveryFieldsFilter if backend is FieldsFilter else backend for backend in backends]
 
 
+# Detail parameters that leave the page's queryset alone (the rest filter it, as in Wagtail).
+UNFILTERING_PARAMETERS = frozenset({"fields", "_", "format"})
+
+
 class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     filter_backends = _delivery_filters(PagesAPIViewSet.filter_backends)
     base_serializer_class = DeliveryPageSerializer  # meta.alias_of only when the original is visible
@@ -304,11 +331,31 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
             return None
         return self.personalization.choose_page(variants)
 
+    def get_object(self):
+        """The requested page; without filters, from the visible ids and the live-page memo (no query)."""
+        if hasattr(self, "_cached_object") or self._filtered:
+            return super().get_object()
+        pk = int(self.kwargs["pk"])
+        page = live_pages.get(self.generation, pk) if self.page_is_visible(pk) else None
+        if page is None:
+            raise Http404("No Page matches the given query.")  # DRF's wording, as in stock Wagtail
+        self._cached_object = page
+        return page
+
+    @property
+    def _filtered(self) -> bool:
+        """Whether the query has parameters that filter the detail's queryset (Wagtail applies them)."""
+        return any(name not in UNFILTERING_PARAMETERS and not self.is_extra_parameter(name) for name in self.request.GET)
+
     def get_base_queryset(self):
-        site = self._requested_site()
+        site = self.content_site()
         return visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
 
-    def _requested_site(self):
+    def content_site(self) -> Site | None:
+        return self._requested_site
+
+    @cached_property
+    def _requested_site(self) -> Site | None:
         """The `site` parameter's site (Wagtail's rules), else the request's."""
         requested = self.request.GET.get("site")
         if not requested:

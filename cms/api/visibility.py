@@ -7,6 +7,7 @@ from every key: a key is a machine credential, never a person.
 
 import bisect
 from datetime import datetime
+from typing import NamedTuple
 
 from django.utils import timezone
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
@@ -67,6 +68,29 @@ def visible_pages(*, channel_id: int, generation: int, root: Page | None):
     if root is None:
         return queryset.none()
     return queryset.filter(path__startswith=root.path)
+
+
+class Visibility(NamedTuple):
+    """What decides the pages a request may see; memos of anything shaped by visibility key on it."""
+
+    generation: int
+    channel_id: int
+    root: Page | None
+    epoch: int
+
+
+def _visible_page_ids(visibility: Visibility) -> frozenset[int]:
+    # `epoch` is only part of the memo key: it moves when an expiry time passes.
+    pages = visible_pages(channel_id=visibility.channel_id, generation=visibility.generation, root=visibility.root)
+    return frozenset(pages.values_list("pk", flat=True))
+
+
+_visible_page_ids_memo = PerGeneration(_visible_page_ids)
+
+
+def visible_page_ids(visibility: Visibility) -> frozenset[int]:
+    """Ids of the pages `visible_pages` returns for this visibility, memoised per generation."""
+    return _visible_page_ids_memo.get(visibility.generation, visibility)
 
 
 def visible_in_collections(queryset, *, generation: int):

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.signing import TimestampSigner
 from django.test import Client
 from django.utils import timezone
+from wagtail.models import Site
 from wagtail.rich_text import RichText
 
 from cms.api.keys import api_key_create
@@ -158,6 +159,24 @@ def test_a_cached_response_costs_no_database_query(site, keys, django_assert_num
     get(path, keys["web"])
     with django_assert_num_queries(0):
         assert get(path, keys["web"]).status_code == 200
+
+
+def test_a_new_url_variant_of_a_page_is_built_from_memos_without_a_query(site, keys, django_assert_num_queries):
+    path = f"/api/v2/pages/{site['article'].pk}/"
+    first = get(path, keys["web"]).json()
+    with django_assert_num_queries(0):
+        again = get(f"{path}?_=2", keys["web"])  # `_` is part of the cache key: this body is built
+    assert again.json() == first
+
+
+def test_editing_the_site_changes_the_next_response(site, keys, django_capture_on_commit_callbacks):
+    path = f"/api/v2/pages/{site['article'].pk}/"
+    assert get(path, keys["web"]).json()["meta"]["html_url"].startswith("http://localhost/")
+    default = Site.objects.get(is_default_site=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        default.port = 8443
+        default.save()
+    assert get(path, keys["web"]).json()["meta"]["html_url"].startswith("http://localhost:8443/")
 
 
 def test_rate_limit_answers_429_per_key(site, keys, settings):

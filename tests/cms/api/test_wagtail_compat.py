@@ -370,6 +370,13 @@ def corpus(s: dict) -> list[str]:
         q(f"pages/{journey}/", fields="nonsense"),
         q(f"pages/{journey}/", nonsense="1"),
         q(f"pages/{journey}/", type="cms.ArticlePage"),
+        # Wagtail filters the detail's queryset too: a filter that leaves the page out is a 404.
+        q(f"pages/{journey}/", type="cms.SectionPage"),
+        q(f"pages/{journey}/", slug="guides"),
+        q(f"pages/{journey}/", child_of=home),
+        q(f"pages/{journey}/", descendant_of=guides),
+        q(f"pages/{journey}/", site="localhost"),
+        q(f"pages/{journey}/", _="1"),
         q("pages/999999/"),
         q(f"pages/{Page.objects.get(slug='draft').pk}/"),
         q(f"pages/{Page.objects.get(depth=1).pk}/"),  # the tree root is outside the site
