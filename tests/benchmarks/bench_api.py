@@ -24,10 +24,11 @@ The miss path (d): `_` is the cache-busting parameter Wagtail's API accepts (for
 and it is part of our cache key. A wrk Lua script gives every request a value never used
 before (thread id, run tag, counter), so every request builds, serialises, renders and
 stores its body: authentication, visibility, the personalisation decision over 100
-segments, overrides, renditions and rich text rewriting included. The per-process
+segments, variant resolution, serialisation and rendering included. The per-process
 memos keyed by the content generation (overrides, presets, restrictions, the compiled
-ruleset) stay warm: this is a request for a URL variant nobody asked for yet, not the
-first request after a publish.
+ruleset, live page objects, image representations, rendered rich text) stay warm: this
+is a request for a URL variant or a segment combination nobody asked for yet, not the
+first request after a publish (which fills those memos once per process).
 
 Requests are anonymous visitors (no X-Visitor-Id): no profile is read or written.
 
