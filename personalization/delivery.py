@@ -13,14 +13,25 @@ from personalization.request_context import visitor_context
 from personalization.ruleset_cache import CompiledRules, current_rules
 
 
-def segment_ids_in_stream(stream_value) -> set[int]:
-    """Ids of the segments that personalised blocks in a StreamField value refer to."""
+def segment_ids_in_stream(raw_data) -> set[int]:
+    """Ids of the segments that personalised blocks in a StreamField's raw data refer to.
+
+    Reads the stored JSON (`StreamValue.raw_data`), so no block is converted and no segment loaded.
+    """
     ids: set[int] = set()
-    for child in stream_value or ():
-        if child.block_type == "personalised":
-            for variant in child.value["variants"]:
-                ids.update(segment.pk for segment in variant["segments"] if segment is not None)
+    for child in raw_data or ():
+        if child.get("type") == "personalised":
+            for variant in _list_items((child.get("value") or {}).get("variants")):
+                ids.update(pk for pk in _list_items(variant.get("segments")) if isinstance(pk, int))
     return ids
+
+
+def _list_items(raw) -> list:
+    # ListBlock data is stored as [{"type": "item", "value": …, "id": …}], or as bare values before Wagtail 2.16.
+    return [
+        item["value"] if isinstance(item, dict) and item.get("type") == "item" and "value" in item else item
+        for item in raw or ()
+    ]
 
 
 class PersonalizationState:

@@ -15,7 +15,8 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Page, Site
+from wagtail.fields import StreamField
+from wagtail.models import Page, Site, get_page_models
 from wagtail.models.sites import get_site_for_hostname
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
@@ -52,8 +53,16 @@ def _cache_control(channel_id: int) -> str:
 
 def _body_segment_ids(page_id: int) -> frozenset[int]:
     page = Page.objects.filter(pk=page_id).first()
-    body = getattr(page.specific if page else None, "body", None)
-    return frozenset(segment_ids_in_stream(body))
+    return frozenset(_stream_segment_ids(page.specific)) if page else frozenset()
+
+
+def _stream_segment_ids(page: Page) -> set[int]:
+    """Segments referred to by any StreamField of a specific page."""
+    ids: set[int] = set()
+    for field in page._meta.concrete_fields:
+        if isinstance(field, StreamField):
+            ids |= segment_ids_in_stream(getattr(page, field.attname).raw_data)
+    return ids
 
 
 def _page_variants(page_id: int) -> tuple[tuple[int, int, int | None], ...]:
@@ -74,9 +83,13 @@ def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
 
 
 def _all_segment_ids() -> frozenset[int]:
+    """Segments referred to by any live page: the raw StreamField data of each page model, one query each."""
     ids: set[int] = set()
-    for page in Page.objects.live().specific().iterator():
-        ids |= segment_ids_in_stream(getattr(page, "body", None))
+    for model in get_page_models():
+        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, StreamField) and f.model is model]
+        for values in model.objects.live().values_list(*fields) if fields else ():
+            for value in values:
+                ids |= segment_ids_in_stream(value.raw_data if hasattr(value, "raw_data") else value)
     return frozenset(ids)
 
 
