@@ -51,7 +51,7 @@ def _timezone(name: str | None) -> str:
         return "UTC"
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory of zones, `America`
         raise ContextError("tz", f"unknown time zone: {name}") from exc
     return name
 

@@ -245,20 +245,57 @@ REPRESENTATIONS = {
 }
 
 
+# --- responses of every API view on channel keys ---------------------------------------------------
+
+RATE_LIMIT_HEADERS = {
+    name: {"schema": {"type": "integer"}, "description": description}
+    for name, description in (
+        ("RateLimit-Limit", "Requests allowed per window for this key."),
+        ("RateLimit-Remaining", "Requests left in this window."),
+        ("RateLimit-Reset", "Seconds until the window resets."),
+    )
+}
+
+
+def problem_responses(statuses) -> dict[str, dict]:
+    """Problem-details responses for these statuses, with the headers a 401 and a 429 carry."""
+    responses = {}
+    for status in statuses:
+        headers = {}
+        if status == 401:
+            headers["WWW-Authenticate"] = {"schema": string(), "description": '`Bearer realm="tailor"`.'}
+        if status == 429:
+            headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+            headers.update(RATE_LIMIT_HEADERS)
+        responses[str(status)] = {
+            "description": TITLES[status],
+            **({"headers": headers} if headers else {}),
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": ref("Problem")}},
+        }
+    return responses
+
+
 # --- StreamField blocks ----------------------------------------------------------------------------
 
 
-def _personalised_block(block, block_schemas: BlockSchemas) -> dict:
-    """What the delivery API resolves a personalised slot to (personalization.delivery.resolve_block)."""
+def resolved_slot(content: dict, description: str) -> dict:
+    """What personalization.delivery.resolve_block returns: a personalised block's or a placement's choice."""
     return obj(
         {
             "slot": string("The slot's name."),
             "variant": nullable(string("The chosen variant (`v1`, `v2`, …); null for the default content.")),
             "reason": string("Why it was chosen.", enum=["segment", "anyone", "default"]),
-            "content": block_schemas.value(block.child_blocks["default"], path="personalised.content"),
+            "content": content,
         },
         required=["slot", "variant", "reason", "content"],
-        description="A personalised slot, resolved for this visitor and channel.",
+        description=description,
+    )
+
+
+def _personalised_block(block, block_schemas: BlockSchemas) -> dict:
+    return resolved_slot(
+        block_schemas.value(block.child_blocks["default"], path="personalised.content"),
+        "A personalised slot, resolved for this visitor and channel.",
     )
 
 
@@ -773,14 +810,6 @@ class DeliveryApiSchema(AutoSchema):
 
     @staticmethod
     def _responses(success: int, body: dict | None = None, conditional: bool = False) -> dict:
-        rate_headers = {
-            name: {"schema": {"type": "integer"}, "description": description}
-            for name, description in (
-                ("RateLimit-Limit", "Requests allowed per window for this key."),
-                ("RateLimit-Remaining", "Requests left in this window."),
-                ("RateLimit-Reset", "Seconds until the window resets."),
-            )
-        }
         responses: dict[str, dict] = {}
         if success == 200:
             responses["200"] = {
@@ -792,7 +821,7 @@ class DeliveryApiSchema(AutoSchema):
                         "schema": string(),
                         "description": "For a personalised body: the digest of the segments it depends on.",
                     },
-                    **rate_headers,
+                    **RATE_LIMIT_HEADERS,
                 },
                 "content": {"application/json": {"schema": body}},
             }
@@ -801,7 +830,7 @@ class DeliveryApiSchema(AutoSchema):
                 "description": "Found: the object's detail URL, on the caller's own origin.",
                 "headers": {
                     "Location": {"schema": string(), "required": True, "description": "The detail URL."},
-                    **rate_headers,
+                    **RATE_LIMIT_HEADERS,
                 },
             }
         if conditional:
@@ -809,18 +838,7 @@ class DeliveryApiSchema(AutoSchema):
                 "description": "Not Modified: `If-None-Match` names the current ETag.",
                 "headers": {"ETag": {"schema": string()}},
             }
-        for status in ERROR_STATUSES:
-            headers = {}
-            if status == 401:
-                headers["WWW-Authenticate"] = {"schema": string(), "description": '`Bearer realm="tailor"`.'}
-            if status == 429:
-                headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-                headers.update(rate_headers)
-            responses[str(status)] = {
-                "description": TITLES[status],
-                **({"headers": headers} if headers else {}),
-                "content": {PROBLEM_CONTENT_TYPE: {"schema": ref("Problem")}},
-            }
+        responses.update(problem_responses(ERROR_STATUSES))
         return responses
 
     # --- components -------------------------------------------------------------------------------
@@ -883,6 +901,11 @@ def _object_schema(fields: FieldSchemas, view_cls, model, *, detail: bool, page_
     return obj(properties, description=description)
 
 
+# Bodies of API views outside Wagtail's router that embed StreamField values (the decide endpoint's
+# placements): they are walked with the same BlockSchemas as the pages, so a block type has one component.
+EXTRA_COMPONENTS: list[Callable[[BlockSchemas], dict[str, dict]]] = []
+
+
 def build_components(auto_schema: AutoSchema) -> dict[str, dict]:
     """Every named schema: representations, blocks, and each endpoint's bodies."""
     from cms.api.router import api_router
@@ -908,6 +931,8 @@ def build_components(auto_schema: AutoSchema) -> dict[str, dict]:
             fields, view_cls, model, detail=False, page_type=False
         )
         components[f"{name}Listing"] = _listing(ref(f"{name}ListingItem"))
+    for builder in EXTRA_COMPONENTS:
+        components.update(builder(block_schemas))
     components.update(block_schemas.components)
     if block_schemas.unmapped:
         warn(f"blocks without a schema: {', '.join(block_schemas.unmapped)}")

@@ -1,41 +1,92 @@
 """`POST /api/v2/personalize/decide/`: a visitor context and placement keys in, chosen content out."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.api.problems import ProblemError
 from cms.api.views import ChannelContextMixin
+from personalization.api.schema import DECIDE_RESPONSE, DecideSchema
 from personalization.delivery import PersonalizationState
 from personalization.models import Placement
-from personalization.request_context import ContextError
+from personalization.request_context import MAX_VALUE_LENGTH, ContextError
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_PLACEMENTS = 50
+# The visitor context names a few attributes after their query parameter; its errors name the body's field.
+CONTEXT_FIELDS = {"tz": "timezone"}
 
 
+# min_length=1 repeats the non-blank rule of CharField so that the schema states it too.
+def _text(max_length: int, help_text: str = "") -> serializers.CharField:
+    return serializers.CharField(min_length=1, max_length=max_length, required=False, help_text=help_text)
+
+
+def _texts(help_text: str) -> serializers.DictField:
+    return serializers.DictField(child=_text(MAX_VALUE_LENGTH), required=False, help_text=help_text)
+
+
+@extend_schema_serializer(component_name="DecideContext")
 class ContextSerializer(serializers.Serializer):
-    visitor_id = serializers.CharField(max_length=128, required=False, allow_blank=True)
-    device = serializers.CharField(max_length=200, required=False)
-    locale = serializers.CharField(max_length=35, required=False)
-    country = serializers.CharField(max_length=200, required=False)
-    region = serializers.CharField(max_length=200, required=False)
-    referrer = serializers.CharField(max_length=2000, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
-    utm = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
-    query = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
-    ctx = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
-    consent = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+    """The visitor context: what a page request carries in its headers and query parameters."""
+
+    visitor_id = serializers.CharField(
+        max_length=128, required=False, allow_blank=True,
+        help_text="A stable anonymous visitor id; it links the stored profile (`X-Visitor-Id`).",
+    )
+    # Longer attribute values are refused by the visitor context too; here the error names the field.
+    device = _text(MAX_VALUE_LENGTH, "`device=` / `X-Device`.")
+    locale = _text(35, "A language code (`X-Locale`).")
+    country = _text(MAX_VALUE_LENGTH, "`country=` / `X-Country`.")
+    region = _text(MAX_VALUE_LENGTH, "`region=` / `X-Region`.")
+    referrer = _text(MAX_VALUE_LENGTH, "`referrer=` / `X-Referrer`.")
+    timezone = _text(64, "An IANA time zone, e.g. `Europe/Paris` (`tz=` / `X-Timezone`); default UTC.")
+    utm = _texts("UTM parameters by name without `utm_`: `source`, `medium`, `campaign`, `term`, `content`.")
+    query = _texts("The frontend's page query parameters (`q.<name>=`).")
+    ctx = _texts("Free request traits (`ctx.<name>=`).")
+    consent = serializers.ListField(
+        child=_text(32), required=False,
+        help_text="Consent categories from the frontend's banner (`behaviour`, `crm`; others are ignored). "
+        "Absent: the stored consent.",
+    )
 
 
+@extend_schema_serializer(component_name="DecideRequest")
 class DecideSerializer(serializers.Serializer):
+    """A visitor context and the placements to fill for it."""
+
     context = ContextSerializer(required=False, default=dict)
     placements = serializers.ListField(
-        child=serializers.SlugField(max_length=64), allow_empty=False, max_length=MAX_PLACEMENTS
+        child=serializers.SlugField(max_length=64),
+        allow_empty=False,
+        min_length=1,  # allow_empty's rule, stated so that the schema has it too
+        max_length=MAX_PLACEMENTS,
+        help_text="Placement keys, e.g. `home-hero`.",
     )
-    explain = serializers.BooleanField(required=False, default=False)
+    explain = serializers.BooleanField(
+        required=False, default=False, help_text="Say which conditions decided each segment."
+    )
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser, with nesting too deep for Python's decoder answered as a parse error."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - nested too deeply") from exc
+
+
+def _declared_length(request) -> int:
+    """The request's Content-Length; Django reads an unparseable one as no body, and so does this."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _request_shape(context: dict) -> tuple[dict, dict]:
@@ -55,26 +106,25 @@ def _request_shape(context: dict) -> tuple[dict, dict]:
 class DecideView(ChannelContextMixin, APIView):
     """Choose content for several placements in one round trip."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
+    schema = DecideSchema()
 
+    @extend_schema(
+        operation_id="personalizeDecide",
+        tags=["personalize"],
+        summary="Choose content for placements",
+        description=(
+            "Decides which segments a visitor context matches and fills each placement with the content "
+            f"chosen for it. At most {MAX_PLACEMENTS} placements and {MAX_BODY_BYTES} bytes of JSON; the "
+            "response is never cached (`Cache-Control: private, no-store`)."
+        ),
+        request=DecideSerializer,
+        responses={200: OpenApiResponse(DECIDE_RESPONSE, description="OK")},
+    )
     def post(self, request):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-            raise ProblemError(f"request body is larger than {MAX_BODY_BYTES} bytes", status_code=413)
-        if not (request.content_type or "").startswith("application/json"):
-            raise UnsupportedMediaType(request.content_type, "send the decision request as application/json")
-        body = DecideSerializer(data=request.data)
-        if not body.is_valid():
-            path, message = _flatten(body.errors)[0]
-            raise ProblemError(f"{path}: {message}", status_code=422, parameter=path)
-        data = body.validated_data
-        params, headers = _request_shape(data["context"])
-        try:
-            state = PersonalizationState(
-                channel=request.auth.channel_slug, params=params, headers=headers,
-                explain=data["explain"], locale=data["context"].get("locale"),
-            )
-        except ContextError as exc:
-            raise ProblemError(str(exc), status_code=422, parameter=f"context.{exc.parameter}") from exc
+        """Decide once for the body's context and resolve every placement it names."""
+        data = _validated_body(request)
+        state = _personalization(request, data)
         found = {p.key: p for p in Placement.objects.filter(key__in=data["placements"])}
         context = {"request": request, "view": self}
         results = {key: state.resolve_block(found[key].as_slot(), context) for key in data["placements"] if key in found}
@@ -87,6 +137,32 @@ class DecideView(ChannelContextMixin, APIView):
         if data["explain"]:
             response["explain"] = [trace.as_dict() for trace in state.decision.trace]
         return Response(response, headers={"Cache-Control": "private, no-store"})
+
+
+def _validated_body(request) -> dict:
+    """The decide body, validated; anything else is a problem response naming what is wrong."""
+    if _declared_length(request) > MAX_BODY_BYTES:
+        raise ProblemError(f"request body is larger than {MAX_BODY_BYTES} bytes", status_code=413)
+    if not (request.content_type or "").startswith("application/json"):
+        raise UnsupportedMediaType(request.content_type, "send the decision request as application/json")
+    body = DecideSerializer(data=request.data)
+    if not body.is_valid():
+        path, message = _flatten(body.errors)[0]
+        raise ProblemError(f"{path}: {message}", status_code=422, parameter=path)
+    return body.validated_data
+
+
+def _personalization(request, data: dict) -> PersonalizationState:
+    """The decision for the body's context on the key's channel."""
+    params, headers = _request_shape(data["context"])
+    try:
+        return PersonalizationState(
+            channel=request.auth.channel_slug, params=params, headers=headers,
+            explain=data["explain"], locale=data["context"].get("locale"),
+        )
+    except ContextError as exc:
+        field = CONTEXT_FIELDS.get(exc.parameter, exc.parameter)
+        raise ProblemError(str(exc), status_code=422, parameter=f"context.{field}") from exc
 
 
 def _flatten(errors, prefix: str = "") -> list[tuple[str, str]]:

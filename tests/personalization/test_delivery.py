@@ -134,8 +134,9 @@ def test_a_cached_personalised_response_costs_no_query(hub, django_assert_num_qu
         assert hero(get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning")) == "Welcome back"
 
 
-def test_a_bad_time_zone_is_a_400_naming_the_parameter(hub):
-    response = get(hub, f"/api/v2/pages/{hub['landing'].pk}/?tz=Mars/Olympus", "web")
+@pytest.mark.parametrize("tz", ["Mars/Olympus", "America"])  # America: a directory of the zone database
+def test_a_bad_time_zone_is_a_400_naming_the_parameter(hub, tz):
+    response = get(hub, f"/api/v2/pages/{hub['landing'].pk}/?tz={tz}", "web")
     assert response.status_code == 400
     assert response.json()["parameter"] == "tz"
 
@@ -185,6 +186,11 @@ def test_decide_rejects_bad_requests_with_problem_details(hub, body, content_typ
     assert response.status_code == status
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["message"]
+
+
+def test_decide_names_the_context_field_at_fault(hub):
+    response = decide(hub, {"context": {"timezone": "America"}, "placements": ["home-hero"]})
+    assert (response.status_code, response.json()["parameter"]) == (422, "context.timezone")
 
 
 def test_a_page_variant_serves_another_page_to_a_segment(hub, home, django_capture_on_commit_callbacks):

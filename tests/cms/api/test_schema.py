@@ -17,8 +17,11 @@ from wagtail.models import Page, get_page_models
 from cms.api.router import api_router
 from cms.api.schema import BlockSchemas, camel
 from cms.blocks import campaign_blocks, content_blocks
+from personalization.api.views import MAX_PLACEMENTS, ContextSerializer, DecideView
+from personalization.request_context import MAX_VALUE_LENGTH
 
 BLOCK_SETS = {"content_blocks": content_blocks, "campaign_blocks": campaign_blocks}
+DECIDE = "/api/v2/personalize/decide/"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,7 @@ def test_schema_is_valid_openapi_3(generated):
         "scheme": "bearer",
         "description": schema["components"]["securitySchemes"]["ApiKey"]["description"],
     }
-    delivery_views = {f"[{view_cls.__name__}]" for view_cls in api_router._endpoints.values()}
+    delivery_views = {f"[{view_cls.__name__}]" for view_cls in [*api_router._endpoints.values(), DecideView]}
     about_delivery = [
         m for m in messages if any(name in m for name in delivery_views) or "without a schema" in m
     ]
@@ -218,6 +221,42 @@ def test_block_walk_maps_structure_and_flags_blocks_it_cannot_describe():
     ]
     assert schemas.components["DescribedBlock"]["properties"]["value"]["type"] == "object"
     assert len(schemas.unmapped) == 1 and "Shout has its own get_api_representation" in schemas.unmapped[0]
+
+
+def test_decide_request_body_is_what_the_view_parses(schema):
+    operation = schema["paths"][DECIDE]["post"]
+    assert operation["security"] == [{"ApiKey": []}]
+    assert operation["requestBody"]["required"] is True
+    assert list(operation["requestBody"]["content"]) == ["application/json"]
+    body = resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
+    assert body["required"] == ["placements"]
+    assert body["properties"]["explain"]["type"] == "boolean"
+    placements = body["properties"]["placements"]
+    assert (placements["minItems"], placements["maxItems"]) == (1, MAX_PLACEMENTS)
+    assert placements["items"] == {"type": "string", "maxLength": 64, "pattern": "^[-a-zA-Z0-9_]+$"}
+    context = resolve(schema, body["properties"]["context"])
+    assert set(context["properties"]) == set(ContextSerializer().fields)
+    assert "required" not in context
+    assert context["properties"]["device"]["maxLength"] == MAX_VALUE_LENGTH
+    for traits in ("utm", "query", "ctx"):
+        assert context["properties"][traits]["additionalProperties"]["maxLength"] == MAX_VALUE_LENGTH
+    assert context["properties"]["consent"]["type"] == "array"
+
+
+def test_decide_response_reuses_the_delivery_components(schema):
+    responses = schema["paths"][DECIDE]["post"]["responses"]
+    body = resolve(schema, responses["200"]["content"]["application/json"]["schema"])
+    assert body["required"] == ["segments", "digest", "placements", "unknown_placements"]
+    choice = resolve(schema, body["properties"]["placements"]["additionalProperties"])
+    personalised_slot = component(schema, "PersonalisedBlock")["properties"]["value"]
+    assert choice["properties"] == personalised_slot["properties"]  # the same blocks, by reference
+    assert choice["required"] == ["slot", "variant", "reason", "content"]
+    assert "Cache-Control" in responses["200"]["headers"]
+    pages = schema["paths"]["/api/v2/pages/"]["get"]["responses"]
+    for status in ("400", "401", "403", "429"):
+        assert responses[status] == pages[status], status
+    for status in ("413", "415", "422"):
+        assert responses[status]["content"] == pages["400"]["content"], status
 
 
 @pytest.mark.django_db

@@ -3,11 +3,13 @@
 The app runs through Django's test handler (so it shares the test's database
 transaction) wrapped as a WSGI app, and schemathesis loads the schema from the live
 `/api/schema/` endpoint. A small site is seeded with every block type, image,
-document and snippet, so bodies are checked against their typed schemas; the
-`test_known_objects_match_the_schema` test asks for each seeded object by id, which
-random ids would rarely hit.
+document, snippet and a placement, so bodies are checked against their typed schemas;
+the `test_known_objects_match_the_schema` test asks for each seeded object by id, and
+`test_a_decision_matches_the_schema` for the seeded placement, which random input
+would rarely hit.
 """
 
+import json
 import re
 import sys
 
@@ -30,9 +32,11 @@ from wagtail import blocks
 from wagtail.documents import get_document_model
 
 from cms.api.keys import api_key_create
+from cms.api.problems import PROBLEM_CONTENT_TYPE
 from cms.api.router import api_router
 from cms.blocks import campaign_blocks, content_blocks
 from cms.models import Author, CallToAction, Promo
+from personalization.models import Placement, Segment
 from tests.factories import (
     ArticlePageFactory,
     ChannelFactory,
@@ -152,6 +156,7 @@ def seeded(channel_key, home):
     document = get_document_model().objects.create(
         title="Terms", file=ContentFile(b"%PDF-1.4 terms", name="terms.pdf")
     )
+    seed_placement(objects)
     cache.clear()  # a fresh content generation after seeding
     return {
         "ids": {
@@ -162,6 +167,21 @@ def seeded(channel_key, home):
             "snippets/promos": [promo.pk],
         },
     }
+
+
+def seed_placement(objects: dict) -> Placement:
+    """A placement whose default and whose one variant (for mobile visitors) use every content block."""
+    segment = Segment.objects.create(
+        key="on-mobile", name="On mobile", priority=10,
+        definition={"attribute": "device", "operator": "equals", "value": "mobile"},
+    )
+    segment.save_revision().publish()
+    stream_block = Placement._meta.get_field("default").stream_block
+    content = sample_value(stream_block, objects)
+    variants = Placement._meta.get_field("variants").stream_block.to_python(
+        [{"type": "variant", "value": {"segments": [segment.pk], "channels": [], "content": content}}]
+    )
+    return Placement.objects.create(key="home-hero", name="Home hero", default=content, variants=variants)
 
 
 def load_schema():
@@ -183,11 +203,12 @@ def load_schema():
     )
     loaded = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(public=True), config=config)
     loaded.app = APP
-    # The delivery endpoints (Wagtail's router). Other /api/ views join once they describe themselves.
-    endpoints = "|".join(re.escape(name) for name in api_router._endpoints)
+    # The delivery endpoints (Wagtail's router) and the decide endpoint, all on RAW_KEY's channel.
+    endpoints = "|".join([*map(re.escape, api_router._endpoints), "personalize/decide"])
     return loaded.include(path_regex=rf"^/api/v2/({endpoints})/")
 
 
+DECIDE_PATH = "/api/v2/personalize/decide/"
 APP = DjangoTestApp()
 api_schema = load_schema()
 
@@ -205,6 +226,8 @@ api_schema = load_schema()
 def test_api_conforms_to_its_schema(case, seeded):
     response = case.call()
     case.validate_response(response, checks=CHECKS)
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == [PROBLEM_CONTENT_TYPE], response.text
 
 
 BAD_INPUT = [
@@ -259,3 +282,49 @@ def test_known_objects_match_the_schema(seeded):
             case.validate_response(response, checks=CHECKS, headers=auth)
             checked += 1
     assert checked >= 15
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_a_decision_matches_the_schema(seeded, explain):
+    """The seeded placement, chosen by its variant and by default, matches the typed decide response."""
+    operation = api_schema[DECIDE_PATH]["POST"]
+    auth = {"Authorization": f"Bearer {RAW_KEY}"}
+    chosen = {}
+    for device in ("mobile", "desktop"):
+        context = {"device": device, "visitor_id": "v1"}
+        body = {"context": context, "placements": ["home-hero", "nope"], "explain": explain}
+        case = operation.Case(body=body, media_type="application/json")
+        response = case.call(headers=auth)
+        assert response.status_code == 200, response.text
+        case.validate_response(response, checks=CHECKS, headers=auth)
+        chosen[device] = response.json()["placements"]["home-hero"]
+        assert response.json()["unknown_placements"] == ["nope"]
+        assert ("explain" in response.json()) is explain
+    assert (chosen["mobile"]["variant"], chosen["desktop"]["variant"]) == ("v1", None)
+    block_types = [block["type"] for block in chosen["desktop"]["content"]]
+    assert block_types == list(Placement._meta.get_field("default").stream_block.child_blocks)
+
+
+def decide_body(**context) -> str:
+    return json.dumps({"context": context, "placements": ["home-hero"]})
+
+
+# Bodies (and WSGI environ) that schemathesis would rarely build: each must be a 4xx problem.
+BAD_DECIDE_BODIES = {
+    "nested deeper than the JSON decoder goes": ("[" * 60_000, {}),
+    "a time zone that is a directory": (decide_body(timezone="America"), {}),
+    "an unknown time zone": (decide_body(timezone="Mars/Olympus"), {}),
+    "a null character": (decide_body(device="\x00"), {}),
+    "a context that is not an object": (json.dumps({"context": [], "placements": ["home-hero"]}), {}),
+    "a body that is not an object": (json.dumps(["home-hero"]), {}),
+    "an unparseable Content-Length": (decide_body(), {"CONTENT_LENGTH": "many"}),
+}
+
+
+@pytest.mark.parametrize("body, environ", BAD_DECIDE_BODIES.values(), ids=BAD_DECIDE_BODIES)
+def test_bad_decide_bodies_never_answer_500(seeded, body, environ):
+    response = Client(raise_request_exception=False).post(
+        DECIDE_PATH, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}", **environ
+    )
+    assert 400 <= response.status_code < 500, response.content
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
