@@ -5,6 +5,7 @@ A read request never writes to the database: a new visit is noted in the cache
 handed to a Celery task (through the outbox) at most every few seconds.
 """
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ def _event(item: dict) -> Event | None:
 
 
 def _profile_key(visitor_id: str) -> str:
-    return f"profile:{visitor_id}"
+    # Hashed: visitor ids come from clients and may hold characters no cache key may (memcached).
+    return "profile:" + hashlib.blake2b(visitor_id.encode(), digest_size=16).hexdigest()
 
 
 def profile_load(visitor_id: str | None) -> StoredProfile | None:

@@ -374,6 +374,8 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         if not requested:
             return Site.find_for_request(self.request)
         hostname, _, port = requested.partition(":")
+        if port and not (port.isdigit() and int(port) <= 65535):
+            raise BadRequestError("site port must be a number from 0 to 65535")
         sites = Site.objects.filter(hostname=hostname, **({"port": port} if port else {}))
         if len(sites) > 1:
             raise BadRequestError("Your query returned multiple sites. Try adding a port number to your site filter.")

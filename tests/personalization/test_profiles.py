@@ -51,3 +51,11 @@ def test_a_due_buffer_is_flushed_by_the_next_visit(visitor, monkeypatch, django_
             visit_note(f"b{n}", profile_load(f"b{n}"), consent=frozenset({"behaviour"}))
     counts = dict(VisitorProfile.objects.filter(visitor_id__startswith="b").values_list("visitor_id", "visit_count"))
     assert counts == {"b0": 1, "b1": 1, "b2": 1}
+
+
+def test_any_visitor_id_makes_a_valid_cache_key():
+    from personalization.profiles import _profile_key
+
+    key = _profile_key("visitor with spaces\x01and\ncontrol characters" + "x" * 300)
+    assert key.isascii() and " " not in key and len(key) < 250
+    assert key != _profile_key("another visitor")

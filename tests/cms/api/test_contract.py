@@ -111,6 +111,8 @@ def test_find_redirects_to_the_detail_on_the_callers_origin_keeping_parameters(s
         ("fields=foo", "unknown fields: foo"),
         ("type=cms.Nope", "type doesn't exist"),
         ("fields=parent(parent(parent(parent(id))))", "fields error: nesting deeper than 3 levels"),
+        ("site=localhost:http", "site port must be a number from 0 to 65535"),
+        ("site=localhost:99999999999999999999", "site port must be a number from 0 to 65535"),
     ],
 )
 def test_bad_parameters_are_problem_details_in_wagtails_words(site, keys, query, message):
