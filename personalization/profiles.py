@@ -67,9 +67,13 @@ def _event(item: dict) -> Event | None:
     return Event(name=str(item["name"]), at=at if at.tzinfo else at.replace(tzinfo=timezone.utc), target=item.get("target"))
 
 
-def _profile_key(visitor_id: str) -> str:
+def _visitor_key(prefix: str, visitor_id: str) -> str:
     # Hashed: visitor ids come from clients and may hold characters no cache key may (memcached).
-    return "profile:" + hashlib.blake2b(visitor_id.encode(), digest_size=16).hexdigest()
+    return f"{prefix}:" + hashlib.blake2b(visitor_id.encode(), digest_size=16).hexdigest()
+
+
+def _profile_key(visitor_id: str) -> str:
+    return _visitor_key("profile", visitor_id)
 
 
 def profile_load(visitor_id: str | None) -> StoredProfile | None:
@@ -82,7 +86,7 @@ def profile_load(visitor_id: str | None) -> StoredProfile | None:
         row = VisitorProfile.objects.filter(visitor_id=visitor_id).first()
         profile = _from_row(row) if row else StoredProfile.empty()
         cache.set(key, profile, PROFILE_CACHE_SECONDS)
-    in_visit = cache.get(f"visit:{visitor_id}") is not None
+    in_visit = cache.get(_visitor_key("visit", visitor_id)) is not None
     return profile if not in_visit else _with(profile, in_visit=True)
 
 
@@ -126,7 +130,7 @@ def visit_note(visitor_id: str | None, profile: StoredProfile | None, *, consent
     """Count a new visit (once per visit window), only for visitors who consented to behaviour data."""
     if not visitor_id or profile is None or "behaviour" not in consent or profile.in_visit:
         return
-    if not cache.add(f"visit:{visitor_id}", 1, VISIT_WINDOW_SECONDS):
+    if not cache.add(_visitor_key("visit", visitor_id), 1, VISIT_WINDOW_SECONDS):
         return
     batch = _buffer.add(visitor_id)
     if batch:
