@@ -27,11 +27,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
+# Seeding is idempotent; it prints the URLs, the demo logins and the demo API key every time.
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --port $(PORT)
 
 run: seed
-	$(PY) manage.py demo_banner --port $(PORT)
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: $(VENV)/.installed

@@ -1,0 +1,22 @@
+"""`make run` calls only management commands that exist, with the port it serves on."""
+
+import re
+import subprocess
+from pathlib import Path
+
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_make_run_calls_existing_commands_and_prints_the_port_it_serves():
+    # A dry run of every step, prerequisites included, as on a fresh clone.
+    printed = subprocess.run(
+        ["make", "-n", "-B", "-C", str(ROOT), "run", "PORT=8765"], capture_output=True, text=True, check=True
+    ).stdout
+    commands = re.findall(r"manage\.py\s+(\S+)(.*)", printed)
+    names = [name for name, _ in commands]
+    assert names[-3:] == ["migrate", "seed_demo", "runserver"]
+    assert set(names) <= set(get_commands())
+    arguments = dict(commands)
+    assert "--port 8765" in arguments["seed_demo"] and "127.0.0.1:8765" in arguments["runserver"]
