@@ -53,8 +53,11 @@ class DemoSummary:
     api_key: str = ""
 
 
-def demo_seed(*, reset: bool = False, progress: Progress = no_progress) -> DemoSummary:
-    """Create the demo hub, or bring it back to its demo state; safe to run again."""
+def demo_seed(*, reset: bool = False, port: int = 8000, progress: Progress = no_progress) -> DemoSummary:
+    """Create the demo hub, or bring it back to its demo state; safe to run again.
+
+    The site is served at http://127.0.0.1:<port>, so the API's `html_url` and `detail_url` work as links.
+    """
     with transaction.atomic():
         if reset:
             _reset()
@@ -68,7 +71,7 @@ def demo_seed(*, reset: bool = False, progress: Progress = no_progress) -> DemoS
         ctas = {title: _cta(title, text, label) for title, text, label in content.CALLS_TO_ACTION}
         promos = [_promo(title, body, images[title]) for title, body in content.PROMOS]
         segments = _seed_personalisation(admin)
-        home = _seed_home(admin)
+        home = _seed_home(admin, port)
         sections = {slug: _section(home, slug, title, intro, admin) for slug, title, intro in content.SECTIONS}
         for index, article in enumerate(progress(content.ARTICLES, "articles")):
             _article(sections, authors, images, channels, admin, index, *article)
@@ -192,7 +195,7 @@ def _child(parent: Page, page: Page, admin: User) -> Page:
     return page
 
 
-def _seed_home(admin: User) -> HomePage:
+def _seed_home(admin: User, port: int) -> HomePage:
     home = HomePage.objects.filter(slug=HOME_SLUG).first()
     if home is None:
         root = Page.objects.get(depth=1)
@@ -203,9 +206,9 @@ def _seed_home(admin: User) -> HomePage:
         )
         root.add_child(instance=home)
         _publish(home, admin)
-    site = Site.objects.filter(is_default_site=True).first() or Site(hostname="localhost", is_default_site=True)
+    site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
     old_root = site.root_page if site.pk else None
-    site.root_page, site.site_name, site.port = home, "Tailor", 80
+    site.root_page, site.site_name, site.hostname, site.port = home, "Tailor", "127.0.0.1", port
     site.save()
     if old_root and old_root.pk != home.pk and not old_root.specific_class is HomePage:
         old_root.delete()  # Wagtail's "Welcome" placeholder

@@ -19,9 +19,10 @@ def test_seed_twice_gives_the_same_content_and_reset_starts_over():
 
 @pytest.mark.django_db
 def test_demo_site_is_live_with_logins_per_role():
-    summary = demo_seed()
+    summary = demo_seed(port=8123)
     site = Site.objects.get(is_default_site=True)
     assert site.root_page.specific_class.__name__ == "HomePage"
+    assert site.root_url == "http://127.0.0.1:8123"  # the API's html_url and detail_url are working links
     assert ArticlePage.objects.live().count() == summary.counts["articles"]
     assert LandingPage.objects.live().count() == 3
     for username in ("editor", "cco", "marketer", "developer", "admin"):

@@ -12,13 +12,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Delete the demo content first.")
-        parser.add_argument("--port", type=int, default=8000, help="Port shown in the printed URLs.")
+        parser.add_argument("--port", type=int, default=8000, help="Port the demo site is served on (its URLs use it).")
         parser.add_argument("--force", action="store_true", help="Seed even with DEBUG off.")
 
     def handle(self, *args, reset: bool, port: int, force: bool, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to seed demo users with known passwords while DEBUG is off (use --force).")
-        summary = demo_seed(reset=reset, progress=self._progress)
+        summary = demo_seed(reset=reset, port=port, progress=self._progress)
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(self.style.SUCCESS("\nTailor demo is ready."))
         self.stdout.write(f"  Admin:     {base}/admin/")
