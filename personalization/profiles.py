@@ -152,14 +152,37 @@ def _now_iso() -> str:
 
 
 def visits_apply(*, visits: dict[str, int], at: str) -> None:
-    """Apply counted visits to stored profiles (runs in a worker)."""
+    """Apply counted visits to stored profiles, creating those of new visitors (runs in a worker).
+
+    Visits are only counted with consent (see ``visit_note``), so a newcomer's first
+    counted visit is what starts their profile; without it nobody would ever be "returning".
+    """
     seen = parse_datetime(at)
+    _profiles_create(visits, seen)
     for visitor_id, count in visits.items():
         updated = VisitorProfile.objects.filter(visitor_id=visitor_id).update(
             visit_count=F("visit_count") + count, last_seen=seen
         )
         if updated:
             profile_forget_cached(visitor_id)
+
+
+def _profiles_create(visits: dict[str, int], seen: datetime) -> None:
+    """Empty profiles (no visit yet, no consent stored) for visitors who have none.
+
+    Created at zero and then counted like everyone else, so a profile created
+    concurrently elsewhere loses no visit. Ids longer than the column are client
+    input that cannot be stored: those visitors stay anonymous.
+    """
+    longest = VisitorProfile._meta.get_field("visitor_id").max_length
+    VisitorProfile.objects.bulk_create(
+        [
+            VisitorProfile(visitor_id=visitor_id, first_seen=seen, last_seen=seen)
+            for visitor_id in visits
+            if len(visitor_id) <= longest
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None) -> VisitorProfile:

@@ -4,11 +4,12 @@ import time
 import warnings
 
 import pytest
+from django.core.cache import cache
 from django.core.cache.backends.base import CacheKeyWarning
 
 from personalization import profiles
 from personalization.models import VisitorProfile
-from personalization.profiles import profile_load, profile_upsert, visit_note, visits_flush
+from personalization.profiles import StoredProfile, profile_load, profile_upsert, visit_note, visits_flush
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,24 @@ def test_a_due_buffer_is_flushed_by_the_next_visit(visitor, monkeypatch, django_
     counts = dict(VisitorProfile.objects.filter(visitor_id__startswith="b").values_list("visitor_id", "visit_count"))
     assert counts == {"b0": 1, "b1": 1, "b2": 1}
 
+
+def test_a_consenting_newcomer_gets_a_profile_and_returns_as_a_returning_visitor(db, django_capture_on_commit_callbacks):
+    assert profile_load("newcomer") == StoredProfile.empty()  # no row yet
+    visit_note("newcomer", profile_load("newcomer"), consent=frozenset({"behaviour"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush()
+    row = VisitorProfile.objects.get(visitor_id="newcomer")
+    assert row.visit_count == 1 and row.first_seen is not None and row.last_seen == row.first_seen
+    assert row.consent == []  # the frontend's banner speaks for consent on each request; none is assumed
+    cache.delete_many([profiles._visitor_key("visit", "newcomer")])  # the visit window ends
+    assert profile_load("newcomer").visit_count == 1  # counted, so the next visit is the second
+
+
+def test_a_visitor_id_too_long_to_store_is_not_counted(db, django_capture_on_commit_callbacks):
+    too_long = "x" * (VisitorProfile._meta.get_field("visitor_id").max_length + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush({too_long: 1, "fits": 1})
+    assert list(VisitorProfile.objects.values_list("visitor_id", flat=True)) == ["fits"]
 
 
 def test_any_visitor_id_makes_valid_cache_keys():
