@@ -96,7 +96,7 @@ def _consent(header: str | None, stored: frozenset[str]) -> frozenset[str]:
     """The frontend's consent banner is the authority when it speaks (X-Consent: behaviour,crm)."""
     if header is None:
         return stored
-    return frozenset(part.strip().lower() for part in header.split(",") if part.strip() in CONSENT_CATEGORIES)
+    return frozenset(part.strip().lower() for part in header.split(",")) & CONSENT_CATEGORIES
 
 
 def _primary_language(accept_language: str | None) -> str | None:
