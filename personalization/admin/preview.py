@@ -32,14 +32,17 @@ class PreviewAsForm(forms.Form):
         self.fields["segments"].choices = [(s.key, s.name) for s in live_segments()]
 
     def simulation(self) -> dict:
+        """The chosen fields only, as the frontend token carries them: with no segment
+        ticked the rules decide for the simulated visitor rather than matching nothing."""
         data = self.cleaned_data
         at = data.get("at")
-        return {
+        chosen = {
             "segments": data["segments"],
             "device": data["device"],
             "country": data["country"],
             "now": at.replace(tzinfo=at.tzinfo or timezone.utc) if at else None,
         }
+        return {name: value for name, value in chosen.items() if value}
 
 
 def _page_for(request, page_id: int):

@@ -40,6 +40,18 @@ def test_preview_as_a_segment_renders_its_variant_and_issues_a_token(page, admin
     assert simulation_from_token(form.context["token"])["segments"] == ["gold"]
 
 
+def test_without_chosen_segments_the_rules_decide_as_they_do_for_the_frontend_token(page, admin_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        gold = Segment.objects.get(key="gold")
+        gold.definition = {"attribute": "device", "operator": "equals", "value": "mobile"}
+        gold.save_revision().publish()
+    query = "channel=web&device=mobile"
+    rendered = admin_client.get(reverse("personalization_preview_render", args=[page.pk]) + "?" + query)
+    assert b"For gold members" in rendered.content
+    form = admin_client.get(reverse("personalization_preview_as", args=[page.pk]) + "?" + query)
+    assert "segments" not in simulation_from_token(form.context["token"])
+
+
 def test_the_page_header_offers_preview_as(page, admin_client):
     response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     assert reverse("personalization_preview_as", args=[page.pk]).encode() in response.content
