@@ -272,10 +272,12 @@ def _done_within_days(key: str, spec: EventSpec, _vtype: ValueType) -> Predicate
 
 def _times_done(index: dict[str, list[tuple[Any, str | None]]], spec: EventSpec, facts: Facts) -> int:
     """How often the event (on the target, if any) was done within the window, counting
-    no further than ``min_count``."""
-    cutoff, count = facts.context.now - spec.window, 0
+    no further than ``min_count``. Events after ``now`` are not in the last N days: they
+    exist when a decision is simulated at an earlier moment."""
+    now = facts.context.now
+    cutoff, count = now - spec.window, 0
     for at, target in index.get(spec.event, ()):
-        if at >= cutoff and (spec.target is None or target == spec.target):
+        if cutoff <= at <= now and (spec.target is None or target == spec.target):
             count += 1
             if count == spec.min_count:
                 break
