@@ -72,6 +72,21 @@ def test_two_contexts_get_two_variants_of_the_same_page(hub):
     assert set(meta["referenced_segments"]) == {"mobile-returning", "first-visit"}
 
 
+def test_a_block_in_all_mode_serves_every_matching_variant_best_first(hub, home):
+    page = LandingPageFactory(parent=home, title="Stacked", body=[
+        personalised_block("offers", "Default offer", [
+            ([], [], "For anyone"),
+            ([hub["returning"]], [], "Welcome back"),
+            ([hub["newcomer"]], [], "Hello newcomer"),
+        ], mode="all"),
+    ])
+    response = get(hub, f"/api/v2/pages/{page.pk}/?device=mobile", "mobile", HTTP_X_VISITOR_ID="v-returning")
+    block = response.json()["body"][0]["value"]
+    assert [item["value"] for item in block["content"]] == ["Welcome back", "For anyone"]
+    slot = response.json()["meta"]["personalization"]["blocks"]["offers"]
+    assert slot == {"variants": ["v2", "v1"], "reason": "segment", "segments": ["mobile-returning", None]}
+
+
 def test_without_consent_behaviour_rules_do_not_match_and_the_default_is_served(hub):
     response = get(hub, f"/api/v2/pages/{hub['landing'].pk}/?device=mobile", "mobile", HTTP_X_VISITOR_ID="v-new", HTTP_X_CONSENT="")
     assert hero(response) == "Default offer"
