@@ -14,15 +14,18 @@ from cms.api.visibility import visibility_epoch
 VARY = "Authorization, Origin"
 
 
-def response_cache_key(*, generation: int, channel_id: int, path: str, query: list[tuple[str, str]]) -> str:
-    """The key of a cached body: content generation, expiries passed since, channel, request.
+def response_cache_key(
+    *, generation: int, channel_id: int, site_id: int | None, path: str, query: list[tuple[str, str]]
+) -> str:
+    """The key of a cached body: content generation, expiries passed since, channel, site, request.
 
     The visibility epoch retires bodies the moment a page's expiry passes, before the
-    scheduler unpublishes it (which sends the signal that bumps the generation).
+    scheduler unpublishes it (which sends the signal that bumps the generation). The
+    site matters because each host serves its own page tree and builds its own URLs.
     """
     raw = f"{path}?{sorted(query)}"
     epoch = visibility_epoch(generation)
-    return f"api:{generation}.{epoch}:{channel_id}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+    return f"api:{generation}.{epoch}:{channel_id}:{site_id}:{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
 
 
 def strong_etag(body: bytes) -> str:

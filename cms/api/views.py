@@ -211,9 +211,11 @@ class DeliveryMixin(ChannelContextMixin):
         variant = self.cache_variant()
         if variant is None:
             return build()
+        site = Site.find_for_request(self.request)  # the request's memoised site: no query
         key = response_cache_key(
             generation=self.generation,
             channel_id=self.grant.channel_id,
+            site_id=site and site.pk,
             path=self.request.path,
             query=[(k, v) for k, v in self.request.GET.items() if not self.is_extra_parameter(k)] + [("~", variant)],
         )

@@ -181,6 +181,18 @@ def test_editing_the_site_changes_the_next_response(site, keys, django_capture_o
     assert get(path, keys["web"]).json()["meta"]["html_url"].startswith("http://localhost:8443/")
 
 
+def test_each_site_is_served_its_own_pages_when_cached(site, keys):
+    other_root = SectionPageFactory(title="Elsewhere")  # a second tree beside the default site's
+    ArticlePageFactory(parent=other_root, title="Only on the other site")
+    Site.objects.create(hostname="127.0.0.1", port=80, root_page=other_root)
+
+    def titles(host):
+        return [item["title"] for item in get("/api/v2/pages/", keys["web"], HTTP_HOST=host).json()["items"]]
+
+    assert "Only on the other site" not in titles("localhost")
+    assert "Only on the other site" in titles("127.0.0.1")  # not the body cached for localhost
+
+
 def test_rate_limit_answers_429_per_key(site, keys, settings):
     settings.API_RATE_LIMIT = 3
     statuses = [get("/api/v2/pages/", keys["web"]).status_code for _ in range(4)]
