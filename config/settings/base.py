@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 import structlog
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -17,10 +18,16 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
 # --- Security -----------------------------------------------------------------
-# The development key is public; config.checks refuses it whenever DEBUG is off.
 DEV_SECRET_KEY = "dev-insecure-tailor-key-change-me"
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY)
+# The development key is public. Refused here, while the settings load, rather than in a
+# system check: gunicorn and Celery workers start without running system checks.
+if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured(
+        "tailor.E001: DEBUG is off but SECRET_KEY is the development key or shorter than 32 characters. "
+        "Set SECRET_KEY to a long random value in the environment."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -31,7 +38,6 @@ if not DEBUG:
 
 # --- Applications ---------------------------------------------------------------
 INSTALLED_APPS = [
-    "config.apps.ConfigConfig",
     "cms",
     "personalization",
     "search",

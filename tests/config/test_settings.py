@@ -3,7 +3,7 @@ import os
 import pytest
 from django.db import connection
 
-from tests.helpers.processes import manage
+from tests.helpers.processes import manage, python
 
 PRINT_ENGINE = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
 
@@ -26,14 +26,26 @@ def test_suite_runs_on_the_configured_database():
     assert connection.vendor == expected
 
 
-def test_production_mode_refuses_the_development_secret_key():
-    result = manage("check", env={"DEBUG": "false", "ALLOWED_HOSTS": "example.com"})
+# Every way the project starts: management commands, gunicorn's WSGI app, a Celery worker.
+# gunicorn and Celery run no system checks, so the refusal must come from loading the settings.
+ENTRY_POINTS = {
+    "manage.py": ["manage.py", "check"],
+    "wsgi": ["-c", "import config.wsgi"],
+    "celery": ["-m", "celery", "-A", "config", "report"],
+}
+PRODUCTION = {"DEBUG": "false", "ALLOWED_HOSTS": "example.com"}
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_production_mode_refuses_the_development_secret_key(entry_point):
+    result = python(*ENTRY_POINTS[entry_point], env=PRODUCTION)
     assert result.returncode != 0
     assert "tailor.E001" in result.stderr
 
 
-def test_production_mode_starts_with_a_real_secret_key():
-    result = manage("check", env={"DEBUG": "false", "ALLOWED_HOSTS": "example.com", "SECRET_KEY": "x" * 50})
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_production_mode_starts_with_a_real_secret_key(entry_point):
+    result = python(*ENTRY_POINTS[entry_point], env={**PRODUCTION, "SECRET_KEY": "x" * 50})
     assert result.returncode == 0, result.stderr
 
 
