@@ -21,6 +21,14 @@ ATTRIBUTES = {
     "referrer": "X-Referrer",
     "tz": "X-Timezone",
 }
+VISITOR_ID_HEADER = "X-Visitor-Id"
+CONSENT_HEADER = "X-Consent"
+LOCALE_HEADER = "X-Locale"
+# Every request header a visitor context is read from. A personalised response varies on
+# all of them, and browsers must be allowed to send them cross-origin (CORS_ALLOW_HEADERS).
+CONTEXT_HEADERS = (VISITOR_ID_HEADER, CONSENT_HEADER, *ATTRIBUTES.values(), "Referer", LOCALE_HEADER, "Accept-Language")
+# Headers the browser sets itself: a frontend's script never asks CORS to send them.
+BROWSER_CONTROLLED_HEADERS = frozenset({"Referer"})
 CONTEXT_PARAMETERS = frozenset({*ATTRIBUTES, *(f"utm_{name}" for name in UTM_FIELDS), "explain", "simulate"})
 MAX_VALUE_LENGTH = 200
 CONSENT_CATEGORIES = frozenset({"behaviour", "crm"})
@@ -66,7 +74,7 @@ def visitor_context(
     locale: str | None = None,
 ) -> VisitorContext:
     """Merge request attributes with the stored profile; consent gates what the profile adds."""
-    visitor_id = headers.get("X-Visitor-Id") or None
+    visitor_id = headers.get(VISITOR_ID_HEADER) or None
     referrer = _value(params, headers, "referrer") or headers.get("Referer")
     stored = profile or StoredProfile.empty()
     return VisitorContext(
@@ -75,7 +83,7 @@ def visitor_context(
         now=now or datetime.now(timezone.utc),
         timezone=_timezone(_value(params, headers, "tz")),
         device=_value(params, headers, "device"),
-        locale=locale or headers.get("X-Locale") or _primary_language(headers.get("Accept-Language")),
+        locale=locale or headers.get(LOCALE_HEADER) or _primary_language(headers.get("Accept-Language")),
         country=_value(params, headers, "country"),
         region=_value(params, headers, "region"),
         referrer=referrer,
@@ -88,7 +96,7 @@ def visitor_context(
         content_types_visited=stored.content_types_visited,
         events=stored.events,
         traits=stored.traits,
-        consent=_consent(headers.get("X-Consent"), stored.consent),
+        consent=_consent(headers.get(CONSENT_HEADER), stored.consent),
     )
 
 

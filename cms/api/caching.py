@@ -9,9 +9,12 @@ from rest_framework.renderers import JSONRenderer
 
 from cms.api.generation import content_generation
 from cms.api.visibility import visibility_epoch
+from personalization.request_context import CONTEXT_HEADERS
 
 # A response depends on the key (its channel and scopes) and on these request headers.
 VARY = "Authorization, Origin"
+# A personalised response also depends on the visitor's context headers.
+PERSONALISED_VARY = ", ".join([VARY, *CONTEXT_HEADERS])
 
 
 def response_cache_key(

@@ -20,7 +20,9 @@ from wagtail.models import Page, Site, get_page_models
 from wagtail.models.sites import get_site_for_hostname
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
-from cms.api.caching import cached_body, conditional_response, content_generation, response_cache_key
+from cms.api.caching import (
+    PERSONALISED_VARY, cached_body, conditional_response, content_generation, response_cache_key,
+)
 from cms.api.filters import MAX_ID, DeliveryFieldsFilter
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.generation import PerGeneration
@@ -227,6 +229,7 @@ class DeliveryMixin(ChannelContextMixin):
         if variant:
             # The body depends on the visitor: browsers may keep it, shared caches may not.
             response["Cache-Control"] = f"private, {cache_control}"
+            response["Vary"] = PERSONALISED_VARY
             response["Tailor-Segments-Digest"] = variant
         return response
 

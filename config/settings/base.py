@@ -256,7 +256,12 @@ INSTALLED_APPS += ["drf_spectacular_sidecar"]  # the docs' static assets
 # CORS: origins come from each channel's settings (cms.api.cors), never a global wildcard.
 CORS_ALLOW_ALL_ORIGINS = False
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-none-match", "x-visitor-id"]
+# The visitor's context headers (personalization.request_context.CONTEXT_HEADERS; a test keeps them in step).
+CORS_ALLOW_HEADERS = [
+    "authorization", "content-type", "if-none-match",
+    "x-visitor-id", "x-consent", "x-country", "x-region", "x-device", "x-referrer", "x-timezone", "x-locale",
+    "accept-language",
+]
 CORS_EXPOSE_HEADERS = ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]
 
 # --- Logging --------------------------------------------------------------------

@@ -13,7 +13,10 @@ from wagtail.rich_text import RichText
 
 from cms.api.keys import api_key_create
 from cms.models import CallToAction, PageChannelOverride
+from personalization.models import Segment
+from personalization.request_context import BROWSER_CONTROLLED_HEADERS, CONTEXT_HEADERS
 from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, LandingPageFactory, SectionPageFactory
+from tests.factories.personalised import personalised_block
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +214,34 @@ def test_cors_allows_only_the_channels_origins(site, keys):
     assert "Access-Control-Allow-Origin" not in other
     wrong_channel = get("/api/v2/pages/", keys["mobile"], HTTP_ORIGIN="https://shop.example")
     assert wrong_channel.status_code == 403
+
+
+def test_a_browser_may_send_every_personalisation_header_cross_origin(site):
+    requested = [header.lower() for header in CONTEXT_HEADERS if header not in BROWSER_CONTROLLED_HEADERS]
+    preflight = Client().options(
+        "/api/v2/pages/", HTTP_ORIGIN="https://shop.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS=",".join(["authorization", *requested]),
+    )
+    allowed = {header.strip() for header in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert set(requested) <= allowed
+
+
+def test_a_personalised_response_varies_on_the_visitor_headers(site, keys, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        segment = Segment.objects.create(
+            key="germany", name="Germany", priority=10,
+            definition={"attribute": "country", "operator": "equals", "value": "DE"},
+        )
+        segment.save_revision().publish()
+    landing = LandingPageFactory(parent=site["section"], title="Offer", body=[
+        personalised_block("hero", "Hello", [([segment], [], "Hallo")]),
+    ])
+    plain = get(f"/api/v2/pages/{site['article'].pk}/", keys["web"])
+    personalised = get(f"/api/v2/pages/{landing.pk}/", keys["web"], HTTP_X_COUNTRY="DE")
+    plain_varies_on = {header.strip() for header in plain["Vary"].split(",")}
+    assert "Authorization" in plain_varies_on and not plain_varies_on & set(CONTEXT_HEADERS)  # one body for all
+    varies_on = {header.strip() for header in personalised["Vary"].split(",")}
+    assert {"Authorization", "Origin", *CONTEXT_HEADERS} <= varies_on
 
 
 def _preview_token(page) -> str:
