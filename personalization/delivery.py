@@ -11,6 +11,7 @@ from personalization.engine import Decision, VariantSpec, resolve_slot
 from personalization.profiles import profile_load, visit_note
 from personalization.request_context import visitor_context
 from personalization.ruleset_cache import CompiledRules, current_rules
+from personalization.simulation import simulation_check_channel
 
 
 def segment_ids_in_stream(raw_data) -> set[int]:
@@ -46,6 +47,7 @@ class PersonalizationState:
         self.explain = explain
         self.simulated = simulation is not None
         simulation = simulation or {}
+        simulation_check_channel(simulation, channel)
         visitor_id = headers.get("X-Visitor-Id") or None
         profile = profile_load(visitor_id)
         attributes = {key: simulation[key] for key in ("device", "country", "region") if key in simulation}

@@ -37,6 +37,7 @@ class PreviewAsForm(forms.Form):
         data = self.cleaned_data
         at = data.get("at")
         chosen = {
+            "channel": data["channel"].slug,
             "segments": data["segments"],
             "device": data["device"],
             "country": data["country"],

@@ -240,6 +240,19 @@ def test_a_simulation_token_previews_a_segment_only_with_a_preview_key(hub, sett
     assert forged.status_code == 400 and forged.json()["parameter"] == "simulate"
 
 
+def test_a_simulation_token_is_refused_with_a_preview_key_of_another_channel(hub):
+    from personalization.simulation import simulation_token
+
+    web_preview = api_key_create(channel=ChannelFactory(slug="web"), name="p", scopes=["delivery", "preview"])[1]
+    token = simulation_token(channel="mobile", segments=["mobile-returning"])
+    path = f"/api/v2/pages/{hub['landing'].pk}/?simulate={token}"
+    refused = Client().get(path, HTTP_AUTHORIZATION=f"Bearer {web_preview}")
+    assert refused.status_code == 400
+    assert refused.json()["parameter"] == "simulate" and "mobile" in refused.json()["message"]
+    mobile_preview = api_key_create(channel=ChannelFactory(slug="mobile"), name="p", scopes=["delivery", "preview"])[1]
+    assert hero(Client().get(path, HTTP_AUTHORIZATION=f"Bearer {mobile_preview}")) == "Welcome back"
+
+
 def test_a_simulated_moment_decides_time_rules(hub, django_capture_on_commit_callbacks):
     from personalization.simulation import simulation_token
 

@@ -37,7 +37,9 @@ def test_preview_as_a_segment_renders_its_variant_and_issues_a_token(page, admin
     assert b"For everyone" in everyone.content
     form = admin_client.get(reverse("personalization_preview_as", args=[page.pk]) + "?" + query)
     assert form.status_code == 200
-    assert simulation_from_token(form.context["token"])["segments"] == ["gold"]
+    assert b"key of the <strong>Web</strong>" in form.content
+    simulation = simulation_from_token(form.context["token"])
+    assert (simulation["channel"], simulation["segments"]) == ("web", ["gold"])  # the token is for that channel's keys
 
 
 def test_without_chosen_segments_the_rules_decide_as_they_do_for_the_frontend_token(page, admin_client, django_capture_on_commit_callbacks):
