@@ -4,6 +4,9 @@ Wagtail API v2 clients read `.message`; problem-aware clients read `detail`. Bot
 carry the same text, in Wagtail's wording where Wagtail has one.
 """
 
+import re
+from collections.abc import Iterable
+
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -60,6 +63,33 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
+# Wagtail's 400 messages that do not name the parameter they are about.
+UNNAMED_PARAMETERS = {
+    "parent page doesn't exist": "child_of",
+    "ancestor page doesn't exist": "descendant_of",
+    "descendant page doesn't exist": "ancestor_of",
+    "does not support nested fields": "fields",
+    "random ordering": "order",
+    "search is disabled": "search",
+    "filtering by tag with a search query": "tags",
+    "Your query returned multiple sites": "site",
+}
+
+
+def offending_parameter(message: str, names: Iterable[str]) -> str | None:
+    """The query parameter a validation message is about: Wagtail's wording, else the one it names first."""
+    for phrase, name in UNNAMED_PARAMETERS.items():
+        if phrase in message:
+            return name
+    positions = {}
+    for name in names:
+        # A whole name: `search` is not named by "search_operator must be …".
+        found = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", message)
+        if found:
+            positions[name] = found.start()
+    return min(positions, key=positions.__getitem__) if positions else None
+
+
 def _detail_text(detail) -> str:
     if isinstance(detail, dict):
         return "; ".join(f"{key}: {_detail_text(value)}" for key, value in detail.items())
@@ -75,7 +105,9 @@ def problem_exception_handler(exc, context) -> Response | None:
     if isinstance(exc, Http404):
         return problem_response(404, str(exc) or "not found")
     if isinstance(exc, BadRequestError):
-        return problem_response(400, str(exc))
+        request = getattr(context.get("view"), "request", None)
+        names = request.GET.keys() if request is not None else ()
+        return problem_response(400, str(exc), parameter=offending_parameter(str(exc), names))
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):

@@ -116,6 +116,10 @@ def test_find_redirects_to_the_detail_on_the_callers_origin_keeping_parameters(s
         ("fields=parent(parent(parent(parent(id))))", "fields error: nesting deeper than 3 levels"),
         ("site=localhost:http", "site port must be a number from 0 to 65535"),
         ("site=localhost:99999999999999999999", "site port must be a number from 0 to 65535"),
+        ("child_of=999999", "parent page doesn't exist"),
+        ("descendant_of=999999", "ancestor page doesn't exist"),
+        ("order=nope", "cannot order by 'nope' (unknown field)"),
+        ("search=x&search_operator=xor", "search_operator must be either 'and' or 'or'"),
     ],
 )
 def test_bad_parameters_are_problem_details_in_wagtails_words(site, keys, query, message):
@@ -125,6 +129,7 @@ def test_bad_parameters_are_problem_details_in_wagtails_words(site, keys, query,
     body = response.json()
     assert body["message"] == body["detail"] == message
     assert body["status"] == 400
+    assert body["parameter"] == query.split("&")[-1].split("=")[0]  # the offending one
 
 
 def test_limit_up_to_the_cap_is_accepted(site, keys):
