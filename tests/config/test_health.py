@@ -41,3 +41,20 @@ def test_readyz_is_503_when_the_cache_is_unreachable(client):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["cache"]["status"] == "fail"
+
+
+# What ELASTICSEARCH_URL configures (config.settings), pointed at a port where nothing listens.
+UNREACHABLE_SEARCH = {
+    "default": {
+        "BACKEND": "wagtail.search.backends.elasticsearch9", "URLS": ["http://127.0.0.1:1"], "INDEX": "tailor",
+        "TIMEOUT": 1, "OPTIONS": {}, "INDEX_SETTINGS": {},
+    }
+}
+
+
+@pytest.mark.django_db
+@override_settings(WAGTAILSEARCH_BACKENDS=UNREACHABLE_SEARCH)
+def test_readyz_is_503_when_the_search_cluster_is_unreachable(client):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["search"]["status"] == "fail"

@@ -20,6 +20,13 @@ def test_database_url_selects_postgresql():
     assert result.stdout.strip().endswith("django.db.backends.postgresql")
 
 
+def test_elasticsearch_url_selects_the_elasticsearch_backend():
+    code = "from django.conf import settings; print(settings.WAGTAILSEARCH_BACKENDS['default'])"
+    result = manage("shell", "-c", code, env={"ELASTICSEARCH_URL": "http://search.example:9200"})
+    assert result.returncode == 0, result.stderr
+    assert "wagtail.search.backends.elasticsearch9" in result.stdout and "http://search.example:9200" in result.stdout
+
+
 @pytest.mark.django_db
 def test_suite_runs_on_the_configured_database():
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
