@@ -33,7 +33,9 @@ def site(home):
     article = ArticlePageFactory(
         parent=section,
         title="Journeys across channels",
-        hero_image=ImageFactory(title="Journey hero"),
+        hero_image=ImageFactory(
+            title="Journey hero", focal_point_x=20, focal_point_y=10, focal_point_width=8, focal_point_height=6
+        ),
         body=[("paragraph", RichText(f'<p>See <a linktype="page" id="{section.pk}">guides</a> and '
                                      f'<a linktype="page" id="{draft.pk}">soon</a>.</p>'))],
     )
@@ -73,6 +75,9 @@ def test_channel_override_changes_title_and_hero_only_on_its_channel(site, keys)
     assert mobile["hero_image"]["title"] == "Small"
     assert set(web["hero_image"]["renditions"]) == {"hero"}
     assert web["hero_image"]["renditions"]["hero"]["width"] == 40
+    assert web["hero_image"]["renditions"]["hero"]["height"] == 30  # 64 x 48 scaled to 40 wide
+    assert web["hero_image"]["focal_point"] == {"x": 20, "y": 10, "width": 8, "height": 6}
+    assert mobile["hero_image"]["focal_point"] is None
     assert web["hero_image"]["renditions"]["hero"]["url"].endswith(".webp")
     assert set(mobile["hero_image"]["renditions"]) == {"hero", "card"}
     assert mobile["hero_image"]["alt"] == "Alt for Small"
