@@ -27,11 +27,17 @@ def enqueue_channel_renditions(sender, instance: CustomImage, raw: bool = False,
     )
 
 
+GENERATION_BUMP = "cms.api.generation.content_generation_bump"
+
+
 def _bump_generation() -> None:
     try:
         content_generation_bump()
     except Exception:  # a cache outage must not fail the change that already committed
-        logger.exception("could not bump the content generation; cached API responses may be stale")
+        logger.exception("could not bump the content generation; the outbox retries it")
+        # Cached bodies outlive a cache that was only unreachable: the purge must not be lost.
+        # One pending job does for every change made meanwhile (the key dedupes them).
+        outbox_enqueue(GENERATION_BUMP, key=GENERATION_BUMP)
 
 
 def invalidate_api_responses(sender=None, instance=None, **kwargs) -> None:

@@ -8,9 +8,11 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
 from wagtail.models import ReferenceIndex
 
-from cms.models import OutboxJob
+from cms.api.generation import content_generation
+from cms.models import CallToAction, OutboxJob
 from cms.outbox import outbox_enqueue, outbox_relay, outbox_run
 from tests.factories import ArticlePageFactory, ImageFactory
 from tests.helpers.celery import celery_broker, unique_queue
@@ -143,3 +145,25 @@ def test_django_tasks_with_long_arguments_are_not_merged_into_one_job(effects):
     assert OutboxJob.objects.filter(handler="tests.helpers.effects.append_line_task").count() == 2
     outbox_relay()
     assert sorted(lines(effects)) == [f"{prefix}-a", f"{prefix}-b"]
+
+
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5},
+    }
+}
+
+
+def test_a_cache_purge_the_cache_refused_is_retried_through_the_outbox(django_capture_on_commit_callbacks):
+    before = content_generation()
+    with override_settings(CACHES=UNREACHABLE_CACHE), django_capture_on_commit_callbacks(execute=True):
+        CallToAction.objects.create(title="Join", button_label="Go", link_url="https://example.com")
+    assert content_generation() == before  # the change committed while its purge could not reach the cache
+    assert OutboxJob.objects.filter(done_at__isnull=True).count() == 1
+
+    outbox_relay()  # the cache answers again
+
+    assert content_generation() > before
+    assert not OutboxJob.objects.filter(done_at__isnull=True).exists()
