@@ -8,8 +8,8 @@ a page no segment touches has one cached body per channel, whoever asks.
 from datetime import datetime
 
 from personalization.engine import Decision, VariantSpec, resolve_slot
-from personalization.profiles import profile_load, visit_note
-from personalization.request_context import visitor_context
+from personalization.profiles import page_view_note, profile_load, visit_note
+from personalization.request_context import request_consent, visitor_context
 from personalization.ruleset_cache import CompiledRules, current_rules
 from personalization.simulation import simulation_check_channel
 
@@ -49,7 +49,7 @@ class PersonalizationState:
         simulation = simulation or {}
         simulation_check_channel(simulation, channel)
         visitor_id = headers.get("X-Visitor-Id") or None
-        profile = profile_load(visitor_id)
+        self.profile = profile = profile_load(visitor_id)
         attributes = {key: simulation[key] for key in ("device", "country", "region") if key in simulation}
         self.context = visitor_context(
             channel=channel, params={**dict(params.items()), **attributes}, headers=headers, profile=profile,
@@ -128,3 +128,16 @@ class PersonalizationState:
         if self.explain:
             meta["explain"] = [trace.as_dict() for trace in self.decision.trace if trace.key in referenced]
         return meta
+
+
+def page_view_record(headers, *, path: str, content_type: str, state: PersonalizationState | None = None) -> None:
+    """Note a page view for the request's visitor, with consent; a decision already made lends its profile."""
+    visitor_id = headers.get("X-Visitor-Id") or None
+    if not visitor_id or (state is not None and state.simulated):
+        return
+    if state is not None:
+        profile, consent = state.profile, state.context.consent
+    else:
+        profile = profile_load(visitor_id)
+        consent = request_consent(headers, profile)
+    page_view_note(visitor_id, profile, consent=consent, path=path, content_type=content_type)

@@ -8,7 +8,7 @@ handed to a Celery task (through the outbox) at most every few seconds.
 import hashlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from django.core.cache import cache
@@ -23,6 +23,7 @@ PROFILE_CACHE_SECONDS = 300
 VISIT_WINDOW_SECONDS = 30 * 60  # a visit ends after half an hour without a request
 FLUSH_EVERY_SECONDS = 5.0
 MAX_STORED_EVENTS = 200
+MAX_STORED_VIEWS = 500  # pages and content types kept per profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,71 +101,135 @@ def _with(profile: StoredProfile, **changes) -> StoredProfile:
     return StoredProfile(**values)
 
 
+@dataclass
+class _Pending:
+    """What one visitor did since the last flush: new visits, and pages and content types viewed."""
+
+    visits: int = 0
+    pages: set[str] = field(default_factory=set)
+    content_types: set[str] = field(default_factory=set)
+
+
 class _VisitBuffer:
-    """New visits seen by this process, flushed in batches."""
+    """Visits and page views seen by this process, flushed in batches."""
 
     def __init__(self) -> None:
-        self.visits: dict[str, int] = {}
+        self.pending: dict[str, _Pending] = {}
         self.flushed_at = time.monotonic()
         self.lock = threading.Lock()
 
-    def add(self, visitor_id: str) -> dict[str, int] | None:
-        """Note a visit; return the batch to flush when it is time."""
+    def add(self, visitor_id: str, *, visits: int = 0, page: str | None = None, content_type: str | None = None) -> dict | None:
+        """Note what a visitor did; return the batch to flush when it is time."""
         with self.lock:
-            self.visits[visitor_id] = self.visits.get(visitor_id, 0) + 1
+            pending = self.pending.setdefault(visitor_id, _Pending())
+            pending.visits += visits
+            if page:
+                pending.pages.add(page)
+            if content_type:
+                pending.content_types.add(content_type)
             if time.monotonic() - self.flushed_at < FLUSH_EVERY_SECONDS:
                 return None
-            batch, self.visits, self.flushed_at = self.visits, {}, time.monotonic()
-            return batch
+            self.flushed_at = time.monotonic()
+            return self._take()
 
-    def drain(self) -> dict[str, int]:
+    def drain(self) -> dict:
         with self.lock:
-            batch, self.visits = self.visits, {}
-            return batch
+            return self._take()
+
+    def _take(self) -> dict:
+        """The pending batch as outbox job arguments (JSON), and an empty buffer."""
+        pending, self.pending = self.pending, {}
+        return {
+            "visits": {vid: p.visits for vid, p in pending.items() if p.visits},
+            "pages": {vid: sorted(p.pages) for vid, p in pending.items() if p.pages},
+            "content_types": {vid: sorted(p.content_types) for vid, p in pending.items() if p.content_types},
+        } if pending else {}
 
 
 _buffer = _VisitBuffer()
 
 
+def _behaviour_allowed(visitor_id: str | None, profile: StoredProfile | None, consent: frozenset[str]) -> bool:
+    return bool(visitor_id) and profile is not None and "behaviour" in consent
+
+
 def visit_note(visitor_id: str | None, profile: StoredProfile | None, *, consent: frozenset[str]) -> None:
     """Count a new visit (once per visit window), only for visitors who consented to behaviour data."""
-    if not visitor_id or profile is None or "behaviour" not in consent or profile.in_visit:
+    if not _behaviour_allowed(visitor_id, profile, consent) or profile.in_visit:
         return
     if not cache.add(_visitor_key("visit", visitor_id), 1, VISIT_WINDOW_SECONDS):
         return
-    batch = _buffer.add(visitor_id)
+    _flush_if_due(_buffer.add(visitor_id, visits=1))
+
+
+def page_view_note(
+    visitor_id: str | None, profile: StoredProfile | None, *, consent: frozenset[str], path: str, content_type: str
+) -> None:
+    """Remember a page (URL path) and its content type as visited, with consent; counts the visit too.
+
+    Only what the stored profile lacks is buffered, so a visitor reading known pages costs nothing.
+    """
+    visit_note(visitor_id, profile, consent=consent)
+    if not _behaviour_allowed(visitor_id, profile, consent):
+        return
+    if path in profile.pages_visited and content_type in profile.content_types_visited:
+        return
+    _flush_if_due(_buffer.add(visitor_id, page=path, content_type=content_type))
+
+
+def _flush_if_due(batch: dict | None) -> None:
     if batch:
         visits_flush(batch)
 
 
-def visits_flush(batch: dict[str, int] | None = None) -> None:
-    """Hand a batch of visits to the background (through the outbox)."""
+def visits_flush(batch: dict | None = None) -> None:
+    """Hand a batch of visits and page views to the background (through the outbox)."""
     from cms.outbox import outbox_enqueue
 
     batch = batch if batch is not None else _buffer.drain()
-    if batch:
+    if any(batch.values()):
         with transaction.atomic():
-            outbox_enqueue("personalization.profiles.visits_apply", kwargs={"visits": batch, "at": _now_iso()})
+            outbox_enqueue("personalization.profiles.visits_apply", kwargs={**batch, "at": _now_iso()})
 
 
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def visits_apply(*, visits: dict[str, int], at: str) -> None:
-    """Apply counted visits to stored profiles, creating those of new visitors (runs in a worker).
+def visits_apply(*, visits: dict[str, int], at: str, pages: dict | None = None, content_types: dict | None = None) -> None:
+    """Apply counted visits and viewed pages to stored profiles, creating those of new visitors (runs in a worker).
 
     Visits are only counted with consent (see ``visit_note``), so a newcomer's first
     counted visit is what starts their profile; without it nobody would ever be "returning".
     """
     seen = parse_datetime(at)
-    _profiles_create(visits, seen)
+    pages, content_types = pages or {}, content_types or {}
+    _profiles_create({**visits, **pages, **content_types}, seen)
     for visitor_id, count in visits.items():
-        updated = VisitorProfile.objects.filter(visitor_id=visitor_id).update(
-            visit_count=F("visit_count") + count, last_seen=seen
-        )
-        if updated:
-            profile_forget_cached(visitor_id)
+        VisitorProfile.objects.filter(visitor_id=visitor_id).update(visit_count=F("visit_count") + count, last_seen=seen)
+    for visitor_id in pages.keys() | content_types.keys():
+        _views_add(visitor_id, pages.get(visitor_id, ()), content_types.get(visitor_id, ()))
+    for visitor_id in visits.keys() | pages.keys() | content_types.keys():
+        profile_forget_cached(visitor_id)
+
+
+def _views_add(visitor_id: str, pages, content_types) -> None:
+    """Add viewed pages and content types to a profile, keeping the most recent MAX_STORED_VIEWS of each."""
+    with transaction.atomic():
+        row = VisitorProfile.objects.select_for_update().filter(visitor_id=visitor_id).first()
+        if row is None:
+            return  # an id too long to store: the visitor stays anonymous
+        row.pages_visited = _appended(row.pages_visited, pages)
+        row.content_types_visited = _appended(row.content_types_visited, content_types)
+        row.save(update_fields=["pages_visited", "content_types_visited"])
+
+
+def _appended(stored: list, new) -> list:
+    """`stored` then `new`, each item once, capped to the MAX_STORED_VIEWS most recently recorded."""
+    fresh = [item for item in new if item]
+    # A re-viewed item moves to the end, so the cap drops the least recently recorded.
+    combined = [item for item in stored if item not in fresh] + fresh
+    return combined[-MAX_STORED_VIEWS:]
 
 
 def _profiles_create(visits: dict[str, int], seen: datetime) -> None:
@@ -203,6 +268,7 @@ __all__ = [
     "profile_load",
     "profile_upsert",
     "stored_profile",
+    "page_view_note",
     "visit_note",
     "visits_apply",
     "visits_flush",

@@ -100,6 +100,11 @@ def visitor_context(
     )
 
 
+def request_consent(headers: Mapping[str, str], profile: StoredProfile | None) -> frozenset[str]:
+    """The consent a request carries: its X-Consent header, else what the visitor's profile stored."""
+    return _consent(headers.get(CONSENT_HEADER), profile.consent if profile else frozenset())
+
+
 def _consent(header: str | None, stored: frozenset[str]) -> frozenset[str]:
     """The frontend's consent banner is the authority when it speaks (X-Consent: behaviour,crm)."""
     if header is None:

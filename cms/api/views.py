@@ -35,7 +35,7 @@ from cms.api.visibility import (
     Visibility, private_collection_ids, visibility_epoch, visible_in_collections, visible_page_ids, visible_pages,
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
-from personalization.delivery import PersonalizationState, segment_ids_in_stream
+from personalization.delivery import PersonalizationState, page_view_record, segment_ids_in_stream
 from personalization.models import Channel, PageVariant
 from personalization.request_context import ContextError, is_context_parameter
 from personalization.simulation import simulation_from_token
@@ -111,11 +111,20 @@ def _live_page(page_id: int) -> Page | None:
     return page
 
 
+def _page_view_facts(generation: int, page_id: int) -> tuple[str, str] | None:
+    """(URL path, content type label) of a live page, as profiles record a view of it."""
+    page = live_pages.get(generation, page_id)
+    if page is None:
+        return None
+    return urlsplit(page.get_url() or "").path, page._meta.label_lower
+
+
 channel_overrides = PerGeneration(_overrides)
 site_for = PerGeneration(_site_for)
 # Live pages as their specific objects, StreamField values loaded on first use and kept:
 # a publish, unpublish or move bumps the generation, so none outlives its content.
 live_pages = PerGeneration(_live_page, max_entries=1024)
+page_view_facts = PerGeneration(_page_view_facts)
 channel_cache_control = PerGeneration(_cache_control)
 page_variants = PerGeneration(_page_variants)
 page_segment_ids = PerGeneration(_page_segment_ids)
@@ -336,7 +345,17 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         response = self.cached(build)
         if self.uncacheable:
             response["Cache-Control"] = "private, no-store"
+        if response.status_code in (200, 304) and "simulate" not in request.GET:
+            self._record_page_view(int(pk))
         return response
+
+    def _record_page_view(self, page_id: int) -> None:
+        """The visitor viewed the requested page (its URL path, whichever variant was served)."""
+        facts = page_view_facts.get(self.generation, self.generation, page_id)
+        if facts is not None:
+            # A decision made for this request lends its profile; pages nobody personalises make none.
+            state = self.__dict__.get("personalization")
+            page_view_record(self.request.headers, path=facts[0], content_type=facts[1], state=state)
 
     def _page_variant_for(self, page_id: int) -> int | None:
         """The alternative page this visitor gets instead of `page_id`, if a page variant applies."""

@@ -8,7 +8,7 @@ from django.test import Client
 
 from cms.api.keys import api_key_create
 from personalization.models import Placement, Segment
-from personalization.profiles import profile_upsert
+from personalization.profiles import profile_load, profile_upsert, visits_flush
 from tests.factories import ChannelFactory, LandingPageFactory
 from tests.factories.personalised import heading, personalised_block
 
@@ -277,3 +277,17 @@ def test_publishing_a_segment_records_a_rules_changed_webhook_event(hub, django_
     segment.save_revision().publish()
     job = OutboxJob.objects.filter(handler__endswith="webhook_deliver").latest("id")
     assert job.kwargs["payload"]["event"] == "rules.changed"
+
+
+def test_a_consenting_visitor_s_page_views_reach_the_profile_that_rules_read(hub, django_capture_on_commit_callbacks):
+    plain, landing = hub["plain"], hub["landing"]
+    get(hub, f"/api/v2/pages/{plain.pk}/", HTTP_X_VISITOR_ID="reader", HTTP_X_CONSENT="behaviour")
+    get(hub, f"/api/v2/pages/{landing.pk}/", HTTP_X_VISITOR_ID="reader", HTTP_X_CONSENT="behaviour")
+    get(hub, f"/api/v2/pages/{plain.pk}/", HTTP_X_VISITOR_ID="no-consent")
+    get(hub, f"/api/v2/pages/{plain.pk}/", HTTP_X_VISITOR_ID="no-consent", HTTP_X_CONSENT="crm")
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush()
+    profile = profile_load("reader")
+    assert profile.pages_visited == {plain.url, landing.url}
+    assert profile.content_types_visited == {"cms.landingpage"}
+    assert profile_load("no-consent").pages_visited == frozenset()

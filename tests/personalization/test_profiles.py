@@ -9,7 +9,9 @@ from django.core.cache.backends.base import CacheKeyWarning
 
 from personalization import profiles
 from personalization.models import VisitorProfile
-from personalization.profiles import StoredProfile, profile_load, profile_upsert, visit_note, visits_flush
+from personalization.profiles import (
+    StoredProfile, page_view_note, profile_load, profile_upsert, visit_note, visits_apply, visits_flush,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +73,7 @@ def test_a_consenting_newcomer_gets_a_profile_and_returns_as_a_returning_visitor
 def test_a_visitor_id_too_long_to_store_is_not_counted(db, django_capture_on_commit_callbacks):
     too_long = "x" * (VisitorProfile._meta.get_field("visitor_id").max_length + 1)
     with django_capture_on_commit_callbacks(execute=True):
-        visits_flush({too_long: 1, "fits": 1})
+        visits_flush({"visits": {too_long: 1, "fits": 1}, "pages": {too_long: ["/pricing/"]}})
     assert list(VisitorProfile.objects.values_list("visitor_id", flat=True)) == ["fits"]
 
 
@@ -84,3 +86,23 @@ def test_any_visitor_id_makes_valid_cache_keys():
         visit_note(odd, profile, consent=frozenset({"behaviour"}))
     assert profile.consent == frozenset({"behaviour"})
     assert profile_load(odd).in_visit
+
+
+def test_viewed_pages_and_content_types_reach_the_profile_in_a_batch(visitor, django_capture_on_commit_callbacks):
+    consent = frozenset({"behaviour"})
+    for path, content_type in [("/pricing/", "cms.landingpage"), ("/guides/a/", "cms.articlepage"), ("/pricing/", "cms.landingpage")]:
+        page_view_note("v1", profile_load("v1"), consent=consent, path=path, content_type=content_type)
+    page_view_note("v1", profile_load("v1"), consent=frozenset(), path="/secret/", content_type="cms.sectionpage")
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush()
+    profile = profile_load("v1")
+    assert profile.pages_visited == {"/pricing/", "/guides/a/"}
+    assert profile.content_types_visited == {"cms.landingpage", "cms.articlepage"}
+    assert profile.visit_count == 1
+
+
+def test_stored_views_keep_the_most_recent(visitor, monkeypatch):
+    monkeypatch.setattr(profiles, "MAX_STORED_VIEWS", 3)
+    for batch in (["/a/", "/b/", "/c/"], ["/a/", "/d/"]):
+        visits_apply(visits={}, pages={"v1": batch}, at="2026-01-01T00:00:00+00:00")
+    assert VisitorProfile.objects.get(visitor_id="v1").pages_visited == ["/c/", "/a/", "/d/"]
