@@ -181,7 +181,13 @@ PROBLEM = obj(
     description="RFC 9457 problem details, with Wagtail's `message` beside `detail`.",
 )
 LISTING_META = obj(
-    {"total_count": {"type": "integer", "minimum": 0, "description": "Matches before limit and offset."}},
+    {
+        "total_count": {"type": "integer", "minimum": 0, "description": "Matches before limit and offset."},
+        "personalization": {
+            "allOf": [ref("PersonalizationMeta")],
+            "description": "Pages listings only: the decision for the personalised blocks of the items.",
+        },
+    },
     required=["total_count"],
 )
 PAGE_SUMMARY = obj(

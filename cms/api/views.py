@@ -328,23 +328,40 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
             return None
         return self.personalization.digest(ids) if ids else ""
 
+    def _personalization_meta(self, ids: frozenset[int]) -> dict:
+        """`meta.personalization` once the body is built (its slots chose their variants)."""
+        return self.personalization.meta(ids) if ids else {"segments": [], "referenced_segments": [], "blocks": {}}
+
+    def _personalized(self, build):
+        """The cached response of `build`; never stored anywhere when it explains or simulates."""
+        response = self.cached(build)
+        if self.uncacheable:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    def listing_view(self, request):
+        def build():
+            response = self._listing(request)
+            response.data["meta"]["personalization"] = self._personalization_meta(self.referenced_segment_ids())
+            return response
+
+        return self._personalized(build)
+
     def detail_view(self, request, pk):
         def build():
-            ids = self.referenced_segment_ids()
+            ids = self.referenced_segment_ids()  # the requested page's, before a variant replaces it
             served = self._page_variant_for(int(pk))
             if served is not None:
                 self.kwargs["pk"] = served
             response = PagesAPIViewSet.detail_view(self, request, served or pk)
-            meta = self.personalization.meta(ids) if ids else {"segments": [], "referenced_segments": [], "blocks": {}}
+            meta = self._personalization_meta(ids)
             if served is not None:
                 meta["page_variant"] = {"requested": int(pk), "served": served}
             # `fields=_,…` leaves no meta: personalisation is still reported, in a meta of its own.
             response.data.setdefault("meta", {})["personalization"] = meta
             return response
 
-        response = self.cached(build)
-        if self.uncacheable:
-            response["Cache-Control"] = "private, no-store"
+        response = self._personalized(build)
         if response.status_code in (200, 304) and "simulate" not in request.GET:
             self._record_page_view(int(pk))
         return response

@@ -291,3 +291,15 @@ def test_a_consenting_visitor_s_page_views_reach_the_profile_that_rules_read(hub
     assert profile.pages_visited == {plain.url, landing.url}
     assert profile.content_types_visited == {"cms.landingpage"}
     assert profile_load("no-consent").pages_visited == frozenset()
+
+
+def test_a_listing_reports_its_decision_and_explains_only_uncached(hub):
+    path = "/api/v2/pages/?type=cms.LandingPage&fields=body"
+    listing = get(hub, path, "mobile", HTTP_X_VISITOR_ID="v-returning", HTTP_X_DEVICE="mobile")
+    meta = listing.json()["meta"]["personalization"]
+    assert meta["segments"] == ["mobile-returning"]
+    assert meta["blocks"]["hero"]["segments"] == ["mobile-returning"]
+    assert listing["Tailor-Segments-Digest"] == meta["digest"]
+    explained = get(hub, f"{path}&explain=1", "mobile", HTTP_X_VISITOR_ID="v-returning", HTTP_X_DEVICE="mobile")
+    assert {trace["key"] for trace in explained.json()["meta"]["personalization"]["explain"]} >= {"mobile-returning"}
+    assert explained["Cache-Control"] == "private, no-store"

@@ -202,7 +202,9 @@ def normalise(endpoint: str, body, *, ours: bool):
     shape = {"pages": _page, "images": _image, "documents": lambda item, ours: item}[endpoint]
     body = _strings(body)
     if "items" in body:
-        return {**body, "items": [shape(item, ours=ours) for item in body["items"]]}
+        # A pages listing's meta.personalization is Tailor's addition beside total_count.
+        meta = {k: v for k, v in body["meta"].items() if not (ours and k == "personalization")}
+        return {**body, "meta": meta, "items": [shape(item, ours=ours) for item in body["items"]]}
     return shape(body, ours=ours)
 
 
