@@ -24,7 +24,7 @@ from personalization.engine import (
 from personalization.engine.values import WEEKDAYS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import stored_profile
-from personalization.specs import live_segments, segment_spec, trait_types
+from personalization.specs import live_segments, segment_spec, trait_choice_issues, trait_types
 
 # At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
 REACH_SAMPLE = 10_000
@@ -96,7 +96,9 @@ def segment_trial(
     while key in taken:  # a new segment named like a live one: the form will say so on save
         key = f"{key}-{CANDIDATE_KEY}"
     keys = {*Segment.objects.values_list("key", flat=True), key}
-    issues = validate_definition(definition, segment_keys=keys, trait_types=types)
+    issues = validate_definition(definition, segment_keys=keys, trait_types=types) or trait_choice_issues(
+        definition, segment_keys=keys, trait_types=types
+    )
     if issues:
         return Trial(issues=[issue.as_dict() for issue in issues])
     candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)

@@ -1,6 +1,7 @@
 """The one translation from database rows to rules-engine input."""
 
 from personalization.engine import RulesetError, SegmentSpec, ValidationIssue, compile_ruleset, validate_definition
+from personalization.engine.conditions import parse_definition, walk
 from personalization.models import Segment, TraitDefinition
 
 
@@ -37,6 +38,39 @@ def segment_definition_errors(segment: Segment) -> list[str]:
     except RulesetError as exc:
         return [_issue_text(issue) for issue in exc.issues.get(segment.key, [])] or [str(exc)]
     return []
+
+
+def segment_choice_errors(segment: Segment) -> list[str]:
+    """Human-readable trait values outside their trait's list, for the segment form."""
+    keys = set(Segment.objects.values_list("key", flat=True)) | {segment.key}
+    issues = trait_choice_issues(segment.definition, segment_keys=keys, trait_types=trait_types())
+    return [_issue_text(issue) for issue in issues]
+
+
+def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]) -> list[ValidationIssue]:
+    """Values of 'one of a list' traits outside the trait's list.
+
+    The engine checks a value's type, not the list a marketer keeps in the trait's
+    definition; this is checked on save only, so editing a list never drops a live segment.
+    """
+    choices = {
+        f"trait.{name}": {str(choice).lower(): str(choice) for choice in allowed}
+        for name, allowed in TraitDefinition.objects.exclude(choices=[]).values_list("name", "choices")
+    }
+    node, _ = parse_definition(definition, segment_keys=segment_keys, trait_types=trait_types)
+    issues = []
+    for leaf in walk(node) if choices and node is not None else ():
+        allowed = choices.get(leaf.attribute.name, {})
+        values = leaf.raw if isinstance(leaf.raw, list) else [leaf.raw]
+        unknown = [value for value in values if isinstance(value, str) and allowed and value.lower() not in allowed]
+        if unknown:
+            message = f"{', '.join(unknown)} is not a value of {leaf.attribute.name}: {', '.join(allowed.values())}"
+            issues.append(ValidationIssue(_join(leaf.path, "value"), message))
+    return issues
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def _issue_text(issue: ValidationIssue) -> str:

@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
@@ -333,6 +334,21 @@ def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, m
     # without a sample, only validation: what the builder asks while the marketer types
     valid = {"valid": True, "issues": [], "decision": None, "reach": None}
     assert trial(client, definition=MOBILE_RETURNING).json() == valid
+
+
+def test_a_value_outside_a_list_trait_s_values_is_an_issue_in_the_trial_and_on_save(client, marketer):
+    TraitDefinition.objects.create(name="tier", type="choice", choices=["gold", "silver"])
+    definition = {"any": [{"attribute": "trait.tier", "operator": "in", "value": ["Gold", "platnum"]},
+                          {"attribute": "trait.tier", "operator": "equals", "value": "silver"}]}
+    assert trial(client, definition=definition).json()["issues"] == [
+        {"path": "any[0].value", "message": "platnum is not a value of trait.tier: gold, silver"},
+    ]
+    segment = Segment(key="big", name="Big", priority=1, definition=definition)
+    with pytest.raises(ValidationError) as raised:
+        segment.full_clean()
+    assert raised.value.message_dict["definition"] == ["any[0].value: platnum is not a value of trait.tier: gold, silver"]
+    definition["any"][0]["value"] = ["Gold"]  # values compare case-insensitively, as rules do
+    assert trial(client, definition=definition).json()["valid"] is True
 
 
 @pytest.mark.parametrize(
