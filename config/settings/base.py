@@ -178,7 +178,8 @@ if ELASTICSEARCH_URL:
         "default": {
             "BACKEND": "wagtail.search.backends.elasticsearch9",
             "URLS": [ELASTICSEARCH_URL],
-            "INDEX": env("ELASTICSEARCH_INDEX", default="tailor"),
+            # INDEX_PREFIX, not the INDEX option Wagtail 8 removes; the same index names ("tailor_…").
+            "INDEX_PREFIX": f'{env("ELASTICSEARCH_INDEX", default="tailor")}_',
             "TIMEOUT": env.int("ELASTICSEARCH_TIMEOUT", default=5),
             "OPTIONS": {},
             "INDEX_SETTINGS": {},

@@ -46,7 +46,7 @@ def test_readyz_is_503_when_the_cache_is_unreachable(client):
 # What ELASTICSEARCH_URL configures (config.settings), pointed at a port where nothing listens.
 UNREACHABLE_SEARCH = {
     "default": {
-        "BACKEND": "wagtail.search.backends.elasticsearch9", "URLS": ["http://127.0.0.1:1"], "INDEX": "tailor",
+        "BACKEND": "wagtail.search.backends.elasticsearch9", "URLS": ["http://127.0.0.1:1"], "INDEX_PREFIX": "tailor_",
         "TIMEOUT": 1, "OPTIONS": {}, "INDEX_SETTINGS": {},
     }
 }

@@ -25,6 +25,7 @@ def test_elasticsearch_url_selects_the_elasticsearch_backend():
     result = manage("shell", "-c", code, env={"ELASTICSEARCH_URL": "http://search.example:9200"})
     assert result.returncode == 0, result.stderr
     assert "wagtail.search.backends.elasticsearch9" in result.stdout and "http://search.example:9200" in result.stdout
+    assert "'INDEX_PREFIX': 'tailor_'" in result.stdout and "'INDEX'" not in result.stdout  # INDEX goes in Wagtail 8
 
 
 @pytest.mark.django_db
