@@ -6,13 +6,16 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.core.signing import TimestampSigner
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Site
 from wagtail.rich_text import RichText
 
+from cms.api import keys as api_keys
 from cms.api.keys import api_key_create
-from cms.models import CallToAction, PageChannelOverride
+from cms.models import ApiKey, CallToAction, PageChannelOverride
 from personalization.models import Segment
 from personalization.request_context import BROWSER_CONTROLLED_HEADERS, CONTEXT_HEADERS
 from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, LandingPageFactory, SectionPageFactory
@@ -294,3 +297,13 @@ def test_create_api_key_command_prints_only_a_working_key(site):
     key = out.getvalue().strip()
     assert key.startswith("tlr_") and "\n" not in key
     assert get("/api/v2/pages/", key).status_code == 200
+
+
+def test_last_use_is_recorded_without_a_write_per_request(site, keys, monkeypatch):
+    monkeypatch.setattr(api_keys, "_touched", {})  # per-process memo: another test may have used this key id
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            assert get("/api/v2/pages/", keys["web"]).status_code == 200
+    writes = [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "apikey" in q["sql"]]
+    assert len(writes) == 1
+    assert ApiKey.objects.get(prefix=keys["web"].split("_")[1]).last_used_at is not None
