@@ -207,7 +207,7 @@ class DeliveryMixin(ChannelContextMixin):
             raise BadRequestError(
                 "query parameter is not an operation or a recognised field: %s" % ", ".join(sorted(unknown))
             )
-        if self.request.GET.get("fields", "").count("(") > settings.API_FIELDS_MAX_DEPTH:
+        if _nesting_depth(self.request.GET.get("fields", "")) > settings.API_FIELDS_MAX_DEPTH:
             raise BadRequestError(f"fields error: nesting deeper than {settings.API_FIELDS_MAX_DEPTH} levels")
         # Wagtail passes any operator to the search backend, which raises (a 500 in stock Wagtail).
         operator = self.request.GET.get("search_operator")
@@ -269,6 +269,18 @@ class DeliveryMixin(ChannelContextMixin):
         location = urlsplit(response["Location"])
         response["Location"] = urlunsplit(("", "", location.path, location.query, ""))
         return response
+
+
+def _nesting_depth(fields: str) -> int:
+    """How deep `fields` nests: `a(b(c)),d(e)` is 2 (siblings do not add up)."""
+    depth = deepest = 0
+    for character in fields:
+        if character == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character == ")":
+            depth -= 1
+    return deepest
 
 
 def _delivery_filters(backends: list) -> list:

@@ -15,6 +15,7 @@ from wagtail.rich_text import RichText
 
 from cms.api import keys as api_keys
 from cms.api.keys import api_key_create
+from cms.api.views import _nesting_depth
 from cms.models import ApiKey, CallToAction, PageChannelOverride
 from personalization.models import Segment
 from personalization.request_context import BROWSER_CONTROLLED_HEADERS, CONTEXT_HEADERS
@@ -138,6 +139,13 @@ def test_bad_parameters_are_problem_details_in_wagtails_words(site, keys, query,
     assert body["message"] == body["detail"] == message
     assert body["status"] == 400
     assert body["parameter"] == query.split("&")[-1].split("=")[0]  # the offending one
+
+
+@pytest.mark.parametrize(
+    ("fields", "depth"), [("title", 0), ("a(b),c(d),e(f),g(h)", 1), ("a(b(c)),d(e)", 2), ("a(b(c(d(e))))", 4)]
+)
+def test_fields_depth_is_nesting_not_the_number_of_parentheses(fields, depth):
+    assert _nesting_depth(fields) == depth
 
 
 def test_limit_up_to_the_cap_is_accepted(site, keys):
