@@ -5,7 +5,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.http.request import split_domain_port
 from rest_framework.response import Response
@@ -15,9 +14,7 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.fields import StreamField
-from wagtail.models import Page, Site, get_page_models
-from wagtail.models.sites import get_site_for_hostname
+from wagtail.models import Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import (
@@ -25,7 +22,10 @@ from cms.api.caching import (
 )
 from cms.api.filters import MAX_ID, DeliveryFieldsFilter
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
-from cms.api.generation import PerGeneration
+from cms.api.lookups import (
+    all_segment_ids, channel_cache_control, channel_overrides, live_pages, page_segment_ids, page_variants,
+    page_view_facts, site_for,
+)
 from cms.api.pagination import DeliveryPagination
 from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
@@ -35,100 +35,9 @@ from cms.api.visibility import (
     Visibility, private_collection_ids, visibility_epoch, visible_in_collections, visible_page_ids, visible_pages,
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
-from personalization.delivery import PersonalizationState, page_view_record, segment_ids_in_stream
-from personalization.models import Channel, PageVariant
+from personalization.delivery import PersonalizationState, page_view_record
 from personalization.request_context import ContextError, is_context_parameter
 from personalization.simulation import simulation_from_token
-
-
-def _overrides(channel_id: int) -> dict[int, PageChannelOverride]:
-    return {
-        override.page_id: override
-        for override in PageChannelOverride.objects.filter(channel_id=channel_id).select_related("hero_image")
-    }
-
-
-def _cache_control(channel_id: int) -> str:
-    max_age = Channel.objects.filter(pk=channel_id).values_list("cache_max_age", flat=True).first() or 0
-    return f"max-age={max_age}, must-revalidate"
-
-
-def _body_segment_ids(page_id: int) -> frozenset[int]:
-    page = Page.objects.filter(pk=page_id).first()
-    return frozenset(_stream_segment_ids(page.specific)) if page else frozenset()
-
-
-def _stream_segment_ids(page: Page) -> set[int]:
-    """Segments referred to by any StreamField of a specific page."""
-    ids: set[int] = set()
-    for field in page._meta.concrete_fields:
-        if isinstance(field, StreamField):
-            ids |= segment_ids_in_stream(getattr(page, field.attname).raw_data)
-    return ids
-
-
-def _page_variants(page_id: int) -> tuple[tuple[int, int, int | None], ...]:
-    """(segment id, alternative page id, channel id or None) in editor order."""
-    return tuple(
-        PageVariant.objects.filter(page_id=page_id).order_by("sort_order").values_list("segment_id", "alternative_id", "channel_id")
-    )
-
-
-def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
-    """Segments that can change a page's detail: its blocks', its page variants' and theirs."""
-    variants = page_variants.get(generation, page_id)
-    ids = set(_body_segment_ids(page_id))
-    for segment_id, alternative_id, _ in variants:
-        ids.add(segment_id)
-        ids |= _body_segment_ids(alternative_id)
-    return frozenset(ids)
-
-
-def _all_segment_ids() -> frozenset[int]:
-    """Segments referred to by any live page: the raw StreamField data of each page model, one query each."""
-    ids: set[int] = set()
-    for model in get_page_models():
-        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, StreamField) and f.model is model]
-        for values in model.objects.live().values_list(*fields) if fields else ():
-            for value in values:
-                ids |= segment_ids_in_stream(value.raw_data if hasattr(value, "raw_data") else value)
-    return frozenset(ids)
-
-
-def _site_for(hostname: str, port: int) -> Site | None:
-    try:
-        return get_site_for_hostname(hostname, port)
-    except Site.DoesNotExist:
-        return None
-
-
-def _live_page(page_id: int) -> Page | None:
-    page = Page.objects.live().filter(pk=page_id).first()
-    if page is None:
-        return None
-    page = page.specific
-    prefetch_related_objects([page], *(field.name for field in page._meta.many_to_many))
-    return page
-
-
-def _page_view_facts(generation: int, page_id: int) -> tuple[str, str] | None:
-    """(URL path, content type label) of a live page, as profiles record a view of it."""
-    page = live_pages.get(generation, page_id)
-    if page is None:
-        return None
-    return urlsplit(page.get_url() or "").path, page._meta.label_lower
-
-
-channel_overrides = PerGeneration(_overrides)
-site_for = PerGeneration(_site_for)
-# Live pages as their specific objects, StreamField values loaded on first use and kept:
-# a publish, unpublish or move bumps the generation, so none outlives its content.
-live_pages = PerGeneration(_live_page, max_entries=1024)
-page_view_facts = PerGeneration(_page_view_facts)
-channel_cache_control = PerGeneration(_cache_control)
-page_variants = PerGeneration(_page_variants)
-page_segment_ids = PerGeneration(_page_segment_ids)
-all_segment_ids = PerGeneration(_all_segment_ids)
 
 
 class ChannelContextMixin(ProblemMixin):

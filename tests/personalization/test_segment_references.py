@@ -2,7 +2,7 @@
 
 import pytest
 
-from cms.api.views import _all_segment_ids, _body_segment_ids
+from cms.api.lookups import _all_segment_ids, _body_segment_ids
 from personalization.delivery import segment_ids_in_stream
 from personalization.models import Segment
 from tests.factories import LandingPageFactory
