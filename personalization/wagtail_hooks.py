@@ -3,10 +3,12 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
+from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
 from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY
@@ -34,7 +36,25 @@ def register_preview_as_urls():
     return [
         path("personalization/preview/<int:page_id>/", preview_as, name="personalization_preview_as"),
         path("personalization/preview/<int:page_id>/render/", preview_as_render, name="personalization_preview_render"),
+        path("personalization/pages/", PersonalisedPagesView.as_view(), name="personalization_pages"),
+        path(
+            "personalization/pages/results/", PersonalisedPagesView.as_view(results_only=True),
+            name="personalization_pages_results",
+        ),
     ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_pages_menu_item():
+    """Marketers have no page explorer: this read-only list is their way to pages and 'Preview as'."""
+    return SegmentViewersMenuItem(
+        _("Personalised pages"), reverse("personalization_pages"), icon_name="doc-empty-inverse", order=310,
+    )
+
+
+class SegmentViewersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(VIEW_PERMISSION)
 
 
 @hooks.register("register_page_header_buttons")
