@@ -48,7 +48,7 @@ def register_preview_as_urls():
 def register_pages_menu_item():
     """Marketers have no page explorer: this read-only list is their way to pages and 'Preview as'."""
     return SegmentViewersMenuItem(
-        _("Personalised pages"), reverse("personalization_pages"), icon_name="doc-empty-inverse", order=310,
+        _("Pages and segments"), reverse("personalization_pages"), icon_name="doc-empty-inverse", order=310,
     )
 
 

@@ -4,6 +4,7 @@ marketer could not find pages in the admin at all."""
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView
@@ -30,7 +31,7 @@ class SegmentsColumn(Column):
 
 class PersonalisedPagesView(IndexView):
     model = Page
-    page_title = _("Pages")
+    page_title = _("Pages and segments")
     header_icon = "doc-empty-inverse"
     index_url_name = "personalization_pages"
     index_results_url_name = "personalization_pages_results"
@@ -58,7 +59,7 @@ class PersonalisedPagesView(IndexView):
             TitleColumn(
                 "title", label=_("Title"), get_url=lambda page: reverse("personalization_preview_as", args=[page.pk])
             ),
-            Column("type", label=_("Type"), accessor=lambda page: page.specific_class._meta.verbose_name),
+            Column("type", label=_("Type"), accessor=lambda page: capfirst(page.specific_class._meta.verbose_name)),
             Column("url", label=_("URL"), accessor="url"),
             segments,
         ]
