@@ -31,15 +31,21 @@ class OutboxRetry(Exception):
     """
 
 
-def outbox_handler(*, retry_delays: tuple[int, ...]):
+def outbox_handler(*, retry_delays: tuple[int, ...], outside_transaction: bool = False):
     """Declare a handler's retry schedule: seconds before its 1st, 2nd, … retry, bounded.
 
     `run_outbox_job` follows it; a handler without one gets DEFAULT_RETRY_DELAYS.
     Keep it to MAX_ATTEMPTS - 1 entries, the most the relay ever attempts.
+
+    `outside_transaction`: the handler waits on the network (a webhook POST), so it runs
+    with no transaction or row lock held (on SQLite a transaction holds the database's
+    write lock). Its effect is then at least once rather than once: two deliveries of
+    the same message may both run it, so it must tolerate repeats.
     """
 
     def declare(handler):
         handler.outbox_retry_delays = tuple(retry_delays)
+        handler.outbox_outside_transaction = outside_transaction
         return handler
 
     return declare
@@ -119,12 +125,18 @@ def outbox_run(job_id: int) -> bool:
     """Run a job if it is not done yet; return whether it ran.
 
     The row lock and the done mark share the handler's transaction, so a message
-    delivered twice has one effect. A handler's OutboxRetry commits the handler's
-    writes and the attempt count, then is raised again for the caller to retry.
+    delivered twice has one effect (handlers declared `outside_transaction` excepted:
+    at least once). A handler's OutboxRetry commits the handler's writes and the
+    attempt count, then is raised again for the caller to retry.
     """
     # The key dedupes jobs that have not started: a change committed while the handler
     # runs (it may have read the data already) must get a job of its own, not be dropped.
     OutboxJob.objects.filter(pk=job_id, done_at__isnull=True, key__isnull=False).update(key=None)
+    job = OutboxJob.objects.filter(pk=job_id, done_at__isnull=True).first()
+    if job is None:
+        return False
+    if _runs_outside_transaction(job):
+        return _run_outside_transaction(job)
     retry = None
     try:
         with transaction.atomic():
@@ -143,6 +155,31 @@ def outbox_run(job_id: int) -> bool:
     except Exception as exc:
         OutboxJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
         raise
+    if retry is not None:
+        raise retry
+    return True
+
+
+def _runs_outside_transaction(job: OutboxJob) -> bool:
+    try:
+        return getattr(import_string(job.handler), "outbox_outside_transaction", False)
+    except ImportError:
+        return False  # the transactional path records the failure on the job
+
+
+def _run_outside_transaction(job: OutboxJob) -> bool:
+    """Run a handler that holds no transaction, then record the attempt and mark the job done."""
+    retry = None
+    try:
+        _call_handler(job)
+    except OutboxRetry as exc:
+        retry = exc
+    except Exception as exc:
+        OutboxJob.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
+        raise
+    OutboxJob.objects.filter(pk=job.pk).update(
+        done_at=None if retry else timezone.now(), attempts=F("attempts") + 1, last_error=repr(retry)[:2000] if retry else "",
+    )
     if retry is not None:
         raise retry
     return True

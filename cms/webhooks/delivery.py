@@ -39,7 +39,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-@outbox_handler(retry_delays=WEBHOOK_RETRY_DELAYS)
+# Outside a transaction: no lock held while waiting on a receiver (receivers dedupe by event id).
+@outbox_handler(retry_delays=WEBHOOK_RETRY_DELAYS, outside_transaction=True)
 def webhook_deliver(webhook_id: int, event_id: str, payload: dict) -> None:
     """POST `payload` to the webhook once and log the attempt; raise OutboxRetry unless it answered 2xx.
 

@@ -374,3 +374,27 @@ def test_unreachable_receiver_is_logged_as_an_error(article, django_capture_on_c
     assert (failed.status_code, failed.succeeded) == (None, False)
     assert "refused" in failed.error.lower()
     assert webhook_jobs().get().done_at is None
+
+
+def test_a_delivery_holds_no_transaction_while_it_waits_on_the_receiver(
+    receiver, article, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    from cms.webhooks import delivery
+
+    make_webhook(receiver)
+    depth_during_post = []
+    real_post = delivery._post
+
+    def observed_post(*args):
+        depth_during_post.append(len(connection.atomic_blocks))
+        return real_post(*args)
+
+    monkeypatch.setattr(delivery, "_post", observed_post)
+    depth_outside = len(connection.atomic_blocks)  # the test's own transaction
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(article)
+    assert depth_during_post == [depth_outside]
+    assert receiver.events() == [("/hook", "page.published")]
+    assert webhook_jobs().get().done_at is not None
