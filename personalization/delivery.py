@@ -131,13 +131,14 @@ class PersonalizationState:
 
 
 def page_view_record(headers, *, path: str, content_type: str, state: PersonalizationState | None = None) -> None:
-    """Note a page view for the request's visitor, with consent; a decision already made lends its profile."""
+    """Note a visit and a page view for the request's visitor, with consent; a decision already made lends its profile."""
     visitor_id = headers.get("X-Visitor-Id") or None
     if not visitor_id or (state is not None and state.simulated):
         return
-    if state is not None:
+    if state is not None:  # its decision noted the visit already
         profile, consent = state.profile, state.context.consent
     else:
         profile = profile_load(visitor_id)
         consent = request_consent(headers, profile)
+        visit_note(visitor_id, profile, consent=consent)
     page_view_note(visitor_id, profile, consent=consent, path=path, content_type=content_type)

@@ -165,11 +165,10 @@ def visit_note(visitor_id: str | None, profile: StoredProfile | None, *, consent
 def page_view_note(
     visitor_id: str | None, profile: StoredProfile | None, *, consent: frozenset[str], path: str, content_type: str
 ) -> None:
-    """Remember a page (URL path) and its content type as visited, with consent; counts the visit too.
+    """Remember a page (URL path) and its content type as visited, with consent.
 
     Only what the stored profile lacks is buffered, so a visitor reading known pages costs nothing.
     """
-    visit_note(visitor_id, profile, consent=consent)
     if not _behaviour_allowed(visitor_id, profile, consent):
         return
     if path in profile.pages_visited and content_type in profile.content_types_visited:

@@ -290,6 +290,7 @@ def test_a_consenting_visitor_s_page_views_reach_the_profile_that_rules_read(hub
     profile = profile_load("reader")
     assert profile.pages_visited == {plain.url, landing.url}
     assert profile.content_types_visited == {"cms.landingpage"}
+    assert profile.visit_count == 1  # two pages, one visit
     assert profile_load("no-consent").pages_visited == frozenset()
 
 
