@@ -5,7 +5,9 @@ A read request never writes to the database: a new visit is noted in the cache
 handed to a Celery task (through the outbox) at most every few seconds.
 """
 
+import atexit
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +20,8 @@ from django.utils.dateparse import parse_datetime
 
 from personalization.engine import Event
 from personalization.models import VisitorProfile
+
+logger = logging.getLogger(__name__)
 
 PROFILE_CACHE_SECONDS = 300
 VISIT_WINDOW_SECONDS = 30 * 60  # a visit ends after half an hour without a request
@@ -189,6 +193,17 @@ def visits_flush(batch: dict | None = None) -> None:
     if any(batch.values()):
         with transaction.atomic():
             outbox_enqueue("personalization.profiles.visits_apply", kwargs={**batch, "at": _now_iso()})
+
+
+def _flush_at_exit() -> None:
+    """A process that stops hands over what it buffered (up to FLUSH_EVERY_SECONDS of visits)."""
+    try:
+        visits_flush()
+    except Exception:  # the database may already be gone; nothing else can be done at exit
+        logger.exception("could not hand over buffered visits at exit")
+
+
+atexit.register(_flush_at_exit)
 
 
 def _now_iso() -> str:

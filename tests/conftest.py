@@ -20,9 +20,11 @@ def root_page(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache and no compiled ruleset: nothing carried over from another."""
+    """Each test starts with an empty cache, no compiled ruleset and no buffered visits: nothing carried over."""
+    from personalization import profiles
     from personalization.ruleset_cache import forget_compiled_rules
 
     cache.clear()
     forget_compiled_rules()
+    profiles._buffer.drain()
     yield

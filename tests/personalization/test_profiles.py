@@ -105,3 +105,12 @@ def test_stored_views_keep_the_most_recent(visitor, monkeypatch):
     for batch in (["/a/", "/b/", "/c/"], ["/a/", "/d/"]):
         visits_apply(visits={}, pages={"v1": batch}, at="2026-01-01T00:00:00+00:00")
     assert VisitorProfile.objects.get(visitor_id="v1").pages_visited == ["/c/", "/a/", "/d/"]
+
+
+def test_a_stopping_process_hands_over_what_it_buffered(visitor, django_capture_on_commit_callbacks):
+    profiles._buffer.flushed_at = time.monotonic()  # not due: the visit stays in the buffer
+    visit_note("v1", profile_load("v1"), consent=frozenset({"behaviour"}))
+    assert VisitorProfile.objects.get(visitor_id="v1").visit_count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        profiles._flush_at_exit()  # what atexit runs
+    assert VisitorProfile.objects.get(visitor_id="v1").visit_count == 1
