@@ -29,9 +29,10 @@ def _cache_control(channel_id: int) -> str:
     return f"max-age={max_age}, must-revalidate"
 
 
-def _body_segment_ids(page_id: int) -> frozenset[int]:
-    page = Page.objects.filter(pk=page_id).first()
-    return frozenset(_stream_segment_ids(page.specific)) if page else frozenset()
+def _body_segment_ids(generation: int, page_id: int) -> frozenset[int]:
+    """Segments a live page's content refers to (a page that is not live is never served)."""
+    page = live_pages.get(generation, page_id)
+    return frozenset(_stream_segment_ids(page)) if page else frozenset()
 
 
 def _stream_segment_ids(page: Page) -> set[int]:
@@ -53,10 +54,10 @@ def _page_variants(page_id: int) -> tuple[tuple[int, int, int | None], ...]:
 def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
     """Segments that can change a page's detail: its blocks', its page variants' and theirs."""
     variants = page_variants.get(generation, page_id)
-    ids = set(_body_segment_ids(page_id))
+    ids = set(_body_segment_ids(generation, page_id))
     for segment_id, alternative_id, _ in variants:
         ids.add(segment_id)
-        ids |= _body_segment_ids(alternative_id)
+        ids |= _body_segment_ids(generation, alternative_id)
     return frozenset(ids)
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from cms.api.generation import content_generation
 from cms.api.lookups import _all_segment_ids, _body_segment_ids
 from personalization.delivery import segment_ids_in_stream
 from personalization.models import Segment
@@ -31,6 +32,7 @@ def test_content_without_variants_refers_to_no_segment(raw):
 def test_live_pages_refer_to_the_segments_of_their_blocks_and_drafts_to_none(home):
     segments = [Segment.objects.create(key=f"s{n}", name=f"S{n}", priority=n, definition={"all": []}) for n in range(3)]
     live = LandingPageFactory(parent=home, body=[personalised_block("hero", "Default", [([segments[0]], [], "Zero")])])
-    LandingPageFactory(parent=home, live=False, body=[personalised_block("hero", "Default", [([segments[1]], [], "One")])])
-    assert _body_segment_ids(live.pk) == {segments[0].pk}
+    draft = LandingPageFactory(parent=home, live=False, body=[personalised_block("hero", "Default", [([segments[1]], [], "One")])])
+    assert _body_segment_ids(content_generation(), live.pk) == {segments[0].pk}
+    assert _body_segment_ids(content_generation(), draft.pk) == frozenset()
     assert _all_segment_ids() == {segments[0].pk}
