@@ -47,7 +47,7 @@ class PersonalisedPagesView(IndexView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self):
-        return Page.objects.live().filter(depth__gt=1).specific()
+        return Page.objects.live().filter(depth__gt=1)
 
     @property
     def columns(self):
