@@ -147,13 +147,9 @@ def outbox_run(job_id: int) -> bool:
                 _call_handler(job)
             except OutboxRetry as exc:  # keep what the handler recorded about its failure
                 retry = exc
-            OutboxJob.objects.filter(pk=job.pk).update(
-                done_at=None if retry else timezone.now(),
-                attempts=job.attempts + 1,
-                last_error=repr(retry)[:2000] if retry else "",
-            )
+            _attempt_record(job.pk, retry)
     except Exception as exc:
-        OutboxJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
+        _attempt_failed(job_id, exc)
         raise
     if retry is not None:
         raise retry
@@ -175,14 +171,26 @@ def _run_outside_transaction(job: OutboxJob) -> bool:
     except OutboxRetry as exc:
         retry = exc
     except Exception as exc:
-        OutboxJob.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
+        _attempt_failed(job.pk, exc)
         raise
-    OutboxJob.objects.filter(pk=job.pk).update(
-        done_at=None if retry else timezone.now(), attempts=F("attempts") + 1, last_error=repr(retry)[:2000] if retry else "",
-    )
+    _attempt_record(job.pk, retry)
     if retry is not None:
         raise retry
     return True
+
+
+def _attempt_record(job_id: int, retry: OutboxRetry | None) -> None:
+    """Count a finished attempt: the job is done unless its handler asked for a retry."""
+    OutboxJob.objects.filter(pk=job_id).update(
+        done_at=None if retry else timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error=repr(retry)[:2000] if retry else "",
+    )
+
+
+def _attempt_failed(job_id: int, exc: Exception) -> None:
+    """Count an attempt whose handler raised: the job stays pending with the error."""
+    OutboxJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
 
 
 def outbox_retry_delay(job_id: int) -> int | None:
