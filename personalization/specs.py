@@ -26,25 +26,25 @@ def live_segments():
     return Segment.objects.filter(live=True).order_by("priority", "key")
 
 
-def segment_definition_errors(segment: Segment) -> list[str]:
-    """Human-readable problems with a segment as edited, against the other live segments."""
+def segment_definition_errors(segment: Segment, *, check_trait_lists: bool = False) -> list[str]:
+    """Human-readable problems with a segment as edited, against the other live segments.
+
+    ``check_trait_lists`` (the segment form): also values outside a list trait's values,
+    which compiling the rules leaves alone (see ``trait_choice_issues``).
+    """
     keys = set(Segment.objects.values_list("key", flat=True)) | {segment.key}
-    issues = validate_definition(segment.definition, segment_keys=keys, trait_types=trait_types())
+    types = trait_types()
+    issues = validate_definition(segment.definition, segment_keys=keys, trait_types=types)
     if issues:
         return [_issue_text(issue) for issue in issues]
     others = [segment_spec(other) for other in live_segments().exclude(pk=segment.pk)]
     try:
-        compile_ruleset([*others, segment_spec(segment)], trait_types=trait_types())
+        compile_ruleset([*others, segment_spec(segment)], trait_types=types)
     except RulesetError as exc:
         return [_issue_text(issue) for issue in exc.issues.get(segment.key, [])] or [str(exc)]
+    if check_trait_lists:
+        return [_issue_text(issue) for issue in trait_choice_issues(segment.definition, segment_keys=keys, trait_types=types)]
     return []
-
-
-def segment_choice_errors(segment: Segment) -> list[str]:
-    """Human-readable trait values outside their trait's list, for the segment form."""
-    keys = set(Segment.objects.values_list("key", flat=True)) | {segment.key}
-    issues = trait_choice_issues(segment.definition, segment_keys=keys, trait_types=trait_types())
-    return [_issue_text(issue) for issue in issues]
 
 
 def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]) -> list[ValidationIssue]:
@@ -65,12 +65,8 @@ def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]
         unknown = [value for value in values if isinstance(value, str) and allowed and value.lower() not in allowed]
         if unknown:
             message = f"{', '.join(unknown)} is not a value of {leaf.attribute.name}: {', '.join(allowed.values())}"
-            issues.append(ValidationIssue(_join(leaf.path, "value"), message))
+            issues.append(ValidationIssue(f"{leaf.path}.value" if leaf.path else "value", message))
     return issues
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def _issue_text(issue: ValidationIssue) -> str:

@@ -85,8 +85,8 @@ class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, inde
         return self.name
 
     def clean(self) -> None:
-        from personalization.specs import segment_choice_errors, segment_definition_errors
+        from personalization.specs import segment_definition_errors
 
-        errors = segment_definition_errors(self) or segment_choice_errors(self)
+        errors = segment_definition_errors(self, check_trait_lists=True)
         if errors:
             raise ValidationError({"definition": errors})
