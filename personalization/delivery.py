@@ -9,7 +9,7 @@ from datetime import datetime
 
 from personalization.engine import Decision, VariantSpec, resolve_slot
 from personalization.profiles import page_view_note, profile_load, visit_note
-from personalization.request_context import request_consent, visitor_context
+from personalization.request_context import VISITOR_ID_HEADER, request_consent, visitor_context
 from personalization.ruleset_cache import CompiledRules, current_rules
 from personalization.simulation import simulation_check_channel
 
@@ -48,7 +48,7 @@ class PersonalizationState:
         self.simulated = simulation is not None
         simulation = simulation or {}
         simulation_check_channel(simulation, channel)
-        visitor_id = headers.get("X-Visitor-Id") or None
+        visitor_id = headers.get(VISITOR_ID_HEADER) or None
         self.profile = profile = profile_load(visitor_id)
         attributes = {key: simulation[key] for key in ("device", "country", "region") if key in simulation}
         self.context = visitor_context(
@@ -132,7 +132,7 @@ class PersonalizationState:
 
 def page_view_record(headers, *, path: str, content_type: str, state: PersonalizationState | None = None) -> None:
     """Note a visit and a page view for the request's visitor, with consent; a decision already made lends its profile."""
-    visitor_id = headers.get("X-Visitor-Id") or None
+    visitor_id = headers.get(VISITOR_ID_HEADER) or None
     if not visitor_id or (state is not None and state.simulated):
         return
     if state is not None:  # its decision noted the visit already

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -218,12 +219,13 @@ def visits_apply(*, visits: dict[str, int], at: str, pages: dict | None = None, 
     """
     seen = parse_datetime(at)
     pages, content_types = pages or {}, content_types or {}
-    _profiles_create({**visits, **pages, **content_types}, seen)
+    viewers = pages.keys() | content_types.keys()
+    _profiles_create(visits.keys() | viewers, seen)
     for visitor_id, count in visits.items():
         VisitorProfile.objects.filter(visitor_id=visitor_id).update(visit_count=F("visit_count") + count, last_seen=seen)
-    for visitor_id in pages.keys() | content_types.keys():
+    for visitor_id in viewers:
         _views_add(visitor_id, pages.get(visitor_id, ()), content_types.get(visitor_id, ()))
-    for visitor_id in visits.keys() | pages.keys() | content_types.keys():
+    for visitor_id in visits.keys() | viewers:
         profile_forget_cached(visitor_id)
 
 
@@ -246,7 +248,7 @@ def _appended(stored: list, new) -> list:
     return combined[-MAX_STORED_VIEWS:]
 
 
-def _profiles_create(visits: dict[str, int], seen: datetime) -> None:
+def _profiles_create(visitor_ids: Iterable[str], seen: datetime) -> None:
     """Empty profiles (no visit yet, no consent stored) for visitors who have none.
 
     Created at zero and then counted like everyone else, so a profile created
@@ -257,7 +259,7 @@ def _profiles_create(visits: dict[str, int], seen: datetime) -> None:
     VisitorProfile.objects.bulk_create(
         [
             VisitorProfile(visitor_id=visitor_id, first_seen=seen, last_seen=seen)
-            for visitor_id in visits
+            for visitor_id in sorted(visitor_ids)  # one order in every worker: concurrent inserts cannot deadlock
             if len(visitor_id) <= longest
         ],
         ignore_conflicts=True,
