@@ -4,16 +4,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pipefail: a pip whose output is filtered must still fail the build when it fails.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 
 .PHONY: run test worker bench migrate seed clean
 
+# pip prints a line per package: the first run takes about two minutes and should be seen to progress.
 $(VENV)/.installed: requirements.txt
+	@echo "==> Virtualenv in $(VENV) and dependencies from requirements.txt (first run: about two minutes)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt | { grep -E '^(Collecting|Installing|Successfully)' || true; }
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@echo "==> Test dependencies from requirements-dev.txt"
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt | { grep -E '^(Collecting|Installing|Successfully)' || true; }
 	touch $@
 
 # Browser tests drive Debian's chromium; browsers cannot be downloaded here.

@@ -20,3 +20,22 @@ def test_make_run_calls_existing_commands_and_prints_the_port_it_serves():
     assert set(names) <= set(get_commands())
     arguments = dict(commands)
     assert "--port 8765" in arguments["seed_demo"] and "127.0.0.1:8765" in arguments["runserver"]
+
+
+def test_readme_runs_management_commands_with_the_projects_virtualenv():
+    # The system Python has none of the dependencies: a command copied from the README must run as written.
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    invocations = re.findall(r"([\w./]*)\s+manage\.py\s+([a-z_]+)", readme)
+    assert invocations
+    assert {python for python, _ in invocations} == {".venv/bin/python"}
+    assert {name for _, name in invocations} <= set(get_commands())
+
+
+def test_first_install_announces_itself_and_shows_pip_progress():
+    printed = subprocess.run(
+        ["make", "-n", "-B", "-C", str(ROOT), "--no-print-directory", ".venv/.installed"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "about two minutes" in printed
+    install = next(line for line in printed.splitlines() if "pip install" in line)
+    assert "--quiet" not in install and "Collecting" in install
