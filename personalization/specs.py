@@ -1,6 +1,6 @@
 """The one translation from database rows to rules-engine input."""
 
-from personalization.engine import RulesetError, SegmentSpec, ValidationIssue, compile_ruleset, validate_definition
+from personalization.engine import IssueCode, RulesetError, SegmentSpec, ValidationIssue, compile_ruleset, validate_definition
 from personalization.engine.conditions import parse_definition, walk
 from personalization.models import Segment, TraitDefinition
 
@@ -65,7 +65,7 @@ def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]
         unknown = [value for value in values if isinstance(value, str) and allowed and value.lower() not in allowed]
         if unknown:
             message = f"{', '.join(unknown)} is not a value of {leaf.attribute.name}: {', '.join(allowed.values())}"
-            issues.append(ValidationIssue(f"{leaf.path}.value" if leaf.path else "value", message))
+            issues.append(ValidationIssue(f"{leaf.path}.value" if leaf.path else "value", message, IssueCode.NOT_A_TRAIT_CHOICE))
     return issues
 
 
