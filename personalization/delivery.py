@@ -64,7 +64,7 @@ class PersonalizationState:
         self.slots: dict[str, dict] = {}
 
     def keys_of(self, segment_ids) -> frozenset[str]:
-        """Live segment keys for ids; drafts and deleted segments drop out."""
+        """Keys of the segments in the ruleset for ids; drafts, deleted, expired and left-out segments drop out."""
         key_by_id = self.rules.key_by_id
         return frozenset(key_by_id[pk] for pk in segment_ids if pk in key_by_id)
 
@@ -107,10 +107,11 @@ class PersonalizationState:
     def _variant_specs(self, value) -> tuple[list[VariantSpec], dict[str, int]]:
         specs, positions = [], {}
         for index, variant in enumerate(value["variants"]):
-            segment_ids = [segment.pk for segment in variant["segments"] if segment is not None]
-            keys = self.keys_of(segment_ids)
-            if segment_ids and not keys:
-                continue  # its segments are drafts or deleted: never "anyone"
+            # A deleted segment is None here; it still makes the variant segment-specific.
+            listed = list(variant["segments"] or ())
+            keys = self.keys_of([segment.pk for segment in listed if segment is not None])
+            if listed and not keys:
+                continue  # its segments are deleted, drafts, expired or left out: never "anyone"
             variant_id = f"v{index + 1}"
             positions[variant_id] = index
             specs.append(VariantSpec(id=variant_id, segments=tuple(sorted(keys)), channels=tuple(variant["channels"] or ())))

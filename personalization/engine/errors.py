@@ -33,7 +33,8 @@ class IssueCode(StrEnum):
     UNKNOWN_SEGMENT = "unknown_segment"
     MEMBER_OF_CYCLE = "member_of_cycle"
     DEPENDS_ON_CYCLE = "depends_on_cycle"
-    NOT_A_TRAIT_CHOICE = "not_a_trait_choice"
+    NOT_A_TRAIT_CHOICE = "not_a_trait_choice"  # reported by the CMS, not by compilation
+    USES_LEFT_OUT = "uses_left_out"  # a segment uses one that partial compilation left out
 
 
 @dataclass(frozen=True, slots=True)
