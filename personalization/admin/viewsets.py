@@ -21,6 +21,7 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
+from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.panels import SampleVisitorPanel
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
@@ -38,7 +39,7 @@ class SegmentForm(WagtailAdminModelForm):
             self.initial["definition"] = NEW_DEFINITION
 
 
-class SegmentIndexView(IndexView):
+class SegmentIndexView(LeftOutBannerMixin, IndexView):
     @cached_property
     def header_buttons(self):
         buttons = super().header_buttons
@@ -72,6 +73,7 @@ class SegmentViewSet(SnippetViewSet):
     menu_label = _("Segments")
     url_prefix = "personalization/segments"
     index_view_class = SegmentIndexView
+    index_template_name = "personalization/admin/segment_index.html"  # with the left-out banner
     add_view_class = SegmentCreateView
     edit_view_class = SegmentEditView
     list_display = ["name", "key", "priority", BooleanColumn("enabled", label=_("On")), LiveStatusTagColumn()]
