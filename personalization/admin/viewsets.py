@@ -31,12 +31,21 @@ NEW_DEFINITION = {"all": []}
 
 
 class SegmentForm(WagtailAdminModelForm):
-    """A new segment starts from an empty "all of" group, which the builder fills."""
+    """A new segment starts from an empty "all of" group, which the builder fills.
+
+    A live segment's priority and switch are live settings (see Segment.LIVE_SETTINGS):
+    a draft cannot change them, the priority list does, so the form shows them read-only.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance._state.adding and not self.initial.get("definition"):
             self.initial["definition"] = NEW_DEFINITION
+        if self.instance.live:
+            for name in Segment.LIVE_SETTINGS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("Live: change it from the Priorities list.")
 
 
 class SegmentIndexView(LeftOutBannerMixin, IndexView):

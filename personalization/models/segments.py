@@ -84,6 +84,21 @@ class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, inde
     def __str__(self) -> str:
         return self.name
 
+    # Live settings of a published segment, changed from the priority list (with its own
+    # audit entries) rather than by publishing a revision: like Wagtail's ``live`` or
+    # ``locked``, they belong to the segment as a whole, not to one revision.
+    LIVE_SETTINGS = ("priority", "enabled")
+
+    def with_content_json(self, content):
+        """A revision's content as an object; a live segment keeps its own priority and on/off
+        switch, so publishing an older draft (or reverting) never undoes a reorder and
+        stored revisions are never rewritten."""
+        obj = super().with_content_json(content)
+        if self.live:
+            for name in self.LIVE_SETTINGS:
+                setattr(obj, name, getattr(self, name))
+        return obj
+
     def clean(self) -> None:
         from personalization.specs import segment_definition_errors
 

@@ -415,6 +415,24 @@ def test_a_pending_draft_does_not_undo_a_reorder(client, marketer):
     assert (a.name, a.priority) == ("A, renamed in a draft", 20)
 
 
+def test_reordering_rewrites_no_stored_revision_and_a_revert_keeps_the_live_priority(client, marketer):
+    a, b = SegmentFactory(key="a", priority=10, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=20, definition=MOBILE_RETURNING)
+    first = a.latest_revision
+    stored = {pk: dict(content) for pk, content in Revision.objects.values_list("pk", "content")}
+
+    client.post(url("priorities"), {"order": [b.pk, a.pk]})
+
+    assert {pk: dict(content) for pk, content in Revision.objects.values_list("pk", "content")} == stored
+    a.refresh_from_db()
+    first.refresh_from_db()
+    first.publish()  # as a revert publishes an old revision
+    a.refresh_from_db()
+    assert a.priority == 20
+    # the editor shows a live segment's priority read-only: the priority list changes it
+    form = client.get(url("edit", a.pk)).context["form"]
+    assert form.fields["priority"].disabled and form.initial["priority"] == 20
+
+
 def test_move_buttons_work_without_javascript(client, marketer):
     a, b, c = SegmentFactory(key="a", priority=10, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=20, definition=MOBILE_RETURNING), SegmentFactory(key="c", priority=30, definition=MOBILE_RETURNING)
 
@@ -442,7 +460,10 @@ def test_switching_off_from_the_list_logs_and_leaves_the_segment_out(
 
     assert response.status_code == 302
     segment.refresh_from_db()
-    assert not segment.enabled and segment.live_revision.content["enabled"] is False
+    assert not segment.enabled
+    # the stored revision keeps its own value; as an object, the live segment's switch wins
+    assert segment.live_revision.content["enabled"] is True
+    assert segment.live_revision.as_object().enabled is False
     assert log_actions(segment)[-1] == LOG_DISABLED
     decision = ruleset_cache.current_rules().ruleset.evaluate(selectors._sample_context(SAMPLE))
     assert decision.reason("mobile").value == "disabled"
