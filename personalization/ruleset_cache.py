@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -32,6 +33,7 @@ class CompiledRules:
     stamp: str
     ruleset: Ruleset
     key_by_id: dict[int, str]
+    expires_at: datetime | None = None  # a segment in it expires then: it must not decide after
 
 
 def _database_stamp() -> str:
@@ -59,7 +61,9 @@ def _compile(stamp: str) -> CompiledRules:
     rules = live_rules()
     for left in rules.partial.left_out:
         logger.error("segment %r is left out of decisions (%s): %s", left.key, left.reason.value, left.message)
-    return CompiledRules(stamp=stamp, ruleset=rules.partial.ruleset, key_by_id=rules.key_by_id)
+    return CompiledRules(
+        stamp=stamp, ruleset=rules.partial.ruleset, key_by_id=rules.key_by_id, expires_at=rules.expires_at
+    )
 
 
 class _Holder:

@@ -1,6 +1,7 @@
 """The one translation from database rows to rules-engine input."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -56,6 +57,7 @@ class LiveRules:
     partial: PartialRuleset
     key_by_id: dict[int, str]
     segments: dict[str, Segment]
+    expires_at: datetime | None = None  # the first expiry among them: compile again from then on
 
     def left_out(self) -> list[tuple[Segment | None, LeftOut]]:
         """Each segment left out of decisions, with its row when there is one, by priority."""
@@ -71,6 +73,7 @@ def live_rules() -> LiveRules:
         partial=partial,
         key_by_id={s.pk: s.key for s in segments if s.key in kept},
         segments={s.key: s for s in segments},
+        expires_at=min((s.expire_at for s in segments if s.expire_at), default=None),
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone as django_timezone
 from cms.api.keys import api_key_create
 from personalization.models import PageVariant, Placement, Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import profile_upsert
+from personalization.ruleset_cache import ruleset_changed
 from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory
 from tests.factories.personalised import heading, personalised_block
 
@@ -116,7 +117,7 @@ def test_the_variant_of_a_segment_that_is_not_live_or_does_not_compile_reaches_n
     with django_capture_on_commit_callbacks(execute=True):
         if gone == "unpublished":
             hub["gold"].unpublish()
-        elif gone == "expired":  # before the scheduled unpublish has run
+        elif gone == "expired":  # and announced, but the scheduled unpublish has not run
             Segment.objects.filter(pk=hub["gold"].pk).update(expire_at=django_timezone.now() - timedelta(seconds=1))
             Segment.objects.get(pk=hub["gold"].pk).save(update_fields=["updated_at"])
         else:
@@ -146,3 +147,16 @@ def test_a_page_variant_for_a_segment_that_is_not_live_is_never_served(hub, home
         hub["gold"].unpublish()
     assert served(HTTP_X_VISITOR_ID="v-gold") == page.pk
     assert served() == page.pk
+
+
+def test_a_segment_stops_deciding_when_it_expires_though_nothing_announced_it(hub, monkeypatch):
+    expiry = django_timezone.now() + timedelta(hours=1)
+    Segment.objects.filter(pk=hub["gold"].pk).update(expire_at=expiry)
+    ruleset_changed()  # compiled with its expiry ahead
+    assert hero(hub, HTTP_X_VISITOR_ID="v-gold") == DOUBLED
+
+    later = expiry + timedelta(minutes=1)
+    monkeypatch.setattr(django_timezone, "now", lambda: later)  # the scheduler has not run yet
+
+    assert hero(hub, HTTP_X_VISITOR_ID="v-gold") == "Spring offer"
+    assert placement_text(decide(hub, visitor_id="v-gold")) == "Everyone"
