@@ -150,3 +150,19 @@ def test_the_segment_list_and_the_pages_list_show_each_left_out_segment_and_why(
         assert "unknown trait &#x27;tier&#x27;" in html and "<code>unknown_trait</code>" in html
         assert 'data-left-out="uses-gold" data-reason="depends_on_left_out"' in html
         assert 'data-left-out="fine"' not in html
+
+
+def test_renaming_the_key_of_a_segment_other_live_segments_use_is_a_form_error(admin):
+    a = SegmentFactory(key="a", name="A", definition={"all": []})
+    SegmentFactory(key="b", name="Uses A", definition=MEMBER_OF_A)
+    data = {
+        "name": "A", "key": "renamed", "description": "", "priority": str(a.priority), "enabled": "on",
+        "definition": '{"all": []}', "go_live_at": "", "expire_at": "", "action-publish": "action-publish",
+    }
+    response = admin.post(url("edit", a.pk), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["key"] == [
+        "Live segments use 'a' (member_of): 'Uses A'. Change them first."
+    ]
+    a.refresh_from_db()
+    assert a.key == "a"
