@@ -79,7 +79,8 @@ class PersonalizationState:
         self.slots: dict[str, dict] = {}
 
     def keys_of(self, segment_ids) -> frozenset[str]:
-        """Keys of the segments in the ruleset for ids; drafts, deleted, expired and left-out segments drop out."""
+        """Keys of the segments in the ruleset for ids: drafts, deleted, expired and left-out
+        segments drop out."""
         key_by_id = self.rules.key_by_id
         return frozenset(key_by_id[pk] for pk in segment_ids if pk in key_by_id)
 

@@ -49,7 +49,7 @@ def segments_using_segment(key: str, *, exclude_pk: int | None = None) -> list[S
         segment
         for segment in live_segments().exclude(pk=exclude_pk)
         if any(
-            leaf.get("attribute") == "segment" and leaf.get("operator") == "member_of" and leaf.get("value") == key
+            (leaf.get("attribute"), leaf.get("operator"), leaf.get("value")) == ("segment", "member_of", key)
             for leaf in _leaves(segment.definition)
         )
     ]
@@ -66,9 +66,12 @@ def segments_using_trait(name: str) -> list[Segment]:
 
 def pages_using_segment(pk: int) -> list[str]:
     """Titles of live pages whose personalised blocks or page variants name segment ``pk``."""
-    titles = set(PageVariant.objects.filter(segment_id=pk, page__live=True).values_list("page__title", flat=True))
+    variants = PageVariant.objects.filter(segment_id=pk, page__live=True)
+    titles = set(variants.values_list("page__title", flat=True))
     for model in get_page_models():
-        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, StreamField) and f.model is model]
+        fields = [
+            f.attname for f in model._meta.concrete_fields if isinstance(f, StreamField) and f.model is model
+        ]
         for title, *values in model.objects.live().values_list("title", *fields) if fields else ():
             if any(pk in segment_ids_in_stream(getattr(value, "raw_data", value)) for value in values):
                 titles.add(title)
@@ -86,14 +89,16 @@ def placements_using_segment(pk: int) -> list[str]:
 
 def _placement_segment_ids(raw) -> set[int]:
     # A placement's variants are those of a personalised block, stored as "variant" stream children.
-    variants = [child.get("value") or {} for child in raw or () if isinstance(child, dict) and child.get("type") == "variant"]
+    variants = [
+        child.get("value") or {} for child in raw or () if isinstance(child, dict) and child.get("type") == "variant"
+    ]
     return segment_ids_in_stream([{"type": "personalised", "value": {"variants": variants}}])
 
 
 def segment_dependants(segment: Segment) -> list[Dependant]:
     """Live segments using ``segment`` and the live pages and placements that name it."""
     return [
-        *(Dependant("segment", other.name) for other in segments_using_segment(segment.key, exclude_pk=segment.pk)),
+        *(Dependant("segment", s.name) for s in segments_using_segment(segment.key, exclude_pk=segment.pk)),
         *(Dependant("page", title) for title in pages_using_segment(segment.pk)),
         *(Dependant("placement", name) for name in placements_using_segment(segment.pk)),
     ]

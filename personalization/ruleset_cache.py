@@ -60,7 +60,9 @@ def _compile(stamp: str) -> CompiledRules:
     # segment gone), only it and the segments using it are left out, never all of them.
     rules = live_rules()
     for left in rules.partial.left_out:
-        logger.error("segment %r is left out of decisions (%s): %s", left.key, left.reason.value, left.message)
+        logger.error(
+            "segment %r is left out of decisions (%s): %s", left.key, left.reason.value, left.message
+        )
     return CompiledRules(
         stamp=stamp, ruleset=rules.partial.ruleset, key_by_id=rules.key_by_id, expires_at=rules.expires_at
     )

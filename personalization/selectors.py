@@ -23,7 +23,13 @@ from personalization.engine import (
 from personalization.engine.values import WEEKDAYS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import stored_profile
-from personalization.specs import left_out_issue, live_segments, segment_spec, trait_choice_issues, trait_types
+from personalization.specs import (
+    left_out_issue,
+    live_segments,
+    segment_spec,
+    trait_choice_issues,
+    trait_types,
+)
 
 # At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
 REACH_SAMPLE = 10_000

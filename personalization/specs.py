@@ -124,7 +124,8 @@ def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]
         unknown = [value for value in values if isinstance(value, str) and allowed and value.lower() not in allowed]
         if unknown:
             message = f"{', '.join(unknown)} is not a value of {leaf.attribute.name}: {', '.join(allowed.values())}"
-            issues.append(ValidationIssue(f"{leaf.path}.value" if leaf.path else "value", message, IssueCode.NOT_A_TRAIT_CHOICE))
+            where = f"{leaf.path}.value" if leaf.path else "value"
+            issues.append(ValidationIssue(where, message, IssueCode.NOT_A_TRAIT_CHOICE))
     return issues
 
 

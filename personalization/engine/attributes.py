@@ -198,9 +198,11 @@ def resolve(name: object, trait_types: Mapping[str, str]) -> Resolved:
 def _resolve_trait(param: str, trait_types: Mapping[str, str]) -> Resolved:
     declared = trait_types.get(param)
     if declared is None:
-        raise Problem(f"unknown trait {param!r}{did_you_mean(param, list(trait_types))}", code=IssueCode.UNKNOWN_TRAIT)
+        hint = did_you_mean(param, list(trait_types))
+        raise Problem(f"unknown trait {param!r}{hint}", code=IssueCode.UNKNOWN_TRAIT)
     if not isinstance(declared, str) or declared not in TRAIT_TYPES:
-        raise Problem(f"trait {param!r} has an unsupported type {declared!r}", code=IssueCode.UNSUPPORTED_TRAIT_TYPE)
+        message = f"trait {param!r} has an unsupported type {declared!r}"
+        raise Problem(message, code=IssueCode.UNSUPPORTED_TRAIT_TYPE)
     vtype, operators = TRAIT_TYPES[declared]
     return Resolved(_TRAIT, param, vtype, operators)
 

@@ -117,7 +117,8 @@ def compile_partial(
         for key, uses in analysis.references.items():
             used = next((other for other in uses if other in left_out), None)
             if key not in left_out and used is not None:
-                message = f"uses segment {used!r} (member_of at {uses[used] or 'the root'}), which is left out"
+                where = uses[used] or "the root"
+                message = f"uses segment {used!r} (member_of at {where}), which is left out"
                 left_out[key] = LeftOut(key, LeftOutReason.DEPENDS_ON_LEFT_OUT, message, depends_on=used)
                 changed = True
     kept = [spec for spec in segments if str(spec.key) not in left_out]

@@ -98,7 +98,8 @@ class _Parser:
     def node(self, data: object, path: str, depth: int) -> Node | None:
         self.nodes += 1
         if self.nodes == MAX_NODES + 1:
-            self.fail(path, f"a definition may hold at most {MAX_NODES} conditions", IssueCode.TOO_MANY_CONDITIONS)
+            self.fail(path, f"a definition may hold at most {MAX_NODES} conditions",
+                      IssueCode.TOO_MANY_CONDITIONS)
         if self.nodes > MAX_NODES:
             return None
         if depth > MAX_DEPTH:
@@ -115,7 +116,8 @@ class _Parser:
         if len(data) > 1:
             extra = next(str(key) for key in data if key != kind)
             self.fail(_join(path, extra), f"unexpected {extra!r} beside {kind!r}: "
-                                          "a group holds only one of 'all', 'any' or 'not'", IssueCode.GROUP_EXTRA_KEY)
+                                          "a group holds only one of 'all', 'any' or 'not'",
+                      IssueCode.GROUP_EXTRA_KEY)
             return None
         if kind == "not":
             child = self.node(data["not"], _join(path, "not"), depth + 1)
@@ -185,7 +187,8 @@ class _Parser:
         try:
             expected = operator.parse(raw, attribute)
         except Problem as problem:
-            self.fail(_join(path, "value") + problem.subpath, f"{operator.name!r} {problem.message}", problem.code)
+            where = _join(path, "value") + problem.subpath
+            self.fail(where, f"{operator.name!r} {problem.message}", problem.code)
             return None
         if attribute.type is ValueType.SEGMENT and expected not in self.segment_keys:
             hint = did_you_mean(expected, list(self.segment_keys))

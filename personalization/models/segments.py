@@ -106,10 +106,11 @@ class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, inde
         errors: dict[str, list[str]] = {}
         if definition_errors := segment_definition_errors(self, check_trait_lists=True):
             errors["definition"] = definition_errors
-        stored_key = Segment.objects.filter(pk=self.pk).values_list("key", flat=True).first() if self.pk else None
-        if stored_key and stored_key != self.key and (users := segments_using_segment(stored_key, exclude_pk=self.pk)):
+        stored = Segment.objects.filter(pk=self.pk).values_list("key", flat=True).first() if self.pk else None
+        renamed = stored is not None and stored != self.key
+        if renamed and (users := segments_using_segment(stored, exclude_pk=self.pk)):
             # member_of refers to the key: renaming it would leave those segments out of every decision
             names = ", ".join(f"'{user.name}'" for user in users)
-            errors["key"] = [f"Live segments use '{stored_key}' (member_of): {names}. Change them first."]
+            errors["key"] = [f"Live segments use '{stored}' (member_of): {names}. Change them first."]
         if errors:
             raise ValidationError(errors)

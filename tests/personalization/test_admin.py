@@ -378,8 +378,11 @@ def test_the_trial_is_csrf_protected(marketer):
 def test_reordering_renumbers_in_one_go_logs_and_announces(
     client, marketer, django_capture_on_commit_callbacks
 ):
-    a, b, c = SegmentFactory(key="a", priority=100, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=50, definition=MOBILE_RETURNING), SegmentFactory(key="c", priority=70, definition=MOBILE_RETURNING)
-    draft = Segment.objects.create(key="draft", name="Draft", priority=5, definition=MOBILE_RETURNING, live=False)
+    a, b, c = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 100), ("b", 50), ("c", 70))
+    )
+    draft = SegmentFactory(key="draft", name="Draft", priority=5, definition=MOBILE_RETURNING, live=False)
     page = client.get(url("priorities"))
     assert [s.key for s in page.context["segments"]] == ["b", "c", "a"]  # live ones only, by priority
 
@@ -403,7 +406,10 @@ def test_reordering_renumbers_in_one_go_logs_and_announces(
 
 
 def test_a_pending_draft_does_not_undo_a_reorder(client, marketer):
-    a, b = SegmentFactory(key="a", priority=10, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=20, definition=MOBILE_RETURNING)
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
     a.name = "A, renamed in a draft"
     a.save_revision(user=marketer)
 
@@ -416,7 +422,10 @@ def test_a_pending_draft_does_not_undo_a_reorder(client, marketer):
 
 
 def test_reordering_rewrites_no_stored_revision_and_a_revert_keeps_the_live_priority(client, marketer):
-    a, b = SegmentFactory(key="a", priority=10, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=20, definition=MOBILE_RETURNING)
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
     first = a.latest_revision
     stored = {pk: dict(content) for pk, content in Revision.objects.values_list("pk", "content")}
 
@@ -434,7 +443,10 @@ def test_reordering_rewrites_no_stored_revision_and_a_revert_keeps_the_live_prio
 
 
 def test_move_buttons_work_without_javascript(client, marketer):
-    a, b, c = SegmentFactory(key="a", priority=10, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=20, definition=MOBILE_RETURNING), SegmentFactory(key="c", priority=30, definition=MOBILE_RETURNING)
+    a, b, c = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20), ("c", 30))
+    )
 
     client.post(url("priorities"), {"order": [a.pk, b.pk, c.pk], "move": f"{c.pk}:up"})
 
@@ -442,7 +454,10 @@ def test_move_buttons_work_without_javascript(client, marketer):
 
 
 def test_a_stale_order_is_refused(client, marketer):
-    a, b = SegmentFactory(key="a", priority=10, definition=MOBILE_RETURNING), SegmentFactory(key="b", priority=20, definition=MOBILE_RETURNING)
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
 
     response = client.post(url("priorities"), {"order": [b.pk]}, follow=True)
 
