@@ -16,7 +16,8 @@ from wagtail.models import get_page_models
 
 from personalization.delivery import segment_ids_in_stream
 from personalization.models import PageVariant, Placement, Segment, TraitDefinition
-from personalization.specs import live_segments
+from personalization.engine import compile_partial
+from personalization.specs import live_segments, segment_spec, trait_types
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,21 @@ def _placement_segment_ids(raw) -> set[int]:
         child.get("value") or {} for child in raw or () if isinstance(child, dict) and child.get("type") == "variant"
     ]
     return segment_ids_in_stream([{"type": "personalised", "value": {"variants": variants}}])
+
+
+def segments_broken_by_trait_change(trait: TraitDefinition) -> list[Segment]:
+    """Live segments that compile with the stored traits but not once ``trait`` is saved as
+    edited (renamed, or a type their conditions cannot use)."""
+    before = trait_types()
+    after = dict(before)
+    if trait.pk:
+        after.pop(TraitDefinition.objects.filter(pk=trait.pk).values_list("name", flat=True).first(), None)
+    after[trait.name] = trait.type
+    segments = list(live_segments())
+    specs = [segment_spec(segment) for segment in segments]
+    left_before = {left.key for left in compile_partial(specs, trait_types=before).left_out}
+    left_after = {left.key for left in compile_partial(specs, trait_types=after).left_out}
+    return [segment for segment in segments if segment.key in left_after - left_before]
 
 
 def segment_dependants(segment: Segment) -> list[Dependant]:

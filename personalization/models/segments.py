@@ -38,6 +38,16 @@ class TraitDefinition(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_type_display()})"
 
+    def clean(self) -> None:
+        from personalization.dependants import segments_broken_by_trait_change
+
+        if self.pk and (broken := segments_broken_by_trait_change(self)):
+            # they would be left out of every decision from this save on
+            names = ", ".join(f"'{segment.name}'" for segment in broken)
+            raise ValidationError(
+                f"Live segments would no longer work with this change: {names}. Change them first."
+            )
+
 
 class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model):
     """A named audience defined by rules over the visitor context."""

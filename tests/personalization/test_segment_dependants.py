@@ -166,3 +166,28 @@ def test_renaming_the_key_of_a_segment_other_live_segments_use_is_a_form_error(a
     ]
     a.refresh_from_db()
     assert a.key == "a"
+
+
+@pytest.mark.parametrize(("change", "refused"), [
+    ({"name": "level"}, True),
+    ({"type": "number"}, True),
+    ({"type": "string"}, False),  # 'equals gold' works on text as on a choice
+    ({"description": "Loyalty tier"}, False),
+])
+def test_renaming_a_trait_or_changing_its_type_under_a_live_segment_is_a_form_error(admin, change, refused):
+    tier = TraitDefinition.objects.create(name="tier", type="choice", choices=["gold"])
+    SegmentFactory(key="gold", name="Gold members", definition=GOLD)
+    data = {"name": "tier", "type": "choice", "description": "", "choices": '["gold"]', **change}
+
+    response = admin.post(reverse(f"{TRAITS}:edit", args=[tier.pk]), data)
+
+    tier.refresh_from_db()
+    if refused:
+        assert response.status_code == 200
+        assert response.context["form"].non_field_errors() == [
+            "Live segments would no longer work with this change: 'Gold members'. Change them first."
+        ]
+        assert (tier.name, tier.type) == ("tier", "choice")
+    else:
+        assert response.status_code == 302, response.context["form"].errors
+        assert all(getattr(tier, name) == value for name, value in change.items())
