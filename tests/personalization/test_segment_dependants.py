@@ -2,6 +2,7 @@
 content depend on, and shows which live segments are left out of decisions and why."""
 
 import html
+import json
 from datetime import timedelta
 
 import pytest
@@ -191,3 +192,24 @@ def test_renaming_a_trait_or_changing_its_type_under_a_live_segment_is_a_form_er
     else:
         assert response.status_code == 302, response.context["form"].errors
         assert all(getattr(tier, name) == value for name, value in change.items())
+
+
+def test_the_trial_beside_a_broken_segment_and_its_dependant_answers_instead_of_failing(admin):
+    TraitDefinition.objects.create(name="tier", type="choice", choices=["gold"])
+    SegmentFactory(key="gold", name="Gold members", definition=GOLD)
+    SegmentFactory(key="uses-gold", name="Uses gold", definition={
+        "attribute": "segment", "operator": "member_of", "value": "gold"})
+    SegmentFactory(key="fine", name="Fine")
+    TraitDefinition.objects.all().delete()  # as from the shell: gold breaks, uses-gold with it
+
+    def trial(definition):
+        response = admin.post(url("test"), json.dumps({"definition": definition}), content_type="application/json")
+        assert response.status_code == 200
+        return response.json()
+
+    uses_fine = trial({"attribute": "segment", "operator": "member_of", "value": "fine"})
+    assert uses_fine["valid"] is True
+    uses_dependant = trial({"attribute": "segment", "operator": "member_of", "value": "uses-gold"})
+    assert uses_dependant["valid"] is False
+    assert [issue["code"] for issue in uses_dependant["issues"]] == ["uses_left_out"]
+    assert "'uses-gold'" in uses_dependant["issues"][0]["message"]
