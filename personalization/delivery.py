@@ -7,10 +7,12 @@ a page no segment touches has one cached body per channel, whoever asks.
 
 from datetime import datetime
 
+from django.utils import timezone as django_timezone
+
 from personalization.engine import Decision, VariantSpec, resolve_slot
 from personalization.profiles import page_view_note, profile_load, visit_note
 from personalization.request_context import VISITOR_ID_HEADER, request_consent, visitor_context
-from personalization.ruleset_cache import CompiledRules, current_rules
+from personalization.ruleset_cache import CompiledRules, current_rules, forget_compiled_rules
 from personalization.simulation import simulation_check_channel
 
 
@@ -35,6 +37,19 @@ def _list_items(raw) -> list:
     ]
 
 
+def _unexpired_rules() -> CompiledRules:
+    """The compiled rules, compiled again once a segment in them has expired.
+
+    Expiry unpublishes a segment only when the scheduler runs; until then the segment must
+    already decide nothing (fail closed), and no one announces the moment.
+    """
+    rules = current_rules()
+    if rules.expires_at is not None and rules.expires_at <= django_timezone.now():
+        forget_compiled_rules()
+        rules = current_rules()
+    return rules
+
+
 class PersonalizationState:
     """The decision for one request and what was chosen with it."""
 
@@ -42,7 +57,7 @@ class PersonalizationState:
         self, *, channel: str, params, headers, explain: bool = False, now: datetime | None = None,
         locale: str | None = None, simulation: dict | None = None,
     ):
-        self.rules: CompiledRules = current_rules()
+        self.rules: CompiledRules = _unexpired_rules()
         self.channel = channel
         self.explain = explain
         self.simulated = simulation is not None
@@ -64,7 +79,8 @@ class PersonalizationState:
         self.slots: dict[str, dict] = {}
 
     def keys_of(self, segment_ids) -> frozenset[str]:
-        """Live segment keys for ids; drafts and deleted segments drop out."""
+        """Keys of the segments in the ruleset for ids: drafts, deleted, expired and left-out
+        segments drop out."""
         key_by_id = self.rules.key_by_id
         return frozenset(key_by_id[pk] for pk in segment_ids if pk in key_by_id)
 
@@ -107,10 +123,11 @@ class PersonalizationState:
     def _variant_specs(self, value) -> tuple[list[VariantSpec], dict[str, int]]:
         specs, positions = [], {}
         for index, variant in enumerate(value["variants"]):
-            segment_ids = [segment.pk for segment in variant["segments"] if segment is not None]
-            keys = self.keys_of(segment_ids)
-            if segment_ids and not keys:
-                continue  # its segments are drafts or deleted: never "anyone"
+            # A deleted segment is None here; it still makes the variant segment-specific.
+            listed = list(variant["segments"] or ())
+            keys = self.keys_of([segment.pk for segment in listed if segment is not None])
+            if listed and not keys:
+                continue  # its segments are deleted, drafts, expired or left out: never "anyone"
             variant_id = f"v{index + 1}"
             positions[variant_id] = index
             specs.append(VariantSpec(id=variant_id, segments=tuple(sorted(keys)), channels=tuple(variant["channels"] or ())))

@@ -10,13 +10,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from personalization.engine import RulesetError, Ruleset, compile_ruleset
+from personalization.engine import Ruleset
 from personalization.models import Segment, TraitDefinition
-from personalization.specs import live_segments, segment_definition_errors, segment_spec, trait_types
+from personalization.specs import live_rules
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class CompiledRules:
     stamp: str
     ruleset: Ruleset
     key_by_id: dict[int, str]
+    expires_at: datetime | None = None  # a segment in it expires then: it must not decide after
 
 
 def _database_stamp() -> str:
@@ -54,17 +56,16 @@ def ruleset_changed() -> None:
 
 
 def _compile(stamp: str) -> CompiledRules:
-    segments = list(live_segments())
-    traits = trait_types()
-    try:
-        ruleset = compile_ruleset([segment_spec(s) for s in segments], trait_types=traits)
-    except RulesetError:
-        # Validation on save keeps invalid rules out; should one slip in (a trait
-        # deleted under a rule), leave the broken segments out rather than fail delivery.
-        logger.exception("ruleset does not compile; delivering without the invalid segments")
-        segments = [s for s in segments if not segment_definition_errors(s)]
-        ruleset = compile_ruleset([segment_spec(s) for s in segments], trait_types=traits)
-    return CompiledRules(stamp=stamp, ruleset=ruleset, key_by_id={s.pk: s.key for s in segments})
+    # Validation on save keeps invalid rules out; should one slip in (a trait or a used
+    # segment gone), only it and the segments using it are left out, never all of them.
+    rules = live_rules()
+    for left in rules.partial.left_out:
+        logger.error(
+            "segment %r is left out of decisions (%s): %s", left.key, left.reason.value, left.message
+        )
+    return CompiledRules(
+        stamp=stamp, ruleset=rules.partial.ruleset, key_by_id=rules.key_by_id, expires_at=rules.expires_at
+    )
 
 
 class _Holder:

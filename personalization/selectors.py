@@ -13,18 +13,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from personalization.engine import (
-    RulesetError,
     Ruleset,
     SegmentSpec,
     VisitorContext,
     catalogue,
-    compile_ruleset,
+    compile_partial,
     validate_definition,
 )
 from personalization.engine.values import WEEKDAYS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import stored_profile
-from personalization.specs import live_segments, segment_spec, trait_choice_issues, trait_types
+from personalization.specs import (
+    left_out_issue,
+    live_segments,
+    segment_spec,
+    trait_choice_issues,
+    trait_types,
+)
 
 # At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
 REACH_SAMPLE = 10_000
@@ -102,10 +107,13 @@ def segment_trial(
     if issues:
         return Trial(issues=[issue.as_dict() for issue in issues])
     candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)
-    try:
-        ruleset = _ruleset_with(candidate, others, types)
-    except RulesetError as exc:
-        return Trial(issues=[issue.as_dict() for issue in exc.issues[key]])
+    # Partially, as delivery compiles: live segments that no longer compile (a trait
+    # deleted under them) are left out, and so is the candidate if it uses one of them.
+    partial = compile_partial([*others, candidate], trait_types=types)
+    left = next((left for left in partial.left_out if left.key == key), None)
+    if left is not None:
+        return Trial(issues=[issue.as_dict() for issue in left_out_issue(left)])
+    ruleset = partial.ruleset
     if sample is None:
         return Trial(issues=[])
     visitor = _sample_context(sample)
@@ -123,18 +131,6 @@ def _sample_context(sample: Mapping[str, Any]) -> VisitorContext:
         return VisitorContext.from_dict(values)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise SampleError(str(exc) if not isinstance(exc, KeyError) else f"missing {exc}") from exc
-
-
-def _ruleset_with(candidate: SegmentSpec, others: list[SegmentSpec], types: dict[str, str]) -> Ruleset:
-    """The live ruleset plus the candidate; live segments that no longer compile (a trait
-    deleted under them) are left out, as delivery leaves them out."""
-    try:
-        return compile_ruleset([*others, candidate], trait_types=types)
-    except RulesetError as exc:
-        if candidate.key in exc.issues:
-            raise
-        usable = [spec for spec in others if spec.key not in exc.issues]
-        return compile_ruleset([*usable, candidate], trait_types=types)
 
 
 def _decision(ruleset: Ruleset, key: str, visitor: VisitorContext) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Writes for the marketer admin that change live segments outside the editor.
 
-Priority and the enabled switch are changed on the live row in one transaction, and
-in the revisions from the live one on, so that publishing a pending draft later does
-not undo them. Each change is in the audit log, and the rule change is announced after
-commit so every process rebuilds its ruleset.
+Priority and the enabled switch are changed on the live row in one transaction; stored
+revisions are left as they were (``Segment.with_content_json`` keeps a live segment's
+own priority and switch, so publishing a pending draft later does not undo them). Each
+change is in the audit log, and the rule change is announced after commit so every
+process rebuilds its ruleset.
 """
 
 import uuid
@@ -75,10 +76,6 @@ def _set_live_field(segment: Segment, user, **values) -> None:
     segment.updated_by = user
     segment.updated_at = timezone.now()
     Segment.objects.filter(pk=segment.pk).update(**values, updated_by=user, updated_at=segment.updated_at)
-    since = segment.live_revision_id or segment.latest_revision_id or 0
-    for revision in segment.revisions.filter(pk__gte=since).select_for_update():
-        revision.content.update(values)
-        revision.save(update_fields=["content"])
 
 
 def _announce_on_commit() -> None:

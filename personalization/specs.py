@@ -1,6 +1,21 @@
 """The one translation from database rows to rules-engine input."""
 
-from personalization.engine import RulesetError, SegmentSpec, ValidationIssue, compile_ruleset, validate_definition
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from personalization.engine import (
+    IssueCode,
+    LeftOut,
+    LeftOutReason,
+    PartialRuleset,
+    SegmentSpec,
+    ValidationIssue,
+    compile_partial,
+    validate_definition,
+)
 from personalization.engine.conditions import parse_definition, walk
 from personalization.models import Segment, TraitDefinition
 
@@ -22,8 +37,51 @@ def segment_spec(segment: Segment) -> SegmentSpec:
 
 
 def live_segments():
-    """Segments that take part in decisions: published (live) ones; drafts never do."""
-    return Segment.objects.filter(live=True).order_by("priority", "key")
+    """Segments that take part in decisions: published (live) ones; drafts never do.
+
+    A segment past its expiry is out even before the scheduled unpublish has run, so
+    that an expired audience never decides anything (fail closed).
+    """
+    not_expired = Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now())
+    return Segment.objects.filter(not_expired, live=True).order_by("priority", "key")
+
+
+@dataclass(frozen=True)
+class LiveRules:
+    """The live segments compiled as far as they compile.
+
+    ``key_by_id`` holds only the segments in the ruleset: a segment left out of it, like
+    a draft or a deleted one, is unknown to delivery, so nothing that refers to it matches.
+    """
+
+    partial: PartialRuleset
+    key_by_id: dict[int, str]
+    segments: dict[str, Segment]
+    expires_at: datetime | None = None  # the first expiry among them: compile again from then on
+
+    def left_out(self) -> list[tuple[Segment | None, LeftOut]]:
+        """Each segment left out of decisions, with its row when there is one, by priority."""
+        return [(self.segments.get(left.key), left) for left in self.partial.left_out]
+
+
+def live_rules() -> LiveRules:
+    """Compile the live segments; those that cannot compile, and their dependants, are left out."""
+    segments = list(live_segments())
+    partial = compile_partial([segment_spec(s) for s in segments], trait_types=trait_types())
+    kept = set(partial.ruleset.keys)
+    return LiveRules(
+        partial=partial,
+        key_by_id={s.pk: s.key for s in segments if s.key in kept},
+        segments={s.key: s for s in segments},
+        expires_at=min((s.expire_at for s in segments if s.expire_at), default=None),
+    )
+
+
+def left_out_issue(left: LeftOut) -> list[ValidationIssue]:
+    """The issues to show for a segment left out: its own, or that it uses one left out."""
+    if left.reason is LeftOutReason.INVALID:
+        return list(left.issues)
+    return [ValidationIssue("", left.message, IssueCode.USES_LEFT_OUT)]
 
 
 def segment_definition_errors(segment: Segment, *, check_trait_lists: bool = False) -> list[str]:
@@ -38,10 +96,11 @@ def segment_definition_errors(segment: Segment, *, check_trait_lists: bool = Fal
     if issues:
         return [_issue_text(issue) for issue in issues]
     others = [segment_spec(other) for other in live_segments().exclude(pk=segment.pk)]
-    try:
-        compile_ruleset([*others, segment_spec(segment)], trait_types=types)
-    except RulesetError as exc:
-        return [_issue_text(issue) for issue in exc.issues.get(segment.key, [])] or [str(exc)]
+    # Partially: another live segment that no longer compiles must not block this one.
+    partial = compile_partial([*others, segment_spec(segment)], trait_types=types)
+    left = next((left for left in partial.left_out if left.key == segment.key), None)
+    if left is not None:
+        return [_issue_text(issue) for issue in left_out_issue(left)]
     if check_trait_lists:
         return [_issue_text(issue) for issue in trait_choice_issues(segment.definition, segment_keys=keys, trait_types=types)]
     return []
@@ -65,7 +124,8 @@ def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]
         unknown = [value for value in values if isinstance(value, str) and allowed and value.lower() not in allowed]
         if unknown:
             message = f"{', '.join(unknown)} is not a value of {leaf.attribute.name}: {', '.join(allowed.values())}"
-            issues.append(ValidationIssue(f"{leaf.path}.value" if leaf.path else "value", message))
+            where = f"{leaf.path}.value" if leaf.path else "value"
+            issues.append(ValidationIssue(where, message, IssueCode.NOT_A_TRAIT_CHOICE))
     return issues
 
 

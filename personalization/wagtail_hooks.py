@@ -1,8 +1,11 @@
 """Wagtail admin registrations for personalisation (discovered by Wagtail)."""
 
+from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
@@ -11,6 +14,8 @@ from wagtail.snippets.models import register_snippet
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
+from personalization.dependants import dependants_text, segment_dependants, trait_dependants
+from personalization.models import Segment, TraitDefinition
 from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY
 
 register_snippet(PersonalisationViewSetGroup)
@@ -61,3 +66,53 @@ class SegmentViewersMenuItem(MenuItem):
 def preview_as_button(page, user, view_name=None, next_url=None):
     """'Preview as…' beside the page's other actions: any channel, segments, device, country and moment."""
     yield PageListingButton(_("Preview as…"), reverse("personalization_preview_as", args=[page.pk]), priority=60, icon_name="view")
+
+
+def _dependants(instance) -> list:
+    if isinstance(instance, Segment):
+        return segment_dependants(instance)
+    if isinstance(instance, TraitDefinition):
+        return trait_dependants(instance)
+    return []
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_what_others_depend_on(request, instances):
+    """A segment or trait in use is not deleted: its dependants would silently stop matching.
+
+    Runs before the confirmation page too (single and bulk delete), so the marketer learns
+    what to change first instead of a bare "referenced N times".
+    """
+    refusals = [
+        _now("'%(name)s' cannot be deleted: it is used by %(dependants)s. Remove it from them first.")
+        % {"name": instance, "dependants": dependants_text(found)}
+        for instance in instances
+        if (found := _dependants(instance))
+    ]
+    if not refusals:
+        return None
+    for refusal in refusals:
+        messages.error(request, refusal)
+    return redirect(instances[0].snippet_viewset.get_url_name("list"))
+
+
+@hooks.register("before_unpublish")
+def refuse_unpublishing_a_segment_in_use(request, instance):
+    """Unpublishing a segment in use would silently switch off what depends on it."""
+    if not isinstance(instance, Segment) or not (found := segment_dependants(instance)):
+        return None
+    messages.error(request, _now(
+        "'%(name)s' cannot be unpublished: it is used by %(dependants)s. Remove it from them first."
+    ) % {"name": instance, "dependants": dependants_text(found)})
+    return redirect(instance.snippet_viewset.get_url_name("edit"), instance.pk)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def warn_about_expiring_a_segment_in_use(request, instance):
+    """Scheduled expiry cannot be refused when it happens (nobody is there to read it): warn on save."""
+    if isinstance(instance, Segment) and instance.expire_at and (found := segment_dependants(instance)):
+        messages.warning(request, _now(
+            "'%(name)s' is set to expire, but it is used by %(dependants)s: once it expires they will no "
+            "longer match anyone. Remove it from them before then."
+        ) % {"name": instance, "dependants": dependants_text(found)})

@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from cms.api.generation import content_generation
 from cms.api.lookups import page_segment_ids
+from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.models import Segment
 
 VIEW_PERMISSION = "personalization.view_segment"
@@ -29,8 +30,9 @@ class SegmentsColumn(Column):
         return ", ".join(sorted(self.names[pk] for pk in ids if pk in self.names)) or "—"
 
 
-class PersonalisedPagesView(IndexView):
+class PersonalisedPagesView(LeftOutBannerMixin, IndexView):
     model = Page
+    template_name = "personalization/admin/pages_index.html"
     page_title = _("Pages and segments")
     header_icon = "doc-empty-inverse"
     index_url_name = "personalization_pages"

@@ -21,6 +21,7 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
+from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.panels import SampleVisitorPanel
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
@@ -30,15 +31,24 @@ NEW_DEFINITION = {"all": []}
 
 
 class SegmentForm(WagtailAdminModelForm):
-    """A new segment starts from an empty "all of" group, which the builder fills."""
+    """A new segment starts from an empty "all of" group, which the builder fills.
+
+    A live segment's priority and switch are live settings (see Segment.LIVE_SETTINGS):
+    a draft cannot change them, the priority list does, so the form shows them read-only.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance._state.adding and not self.initial.get("definition"):
             self.initial["definition"] = NEW_DEFINITION
+        if self.instance.live:
+            for name in Segment.LIVE_SETTINGS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("Live: change it from the Priorities list.")
 
 
-class SegmentIndexView(IndexView):
+class SegmentIndexView(LeftOutBannerMixin, IndexView):
     @cached_property
     def header_buttons(self):
         buttons = super().header_buttons
@@ -72,6 +82,7 @@ class SegmentViewSet(SnippetViewSet):
     menu_label = _("Segments")
     url_prefix = "personalization/segments"
     index_view_class = SegmentIndexView
+    index_template_name = "personalization/admin/segment_index.html"  # with the left-out banner
     add_view_class = SegmentCreateView
     edit_view_class = SegmentEditView
     list_display = ["name", "key", "priority", BooleanColumn("enabled", label=_("On")), LiveStatusTagColumn()]

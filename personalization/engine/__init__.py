@@ -1,6 +1,7 @@
 """Tailor's personalisation rules engine: pure Python, no Django, no I/O.
 
-Compile segment definitions once per change with ``compile_ruleset``; evaluate the
+Compile segment definitions once per change with ``compile_ruleset`` (all or nothing)
+or ``compile_partial`` (leaving out what cannot compile, for delivery); evaluate the
 resulting ``Ruleset`` for each ``VisitorContext``; pick variants with ``resolve_slot``.
 
 Module layering (each imports only modules listed before it): errors, values, context,
@@ -10,11 +11,11 @@ predicates, compiler, variants, catalogue.
 
 from .bucketing import HASH_VERSION, assign_weighted, bucket
 from .catalogue import catalogue
-from .compiler import SegmentSpec, compile_ruleset
+from .compiler import LeftOut, LeftOutReason, PartialRuleset, SegmentSpec, compile_partial, compile_ruleset
 from .conditions import validate_definition
 from .context import Event, VisitorContext
 from .decision import ConditionTrace, Decision, Reason, SegmentTrace
-from .errors import RulesetError, ValidationIssue
+from .errors import IssueCode, RulesetError, ValidationIssue
 from .ruleset import Ruleset
 from .variants import SlotChoice, SlotReason, SlotResult, VariantSpec, resolve_slot
 
@@ -23,6 +24,10 @@ __all__ = [
     "ConditionTrace",
     "Decision",
     "Event",
+    "IssueCode",
+    "LeftOut",
+    "LeftOutReason",
+    "PartialRuleset",
     "Reason",
     "Ruleset",
     "RulesetError",
@@ -37,6 +42,7 @@ __all__ = [
     "assign_weighted",
     "bucket",
     "catalogue",
+    "compile_partial",
     "compile_ruleset",
     "resolve_slot",
     "validate_definition",

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from . import sources as src
-from .errors import Problem
+from .errors import IssueCode, Problem
 from .sources import Site, Source
 from .values import ValueType
 
@@ -181,7 +181,7 @@ _TRAIT = _FAMILIES["trait."]
 def resolve(name: object, trait_types: Mapping[str, str]) -> Resolved:
     """The attribute called ``name``; raises Problem with a suggestion when unknown."""
     if not isinstance(name, str) or not name:
-        raise Problem("needs an attribute name")
+        raise Problem("needs an attribute name", code=IssueCode.ATTRIBUTE_MISSING)
     if name in _BY_NAME:
         attribute = _BY_NAME[name]
         return Resolved(attribute, "", attribute.type, attribute.operators)
@@ -192,15 +192,17 @@ def resolve(name: object, trait_types: Mapping[str, str]) -> Resolved:
     if family is not None and param:
         return Resolved(family, param, family.type, family.operators)
     known = [*_BY_NAME, *(f"trait.{trait}" for trait in trait_types)]
-    raise Problem(f"unknown attribute {name!r}{did_you_mean(name, known)}")
+    raise Problem(f"unknown attribute {name!r}{did_you_mean(name, known)}", code=IssueCode.UNKNOWN_ATTRIBUTE)
 
 
 def _resolve_trait(param: str, trait_types: Mapping[str, str]) -> Resolved:
     declared = trait_types.get(param)
     if declared is None:
-        raise Problem(f"unknown trait {param!r}{did_you_mean(param, list(trait_types))}")
+        hint = did_you_mean(param, list(trait_types))
+        raise Problem(f"unknown trait {param!r}{hint}", code=IssueCode.UNKNOWN_TRAIT)
     if not isinstance(declared, str) or declared not in TRAIT_TYPES:
-        raise Problem(f"trait {param!r} has an unsupported type {declared!r}")
+        message = f"trait {param!r} has an unsupported type {declared!r}"
+        raise Problem(message, code=IssueCode.UNSUPPORTED_TRAIT_TYPE)
     vtype, operators = TRAIT_TYPES[declared]
     return Resolved(_TRAIT, param, vtype, operators)
 

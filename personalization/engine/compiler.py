@@ -1,6 +1,12 @@
 """Compilation: validate segment specs once per change, reject member_of cycles, and
 compile each definition (see ``predicates``) in an order where segments used by
-``member_of`` are evaluated first."""
+``member_of`` are evaluated first.
+
+``compile_ruleset`` is all or nothing (an editor's check: every problem is reported);
+``compile_partial`` is for delivery: it compiles every segment that can be compiled and
+leaves out, with the reason, those that cannot and the segments that use them, so one
+broken segment never switches the others off.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,12 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from .attributes import Category
 from .conditions import Node, parse_definition, walk
-from .errors import RulesetError, ValidationIssue
+from .errors import IssueCode, RulesetError, ValidationIssue
 from .facts import Compute
 from .predicates import categories, compile_segment
 from .ruleset import Ruleset
@@ -34,11 +41,94 @@ class SegmentSpec:
     version: int = 1
 
 
+class LeftOutReason(StrEnum):
+    """Why ``compile_partial`` left a segment out."""
+
+    INVALID = "invalid"  # its own spec or definition has issues (see LeftOut.issues)
+    DEPENDS_ON_LEFT_OUT = "depends_on_left_out"  # it uses (member_of) a segment left out
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A segment that takes no part in decisions, and why: it never matches anyone."""
+
+    key: str
+    reason: LeftOutReason
+    message: str
+    issues: tuple[ValidationIssue, ...] = ()
+    depends_on: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "key": self.key,
+            "reason": self.reason.value,
+            "message": self.message,
+            "issues": [issue.as_dict() for issue in self.issues],
+            "depends_on": self.depends_on,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PartialRuleset:
+    """What ``compile_partial`` returns: the compiled segments and those left out."""
+
+    ruleset: Ruleset
+    left_out: tuple[LeftOut, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    issues: dict[str, list[ValidationIssue]]
+    trees: dict[str, Node]
+    references: dict[str, dict[str, str]]
+
+
 def compile_ruleset(
     segments: Sequence[SegmentSpec], *, trait_types: Mapping[str, str] | None = None
 ) -> Ruleset:
     """Validate and compile ``segments``; raise RulesetError listing every problem."""
     traits = dict(trait_types or {})
+    analysis = _analyse(segments, traits)
+    if analysis.issues:
+        raise RulesetError(analysis.issues)
+    return _build(segments, analysis.trees, analysis.references, traits)
+
+
+def compile_partial(
+    segments: Sequence[SegmentSpec], *, trait_types: Mapping[str, str] | None = None
+) -> PartialRuleset:
+    """Compile every segment that can be compiled; never raises RulesetError.
+
+    A segment with issues (including one on or behind a member_of cycle, or using a
+    segment that is not among ``segments``) is left out, and so, transitively, is every
+    segment that uses a left-out one: ``member_of`` a segment that cannot be evaluated
+    must not be read as "not a member" (``not member_of`` would then match everyone).
+    """
+    traits = dict(trait_types or {})
+    analysis = _analyse(segments, traits)
+    left_out = {
+        key: LeftOut(key, LeftOutReason.INVALID, _issues_text(found), tuple(found))
+        for key, found in analysis.issues.items()
+    }
+    changed = True
+    while changed:  # dependants of dependants, until nothing changes
+        changed = False
+        for key, uses in analysis.references.items():
+            used = next((other for other in uses if other in left_out), None)
+            if key not in left_out and used is not None:
+                where = uses[used] or "the root"
+                message = f"uses segment {used!r} (member_of at {where}), which is left out"
+                left_out[key] = LeftOut(key, LeftOutReason.DEPENDS_ON_LEFT_OUT, message, depends_on=used)
+                changed = True
+    kept = [spec for spec in segments if str(spec.key) not in left_out]
+    ruleset = _build(kept, analysis.trees, analysis.references, traits)
+    order = list(dict.fromkeys(str(spec.key) for spec in segments))
+    return PartialRuleset(ruleset, tuple(left_out[key] for key in order if key in left_out))
+
+
+def _analyse(segments: Sequence[SegmentSpec], traits: Mapping[str, str]) -> _Analysis:
+    """Every segment's own problems (cycles included) and the trees of the valid ones."""
     keys = [spec.key for spec in segments]
     counts = Counter(key for key in keys if isinstance(key, str))
     issues: dict[str, list[ValidationIssue]] = {}
@@ -54,21 +144,27 @@ def compile_ruleset(
     references = {key: _references(tree) for key, tree in trees.items()}
     for key, cycle_issues in _cycles(references).items():
         issues.setdefault(key, []).extend(cycle_issues)
-    if issues:
-        raise RulesetError(issues)
-    return _build(segments, trees, references, traits)
+    return _Analysis(issues, trees, references)
+
+
+def _issues_text(issues: Sequence[ValidationIssue]) -> str:
+    return "; ".join(f"{issue.path}: {issue.message}" if issue.path else issue.message for issue in issues)
 
 
 def _check_spec(spec: SegmentSpec, counts: Counter[str]) -> list[ValidationIssue]:
     found = []
     if not isinstance(spec.key, str) or not spec.key.strip():
-        found.append(ValidationIssue("", "a segment needs a non-empty text key"))
+        found.append(ValidationIssue("", "a segment needs a non-empty text key", IssueCode.KEY_MISSING))
     elif counts[spec.key] > 1:
-        found.append(ValidationIssue("", f"the key {spec.key!r} is used by more than one segment"))
+        found.append(ValidationIssue(
+            "", f"the key {spec.key!r} is used by more than one segment", IssueCode.KEY_DUPLICATE
+        ))
     for name, expected in (("priority", int), ("version", int), ("enabled", bool)):
         value = getattr(spec, name)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            found.append(ValidationIssue("", f"the segment's {name} must be {expected.__name__}"))
+            found.append(ValidationIssue(
+                "", f"the segment's {name} must be {expected.__name__}", IssueCode.FIELD_TYPE
+            ))
     return found
 
 
@@ -99,12 +195,12 @@ def _cycles(references: Mapping[str, Mapping[str, str]]) -> dict[str, list[Valid
             path.append(key)
             key = _next_on_cycle(remaining, key)
         cycle = [*path[path.index(key):], key]
-        message = (
-            "segments refer to each other in a cycle: " + " → ".join(cycle)
-            if start == key
-            else "uses a segment that depends on a cycle: " + " → ".join(cycle)
-        )
-        issues[start] = [ValidationIssue(references[start][path[1] if len(path) > 1 else key], message)]
+        if start == key:
+            message, code = "segments refer to each other in a cycle: ", IssueCode.MEMBER_OF_CYCLE
+        else:
+            message, code = "uses a segment that depends on a cycle: ", IssueCode.DEPENDS_ON_CYCLE
+        where = references[start][path[1] if len(path) > 1 else key]
+        issues[start] = [ValidationIssue(where, message + " → ".join(cycle), code)]
     return issues
 
 

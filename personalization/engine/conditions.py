@@ -1,5 +1,5 @@
 """Conditions as data: parsing a segment definition into a typed tree, with every
-problem reported as a ValidationIssue (path + message) instead of an exception.
+problem reported as a ValidationIssue (path + message + code) instead of an exception.
 
 A definition is a tree of ``{"all": [...]}``, ``{"any": [...]}``, ``{"not": {...}}`` and
 leaves ``{"attribute": "device", "operator": "equals", "value": "mobile"}`` (plus an
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .attributes import Resolved, did_you_mean, resolve
-from .errors import Problem, ValidationIssue
+from .errors import IssueCode, Problem, ValidationIssue
 from .operators import OPERATORS, Operator
 from .values import ValueType
 from .zones import zone_info, zone_names
@@ -92,20 +92,22 @@ class _Parser:
         self.issues: list[ValidationIssue] = []
         self.nodes = 0
 
-    def fail(self, path: str, message: str) -> None:
-        self.issues.append(ValidationIssue(path, message))
+    def fail(self, path: str, message: str, code: IssueCode) -> None:
+        self.issues.append(ValidationIssue(path, message, code))
 
     def node(self, data: object, path: str, depth: int) -> Node | None:
         self.nodes += 1
         if self.nodes == MAX_NODES + 1:
-            self.fail(path, f"a definition may hold at most {MAX_NODES} conditions")
+            self.fail(path, f"a definition may hold at most {MAX_NODES} conditions",
+                      IssueCode.TOO_MANY_CONDITIONS)
         if self.nodes > MAX_NODES:
             return None
         if depth > MAX_DEPTH:
-            self.fail(path, f"conditions may be nested at most {MAX_DEPTH} levels deep")
+            self.fail(path, f"conditions may be nested at most {MAX_DEPTH} levels deep", IssueCode.TOO_DEEP)
             return None
         if not isinstance(data, dict):
-            self.fail(path, "a condition must be an object with 'all', 'any', 'not' or 'attribute'")
+            self.fail(path, "a condition must be an object with 'all', 'any', 'not' or 'attribute'",
+                      IssueCode.NOT_A_CONDITION)
             return None
         kinds = [kind for kind in GROUPS if kind in data]
         if not kinds:
@@ -114,7 +116,8 @@ class _Parser:
         if len(data) > 1:
             extra = next(str(key) for key in data if key != kind)
             self.fail(_join(path, extra), f"unexpected {extra!r} beside {kind!r}: "
-                                          "a group holds only one of 'all', 'any' or 'not'")
+                                          "a group holds only one of 'all', 'any' or 'not'",
+                      IssueCode.GROUP_EXTRA_KEY)
             return None
         if kind == "not":
             child = self.node(data["not"], _join(path, "not"), depth + 1)
@@ -123,7 +126,7 @@ class _Parser:
 
     def group(self, kind: str, items: object, path: str, depth: int) -> Group | None:
         if not isinstance(items, list):
-            self.fail(_join(path, kind), f"'{kind}' needs a list of conditions")
+            self.fail(_join(path, kind), f"'{kind}' needs a list of conditions", IssueCode.GROUP_NOT_A_LIST)
             return None
         children = [self.node(item, f"{_join(path, kind)}[{index}]", depth + 1)
                     for index, item in enumerate(items)]
@@ -135,11 +138,12 @@ class _Parser:
         unknown = [key for key in data if key not in LEAF_KEYS]
         for key in unknown:
             text = key if isinstance(key, str) else str(key)
-            self.fail(_join(path, text), f"unknown key {text!r}{did_you_mean(text, [*LEAF_KEYS, *GROUPS])}")
+            self.fail(_join(path, text), f"unknown key {text!r}{did_you_mean(text, [*LEAF_KEYS, *GROUPS])}",
+                      IssueCode.UNKNOWN_KEY)
         try:
             attribute = resolve(data.get("attribute"), self.trait_types)
         except Problem as problem:
-            self.fail(_join(path, "attribute"), problem.message)
+            self.fail(_join(path, "attribute"), problem.message, problem.code)
             return None
         operator = self.operator(data.get("operator"), attribute, path)
         zone = self.timezone(data.get("timezone"), attribute, path)
@@ -150,12 +154,14 @@ class _Parser:
     def operator(self, name: object, attribute: Resolved, path: str) -> Operator | None:
         where = _join(path, "operator")
         if not isinstance(name, str) or not name:
-            self.fail(where, "needs an operator")
+            self.fail(where, "needs an operator", IssueCode.OPERATOR_MISSING)
         elif name not in OPERATORS:
-            self.fail(where, f"unknown operator {name!r}{did_you_mean(name, list(attribute.operators))}")
+            self.fail(where, f"unknown operator {name!r}{did_you_mean(name, list(attribute.operators))}",
+                      IssueCode.UNKNOWN_OPERATOR)
         elif name not in attribute.operators:
             self.fail(where, f"{name!r} cannot be used with {attribute.name!r} "
-                             f"({attribute.type.value}); use one of: {', '.join(attribute.operators)}")
+                             f"({attribute.type.value}); use one of: {', '.join(attribute.operators)}",
+                      IssueCode.OPERATOR_NOT_ALLOWED)
         else:
             return OPERATORS[name]
         return None
@@ -165,11 +171,12 @@ class _Parser:
         if zone is None:
             return ""
         if not attribute.attribute.zoned:
-            self.fail(where, f"{attribute.name!r} does not take a timezone")
+            self.fail(where, f"{attribute.name!r} does not take a timezone", IssueCode.TIMEZONE_NOT_ALLOWED)
         elif not isinstance(zone, str):
-            self.fail(where, "needs a time zone name like 'Europe/London'")
+            self.fail(where, "needs a time zone name like 'Europe/London'", IssueCode.UNKNOWN_TIMEZONE)
         elif zone_info(zone) is None:
-            self.fail(where, f"unknown time zone {zone!r}{did_you_mean(zone, sorted(zone_names()))}")
+            self.fail(where, f"unknown time zone {zone!r}{did_you_mean(zone, sorted(zone_names()))}",
+                      IssueCode.UNKNOWN_TIMEZONE)
         else:
             return zone
         return None
@@ -180,10 +187,11 @@ class _Parser:
         try:
             expected = operator.parse(raw, attribute)
         except Problem as problem:
-            self.fail(_join(path, "value") + problem.subpath, f"{operator.name!r} {problem.message}")
+            where = _join(path, "value") + problem.subpath
+            self.fail(where, f"{operator.name!r} {problem.message}", problem.code)
             return None
         if attribute.type is ValueType.SEGMENT and expected not in self.segment_keys:
             hint = did_you_mean(expected, list(self.segment_keys))
-            self.fail(_join(path, "value"), f"unknown segment {expected!r}{hint}")
+            self.fail(_join(path, "value"), f"unknown segment {expected!r}{hint}", IssueCode.UNKNOWN_SEGMENT)
             return None
         return Leaf(path, attribute, operator, expected, raw, zone)

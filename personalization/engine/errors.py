@@ -4,6 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class IssueCode(StrEnum):
+    """What kind of problem a ValidationIssue is: stable codes that other evaluators and
+    tests compare, while ``message`` is free to be reworded for people."""
+
+    KEY_MISSING = "key_missing"
+    KEY_DUPLICATE = "key_duplicate"
+    FIELD_TYPE = "field_type"
+    NOT_A_CONDITION = "not_a_condition"
+    TOO_MANY_CONDITIONS = "too_many_conditions"
+    TOO_DEEP = "too_deep"
+    GROUP_NOT_A_LIST = "group_not_a_list"
+    GROUP_EXTRA_KEY = "group_extra_key"
+    UNKNOWN_KEY = "unknown_key"
+    ATTRIBUTE_MISSING = "attribute_missing"
+    UNKNOWN_ATTRIBUTE = "unknown_attribute"
+    UNKNOWN_TRAIT = "unknown_trait"
+    UNSUPPORTED_TRAIT_TYPE = "unsupported_trait_type"
+    OPERATOR_MISSING = "operator_missing"
+    UNKNOWN_OPERATOR = "unknown_operator"
+    OPERATOR_NOT_ALLOWED = "operator_not_allowed"
+    TIMEZONE_NOT_ALLOWED = "timezone_not_allowed"
+    UNKNOWN_TIMEZONE = "unknown_timezone"
+    INVALID_VALUE = "invalid_value"
+    UNKNOWN_SEGMENT = "unknown_segment"
+    MEMBER_OF_CYCLE = "member_of_cycle"
+    DEPENDS_ON_CYCLE = "depends_on_cycle"
+    NOT_A_TRAIT_CHOICE = "not_a_trait_choice"  # reported by the CMS, not by compilation
+    USES_LEFT_OUT = "uses_left_out"  # a segment uses one that partial compilation left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,15 +42,17 @@ class ValidationIssue:
     """One problem in a segment definition.
 
     ``path`` points into the definition (``"all[2].value"``; ``""`` is the root) so the
-    admin can highlight the offending field; ``message`` is written for marketers.
+    admin can highlight the offending field; ``message`` is written for marketers;
+    ``code`` says what kind of problem it is, for programs.
     """
 
     path: str
     message: str
+    code: IssueCode
 
     def as_dict(self) -> dict[str, str]:
         """JSON-friendly form."""
-        return {"path": self.path, "message": self.message}
+        return {"path": self.path, "code": self.code.value, "message": self.message}
 
 
 class RulesetError(ValueError):
@@ -45,7 +78,8 @@ class Problem(Exception):
     value's path (``"[3]"`` for the fourth list item).
     """
 
-    def __init__(self, message: str, subpath: str = "") -> None:
+    def __init__(self, message: str, subpath: str = "", code: IssueCode = IssueCode.INVALID_VALUE) -> None:
         super().__init__(message)
         self.message = message
         self.subpath = subpath
+        self.code = code

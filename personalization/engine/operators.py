@@ -76,7 +76,7 @@ def _many(raw: object, attribute: Resolved) -> frozenset[Any]:
         try:
             values.add(_one(item, attribute))
         except Problem as problem:
-            raise Problem(problem.message, f"[{index}]") from None
+            raise Problem(problem.message, f"[{index}]", problem.code) from None
     return frozenset(values)
 
 
@@ -122,7 +122,7 @@ def _event(raw: object, _attribute: Resolved) -> EventSpec:
     try:
         event = parse_scalar(raw["event"], ValueType.STRING)
     except Problem as problem:
-        raise Problem(problem.message, ".event") from None
+        raise Problem(problem.message, ".event", problem.code) from None
     target = raw.get("target")
     if target is not None and (not isinstance(target, str) or not target or len(target) > MAX_TEXT):
         raise Problem("needs a non-empty text as target", ".target")

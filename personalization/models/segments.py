@@ -38,6 +38,16 @@ class TraitDefinition(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_type_display()})"
 
+    def clean(self) -> None:
+        from personalization.dependants import segments_broken_by_trait_change
+
+        if self.pk and (broken := segments_broken_by_trait_change(self)):
+            # they would be left out of every decision from this save on
+            names = ", ".join(f"'{segment.name}'" for segment in broken)
+            raise ValidationError(
+                f"Live segments would no longer work with this change: {names}. Change them first."
+            )
+
 
 class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model):
     """A named audience defined by rules over the visitor context."""
@@ -84,9 +94,33 @@ class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, inde
     def __str__(self) -> str:
         return self.name
 
+    # Live settings of a published segment, changed from the priority list (with its own
+    # audit entries) rather than by publishing a revision: like Wagtail's ``live`` or
+    # ``locked``, they belong to the segment as a whole, not to one revision.
+    LIVE_SETTINGS = ("priority", "enabled")
+
+    def with_content_json(self, content):
+        """A revision's content as an object; a live segment keeps its own priority and on/off
+        switch, so publishing an older draft (or reverting) never undoes a reorder and
+        stored revisions are never rewritten."""
+        obj = super().with_content_json(content)
+        if self.live:
+            for name in self.LIVE_SETTINGS:
+                setattr(obj, name, getattr(self, name))
+        return obj
+
     def clean(self) -> None:
+        from personalization.dependants import segments_using_segment
         from personalization.specs import segment_definition_errors
 
-        errors = segment_definition_errors(self, check_trait_lists=True)
+        errors: dict[str, list[str]] = {}
+        if definition_errors := segment_definition_errors(self, check_trait_lists=True):
+            errors["definition"] = definition_errors
+        stored = Segment.objects.filter(pk=self.pk).values_list("key", flat=True).first() if self.pk else None
+        renamed = stored is not None and stored != self.key
+        if renamed and (users := segments_using_segment(stored, exclude_pk=self.pk)):
+            # member_of refers to the key: renaming it would leave those segments out of every decision
+            names = ", ".join(f"'{user.name}'" for user in users)
+            errors["key"] = [f"Live segments use '{stored}' (member_of): {names}. Change them first."]
         if errors:
-            raise ValidationError({"definition": errors})
+            raise ValidationError(errors)

@@ -9,6 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from cms.roles import MARKETERS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
+from tests.factories import SegmentFactory
 from tests.helpers.browser import STEP_TIMEOUT_MS, log_in, shot
 from tests.helpers.wagtail_admin import role_user
 
@@ -150,8 +151,7 @@ def test_the_builder_writes_nested_groups_and_typed_values(live_server, tab: Pag
 def test_a_marketer_drags_segments_into_priority_order(live_server, tab: Page):
     role_user("marketer", MARKETERS)
     for key, priority in (("mobile", 10), ("returning", 20), ("vip", 30)):
-        segment = Segment.objects.create(key=key, name=key.title(), priority=priority, definition=EXPECTED)
-        segment.save_revision().publish()
+        SegmentFactory(key=key, name=key.title(), priority=priority, definition=EXPECTED)
     base = live_server.url
 
     log_in(tab, base, "marketer")

@@ -10,6 +10,7 @@ from .content import (
     UserFactory,
     small_png,
 )
+from .segments import SegmentFactory
 
 __all__ = [
     "ArticlePageFactory",
@@ -18,6 +19,7 @@ __all__ = [
     "ImageFactory",
     "LandingPageFactory",
     "SectionPageFactory",
+    "SegmentFactory",
     "UserFactory",
     "small_png",
 ]

@@ -15,7 +15,7 @@ from cms.roles import CHIEF_CONTENT_OFFICER, EDITORS, MARKETERS, WORKFLOW_NAME
 from personalization import ruleset_cache, selectors
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.services import LOG_DISABLED, LOG_PRIORITY
-from tests.factories import UserFactory
+from tests.factories import SegmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +57,6 @@ def form_data(*, definition, action: str = "", **fields) -> dict:
     return data
 
 
-def live_segment(key: str, priority: int, definition: dict | None = None) -> Segment:
-    definition = definition or MOBILE_RETURNING
-    segment = Segment.objects.create(key=key, name=key.title(), priority=priority, definition=definition)
-    segment.save_revision().publish()
-    return segment
-
-
 def trial(client: Client, **body):
     return client.post(url("test"), json.dumps(body), content_type="application/json")
 
@@ -94,7 +87,7 @@ def test_the_editor_renders_the_rule_builder_with_the_catalogue_and_traits(clien
 
 
 def test_the_listing_shows_priority_state_and_searches_by_key(client, marketer):
-    live_segment("mobile-returning", 10)
+    SegmentFactory(key="mobile-returning", priority=10, definition=MOBILE_RETURNING)
     Segment.objects.create(key="vip", name="Big spenders", priority=20, definition=MOBILE_RETURNING, live=False)
 
     listing = client.get(url("list"))
@@ -234,7 +227,7 @@ def test_a_segment_goes_through_the_cco_workflow_when_one_is_assigned(client, ma
 
 def test_an_editor_cannot_reach_the_segment_admin(client):
     client.force_login(UserFactory(username="editor", role=EDITORS))
-    segment = live_segment("mobile", 10)
+    segment = SegmentFactory(key="mobile", priority=10, definition=MOBILE_RETURNING)
 
     for path in (url("list"), url("add"), url("edit", segment.pk), url("priorities")):
         response = client.get(path)
@@ -318,7 +311,7 @@ def test_the_reach_is_an_estimate_beyond_the_sample_cap(client, marketer, profil
 
 
 def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, marketer):
-    live_segment("mobile", 10, {"attribute": "device", "operator": "equals", "value": "mobile"})
+    SegmentFactory(key="mobile", priority=10, definition={"attribute": "device", "operator": "equals", "value": "mobile"})
     uses_mobile = {"all": [{"attribute": "segment", "operator": "member_of", "value": "mobile"}]}
 
     body = trial(client, definition=uses_mobile, sample=SAMPLE, key="mobile-fans").json()
@@ -328,8 +321,8 @@ def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, m
                    {"attribute": "segment", "operator": "member_of", "value": "mobil"}]}
     body = trial(client, definition=bad, sample=SAMPLE).json()
     assert body == {"valid": False, "decision": None, "reach": None, "issues": [
-        {"path": "all[0].value", "message": "'gte' needs a number, got 'two'"},
-        {"path": "all[1].value", "message": "unknown segment 'mobil' — did you mean 'mobile'?"},
+        {"path": "all[0].value", "code": "invalid_value", "message": "'gte' needs a number, got 'two'"},
+        {"path": "all[1].value", "code": "unknown_segment", "message": "unknown segment 'mobil' — did you mean 'mobile'?"},
     ]}
     # without a sample, only validation: what the builder asks while the marketer types
     valid = {"valid": True, "issues": [], "decision": None, "reach": None}
@@ -341,7 +334,7 @@ def test_a_value_outside_a_list_trait_s_values_is_an_issue_in_the_trial_and_on_s
     definition = {"any": [{"attribute": "trait.tier", "operator": "in", "value": ["Gold", "platnum"]},
                           {"attribute": "trait.tier", "operator": "equals", "value": "silver"}]}
     assert trial(client, definition=definition).json()["issues"] == [
-        {"path": "any[0].value", "message": "platnum is not a value of trait.tier: gold, silver"},
+        {"path": "any[0].value", "code": "not_a_trait_choice", "message": "platnum is not a value of trait.tier: gold, silver"},
     ]
     segment = Segment(key="big", name="Big", priority=1, definition=definition)
     with pytest.raises(ValidationError) as raised:
@@ -385,8 +378,11 @@ def test_the_trial_is_csrf_protected(marketer):
 def test_reordering_renumbers_in_one_go_logs_and_announces(
     client, marketer, django_capture_on_commit_callbacks
 ):
-    a, b, c = live_segment("a", 100), live_segment("b", 50), live_segment("c", 70)
-    draft = Segment.objects.create(key="draft", name="Draft", priority=5, definition=MOBILE_RETURNING, live=False)
+    a, b, c = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 100), ("b", 50), ("c", 70))
+    )
+    draft = SegmentFactory(key="draft", name="Draft", priority=5, definition=MOBILE_RETURNING, live=False)
     page = client.get(url("priorities"))
     assert [s.key for s in page.context["segments"]] == ["b", "c", "a"]  # live ones only, by priority
 
@@ -410,7 +406,10 @@ def test_reordering_renumbers_in_one_go_logs_and_announces(
 
 
 def test_a_pending_draft_does_not_undo_a_reorder(client, marketer):
-    a, b = live_segment("a", 10), live_segment("b", 20)
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
     a.name = "A, renamed in a draft"
     a.save_revision(user=marketer)
 
@@ -422,8 +421,32 @@ def test_a_pending_draft_does_not_undo_a_reorder(client, marketer):
     assert (a.name, a.priority) == ("A, renamed in a draft", 20)
 
 
+def test_reordering_rewrites_no_stored_revision_and_a_revert_keeps_the_live_priority(client, marketer):
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
+    first = a.latest_revision
+    stored = {pk: dict(content) for pk, content in Revision.objects.values_list("pk", "content")}
+
+    client.post(url("priorities"), {"order": [b.pk, a.pk]})
+
+    assert {pk: dict(content) for pk, content in Revision.objects.values_list("pk", "content")} == stored
+    a.refresh_from_db()
+    first.refresh_from_db()
+    first.publish()  # as a revert publishes an old revision
+    a.refresh_from_db()
+    assert a.priority == 20
+    # the editor shows a live segment's priority read-only: the priority list changes it
+    form = client.get(url("edit", a.pk)).context["form"]
+    assert form.fields["priority"].disabled and form.initial["priority"] == 20
+
+
 def test_move_buttons_work_without_javascript(client, marketer):
-    a, b, c = live_segment("a", 10), live_segment("b", 20), live_segment("c", 30)
+    a, b, c = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20), ("c", 30))
+    )
 
     client.post(url("priorities"), {"order": [a.pk, b.pk, c.pk], "move": f"{c.pk}:up"})
 
@@ -431,7 +454,10 @@ def test_move_buttons_work_without_javascript(client, marketer):
 
 
 def test_a_stale_order_is_refused(client, marketer):
-    a, b = live_segment("a", 10), live_segment("b", 20)
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
 
     response = client.post(url("priorities"), {"order": [b.pk]}, follow=True)
 
@@ -442,14 +468,17 @@ def test_a_stale_order_is_refused(client, marketer):
 def test_switching_off_from_the_list_logs_and_leaves_the_segment_out(
     client, marketer, django_capture_on_commit_callbacks
 ):
-    segment = live_segment("mobile", 10)
+    segment = SegmentFactory(key="mobile", priority=10, definition=MOBILE_RETURNING)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("toggle", segment.pk), {"enabled": "0"})
 
     assert response.status_code == 302
     segment.refresh_from_db()
-    assert not segment.enabled and segment.live_revision.content["enabled"] is False
+    assert not segment.enabled
+    # the stored revision keeps its own value; as an object, the live segment's switch wins
+    assert segment.live_revision.content["enabled"] is True
+    assert segment.live_revision.as_object().enabled is False
     assert log_actions(segment)[-1] == LOG_DISABLED
     decision = ruleset_cache.current_rules().ruleset.evaluate(selectors._sample_context(SAMPLE))
     assert decision.reason("mobile").value == "disabled"

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cms.roles import EDITORS, MARKETERS
-from personalization.models import Segment
-from tests.factories import LandingPageFactory, UserFactory
+from tests.factories import LandingPageFactory, SegmentFactory, UserFactory
 from tests.factories.personalised import heading, personalised_block
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pages(home):
-    segment = Segment.objects.create(key="gold", name="Gold members", priority=1, definition={"all": []})
-    segment.save_revision().publish()
+    segment = SegmentFactory(key="gold", name="Gold members", priority=1, definition={"all": []})
     offer = LandingPageFactory(parent=home, title="Spring offer", body=[
         personalised_block("hero", "Default", [([segment], [], "For gold members")]),
     ])

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 
 from cms.api.keys import api_key_create
-from personalization.models import Placement, Segment
+from personalization.models import Placement
 from personalization.profiles import profile_load, profile_upsert, visits_flush
-from tests.factories import ChannelFactory, LandingPageFactory
+from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory
 from tests.factories.personalised import heading, personalised_block
 
 pytestmark = pytest.mark.django_db
@@ -21,18 +21,12 @@ MOBILE_RETURNING = {"all": [
 FIRST_VISIT = {"attribute": "first_visit", "operator": "equals", "value": True}
 
 
-def publish_segment(key: str, priority: int, definition: dict) -> Segment:
-    segment = Segment.objects.create(key=key, name=key.replace("-", " "), priority=priority, definition=definition)
-    segment.save_revision().publish()
-    return segment
-
-
 @pytest.fixture
 def hub(home, django_capture_on_commit_callbacks):
     web, mobile = ChannelFactory(slug="web"), ChannelFactory(slug="mobile")
     with django_capture_on_commit_callbacks(execute=True):
-        returning = publish_segment("mobile-returning", 10, MOBILE_RETURNING)
-        newcomer = publish_segment("first-visit", 20, FIRST_VISIT)
+        returning = SegmentFactory(key="mobile-returning", priority=10, definition=MOBILE_RETURNING)
+        newcomer = SegmentFactory(key="first-visit", priority=20, definition=FIRST_VISIT)
     landing = LandingPageFactory(parent=home, title="Spring offer", body=[
         personalised_block("hero", "Default offer", [
             ([returning], [], "Welcome back"),

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from personalization.models import Segment
 from personalization.simulation import simulation_from_token
-from tests.factories import ChannelFactory, LandingPageFactory, UserFactory
+from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory, UserFactory
 from tests.factories.personalised import personalised_block
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.django_db
 def page(home, django_capture_on_commit_callbacks):
     ChannelFactory(slug="web")
     with django_capture_on_commit_callbacks(execute=True):
-        segment = Segment.objects.create(key="gold", name="Gold", priority=1, definition={"attribute": "device", "operator": "equals", "value": "never"})
-        segment.save_revision().publish()
+        segment = SegmentFactory(key="gold", name="Gold", priority=1, definition={"attribute": "device", "operator": "equals", "value": "never"})
     return LandingPageFactory(parent=home, title="Offer", body=[personalised_block("hero", "For everyone", [([segment], [], "For gold members")])])
 
 

@@ -13,6 +13,7 @@ from wagtail.models import Revision
 
 from personalization.models import Segment
 from personalization.ruleset_cache import STAMP_CHECK_SECONDS, current_rules, ruleset_changed
+from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,7 @@ DEFINITION = {"attribute": "device", "operator": "equals", "value": "mobile"}
 @pytest.fixture
 def live_segment(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        segment = Segment.objects.create(key="mobile", name="Mobile", priority=10, definition=DEFINITION)
-        segment.save_revision().publish()
-    return segment
+        return SegmentFactory(key="mobile", priority=10, definition=DEFINITION)
 
 
 def test_a_change_announced_by_another_process_is_compiled_here_within_a_second(live_segment):

@@ -17,9 +17,15 @@ from cms.api import keys as api_keys
 from cms.api.keys import api_key_create
 from cms.api.views import _nesting_depth
 from cms.models import ApiKey, CallToAction, PageChannelOverride
-from personalization.models import Segment
 from personalization.request_context import BROWSER_CONTROLLED_HEADERS, CONTEXT_HEADERS
-from tests.factories import ArticlePageFactory, ChannelFactory, ImageFactory, LandingPageFactory, SectionPageFactory
+from tests.factories import (
+    ArticlePageFactory,
+    ChannelFactory,
+    ImageFactory,
+    LandingPageFactory,
+    SectionPageFactory,
+    SegmentFactory,
+)
 from tests.factories.personalised import personalised_block
 
 pytestmark = pytest.mark.django_db
@@ -249,11 +255,10 @@ def test_a_browser_may_send_every_personalisation_header_cross_origin(site):
 
 def test_a_personalised_response_varies_on_the_visitor_headers(site, keys, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        segment = Segment.objects.create(
+        segment = SegmentFactory(
             key="germany", name="Germany", priority=10,
             definition={"attribute": "country", "operator": "equals", "value": "DE"},
         )
-        segment.save_revision().publish()
     landing = LandingPageFactory(parent=site["section"], title="Offer", body=[
         personalised_block("hero", "Hello", [([segment], [], "Hallo")]),
     ])

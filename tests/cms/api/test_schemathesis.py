@@ -36,13 +36,14 @@ from cms.api.problems import PROBLEM_CONTENT_TYPE
 from cms.api.router import api_router
 from cms.blocks import campaign_blocks, content_blocks
 from cms.models import Author, CallToAction, Promo
-from personalization.models import Placement, Segment
+from personalization.models import Placement
 from tests.factories import (
     ArticlePageFactory,
     ChannelFactory,
     ImageFactory,
     LandingPageFactory,
     SectionPageFactory,
+    SegmentFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +172,10 @@ def seeded(channel_key, home):
 
 def seed_placement(objects: dict) -> Placement:
     """A placement whose default and whose one variant (for mobile visitors) use every content block."""
-    segment = Segment.objects.create(
+    segment = SegmentFactory(
         key="on-mobile", name="On mobile", priority=10,
         definition={"attribute": "device", "operator": "equals", "value": "mobile"},
     )
-    segment.save_revision().publish()
     stream_block = Placement._meta.get_field("default").stream_block
     content = sample_value(stream_block, objects)
     variants = Placement._meta.get_field("variants").stream_block.to_python(

@@ -164,3 +164,43 @@ def test_assign_weighted_follows_the_weights() -> None:
         assign_weighted("experiment", "v", {"a": 0.0})
     with pytest.raises(ValueError):
         assign_weighted("experiment", "v", {"a": 1.0, "b": -1.0})
+
+
+def test_this_engine_evaluates_the_cheapest_conditions_first_and_stops_at_the_first_deciding_one() -> None:
+    # Not part of cases.json: the evaluation order is this engine's own (other evaluators may differ).
+    condition = {"all": [
+        {"attribute": "percentage", "operator": "percentage_below", "value": 100},
+        DEVICE,
+        {"attribute": "country", "operator": "equals", "value": "GB"},
+    ]}
+    ruleset = compile_ruleset([SegmentSpec("s", "s", 1, condition)])
+    trace = ruleset.evaluate(_context(device="desktop", country="GB"), explain=True).trace
+    assert [(c.path, c.result) for c in trace[0].conditions] == [("all[1]", False)]
+
+
+def test_issues_carry_codes_for_programs() -> None:
+    issues = validate_definition({"attribute": "devce", "operator": "equals", "value": 1}, segment_keys=[], trait_types={})
+    assert [(issue.path, issue.code.value) for issue in issues] == [("attribute", "unknown_attribute")]
+    assert issues[0].as_dict()["code"] == "unknown_attribute"
+
+
+def test_compile_partial_leaves_out_a_broken_segment_and_its_dependants_only() -> None:
+    from personalization.engine import LeftOutReason, compile_partial
+
+    segments = [
+        SegmentSpec("a", "A", 1, {"attribute": "trait.gone", "operator": "exists"}),
+        SegmentSpec("b", "B", 2, {"attribute": "segment", "operator": "member_of", "value": "a"}),
+        SegmentSpec("mobile", "Mobile", 3, DEVICE),
+    ]
+    partial = compile_partial(segments)
+    assert partial.ruleset.keys == ("mobile",)
+    assert [(left.key, left.reason, left.depends_on) for left in partial.left_out] == [
+        ("a", LeftOutReason.INVALID, None), ("b", LeftOutReason.DEPENDS_ON_LEFT_OUT, "a"),
+    ]
+    assert "unknown trait 'gone'" in partial.left_out[0].message
+    assert "'a'" in partial.left_out[1].message
+    assert partial.ruleset.evaluate(_context(device="mobile")).matched == ("mobile",)
+    # the strict compiler still reports the problem of the broken segment itself
+    with pytest.raises(RulesetError) as raised:
+        compile_ruleset(segments)
+    assert set(raised.value.issues) == {"a"}

@@ -17,6 +17,7 @@ from personalization.engine import (
     SegmentSpec,
     ValidationIssue,
     VisitorContext,
+    compile_partial,
     compile_ruleset,
     validate_definition,
 )
@@ -201,3 +202,30 @@ def test_compile_ruleset_raises_only_ruleset_error(definitions_: list[Any], keys
         compile_ruleset(specs, trait_types=TRAITS)
     except RulesetError as error:
         assert error.issues
+
+
+MEMBERS = st.sampled_from(["a", "b", "c", "gone"]).map(
+    lambda key: {"attribute": "segment", "operator": "member_of", "value": key}
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(json_values, condition_like, definitions, MEMBERS, MEMBERS.map(lambda m: {"not": m})),
+                min_size=1, max_size=4),
+       st.lists(st.sampled_from(["a", "b", "c", ""]), min_size=4, max_size=4))
+def test_compile_partial_never_raises_and_keeps_exactly_what_compiles(
+    definitions_: list[Any], keys: list[str]
+) -> None:
+    specs = [SegmentSpec(key, key, index, definition)
+             for index, (key, definition) in enumerate(zip(keys, definitions_, strict=False))]
+    partial = compile_partial(specs, trait_types=TRAITS)
+    kept, left_out = set(partial.ruleset.keys), {left.key for left in partial.left_out}
+    assert kept.isdisjoint(left_out) and kept | left_out == {spec.key for spec in specs}
+    # what is kept compiles on its own: nothing kept uses a segment left out
+    compile_ruleset([spec for spec in specs if spec.key in kept], trait_types=TRAITS)
+    try:
+        compile_ruleset(specs, trait_types=TRAITS)
+    except RulesetError as error:
+        assert set(error.issues) <= left_out
+    else:
+        assert not left_out
