@@ -221,6 +221,11 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 # Counts pixels from the header, so a bomb is refused with a form error before decoding.
 WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.ImageForm"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Documents always go through Wagtail's serve view, which applies collection privacy; never a
+# direct storage URL. MEDIA_URL serves only images, through cms.media, which checks the same.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# How long browsers and CDNs may keep a public image file (renditions and originals).
+MEDIA_CACHE_SECONDS = env.int("MEDIA_CACHE_SECONDS", default=300)
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 # Autosave is off by default: a submit pressed while an autosave is in flight can fail
 # ("slug already in use") or error, losing the editor's submission. ADMIN_AUTOSAVE_MS turns it on.
