@@ -12,7 +12,7 @@ from PIL import Image
 from wagtail.images.forms import get_image_form, get_image_multi_form
 
 from cms.models import CustomImage, OutboxJob
-from cms.renditions import generate_channel_renditions
+from cms.renditions import ADMIN_FILTER_SPECS, generate_channel_renditions
 from tests.factories import ChannelFactory, ImageFactory, UserFactory, small_png
 from tests.helpers.celery import shared_database_url
 from tests.helpers.processes import ROOT
@@ -88,8 +88,9 @@ def test_the_rendition_task_makes_every_channel_preset(django_capture_on_commit_
     ]:
         with made[spec].file.open() as f, Image.open(f) as decoded:
             assert (decoded.format, decoded.size) == (pillow_format, size), spec
-    assert generate_channel_renditions(image.pk) == 3  # a second run reuses them
-    assert image.renditions.count() == 3
+    assert set(made) == {"width-600|format-jpeg", "width-750|format-webp", "fill-100x100|format-webp", *ADMIN_FILTER_SPECS}
+    assert generate_channel_renditions(image.pk) == 5  # a second run reuses them
+    assert image.renditions.count() == 5
 
 
 def test_an_upload_through_the_admin_enqueues_its_renditions(admin_client, django_capture_on_commit_callbacks):
@@ -101,7 +102,7 @@ def test_an_upload_through_the_admin_enqueues_its_renditions(admin_client, djang
     assert response.status_code == 302
     image = CustomImage.objects.get(title="Upload")
     assert (image.alt_text, image.credit) == ("A description", "A photographer")
-    assert [r.filter_spec for r in image.renditions.all()] == ["width-600|format-jpeg"]
+    assert {r.filter_spec for r in image.renditions.all()} == {"width-600|format-jpeg", *ADMIN_FILTER_SPECS}
 
 
 def test_a_decompression_bomb_is_refused_with_a_form_error(admin_client, bomb):
@@ -211,3 +212,17 @@ def test_an_animation_under_the_pixel_cap_is_accepted(admin_client):
 
     assert response.status_code == 302
     assert CustomImage.objects.values_list("width", "height").get() == (200, 100)
+
+
+def test_the_admin_listing_after_an_upload_finds_its_thumbnail_made(admin_client, django_capture_on_commit_callbacks, monkeypatch):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox's rendition job
+        upload(admin_client, "photo.png", png_bytes(800, 600))
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("the listing decoded an image")
+
+    monkeypatch.setattr("PIL.ImageFile.ImageFile.load", no_decoding)
+    listing = admin_client.get("/admin/images/")
+
+    assert listing.status_code == 200
+    assert CustomImage.objects.get().renditions.get(filter_spec="max-165x165").url in listing.content.decode()
