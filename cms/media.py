@@ -10,6 +10,7 @@ which applies the same collection privacy.
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 from wagtail.images import get_image_model
 from wagtail.images.permissions import permission_policy
@@ -36,6 +37,7 @@ def collection_admits(request: HttpRequest, collection: Collection) -> bool:
     return all(restriction.accept_request(request) for restriction in collection.get_view_restrictions())
 
 
+@require_safe
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     """Serve an image file under MEDIA_URL if its collection lets the request see it, else 404."""
     image = _image_of(path)

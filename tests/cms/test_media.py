@@ -89,6 +89,7 @@ def test_public_images_and_their_renditions_are_served_to_anyone(mode, client):
         assert response.status_code == 200, path
         assert response["Content-Type"] == "image/png"
         assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"]
+        assert client.post(media(path)).status_code == 405
 
 
 def test_the_rendition_urls_the_api_returns_can_be_fetched(mode, client):
