@@ -6,7 +6,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 
-from tests.factories import UserFactory
+from cms.api.keys import api_key_create
+from tests.factories import ChannelFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -77,3 +78,16 @@ def test_the_django_admin_sign_in_is_throttled_too(settings, editors):
         client.post("/django-admin/login/", {"username": "alice", "password": "wrong"})
 
     assert client.post("/django-admin/login/", {"username": "alice", "password": "pass"}).status_code == 429
+
+
+def test_a_locked_address_still_reaches_the_delivery_api(settings, editors):
+    channel = ChannelFactory(slug="web")
+    _, key = api_key_create(channel=channel, name="web", scopes=["delivery"])
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "alice", "wrong")
+    assert sign_in(client, "alice", "pass").status_code == 429
+
+    response = client.get("/api/v2/images/", HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert response.status_code == 200  # keys are not logins: no lockout applies to them
