@@ -10,5 +10,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     """Wagtail's sign-in look, saying why and for how long (AXES_LOCKOUT_CALLABLE)."""
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
-    response = TemplateResponse(request, "cms/login_locked.html", {"minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE)
+    response = TemplateResponse(
+        request, "cms/login_locked.html", {"minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE
+    )
     return response.render()

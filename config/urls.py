@@ -27,7 +27,8 @@ urlpatterns = [
 ]
 
 # Uploads are served through a view that checks collection privacy, in every mode (cms.media).
-urlpatterns += [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", serve_media, name="media")]
+MEDIA_PREFIX = re.escape(settings.MEDIA_URL.lstrip("/"))
+urlpatterns += [re_path(rf"^{MEDIA_PREFIX}(?P<path>.+)$", serve_media, name="media")]
 
 # Wagtail's page serving comes last: it claims every remaining path.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -59,7 +59,8 @@ def test_the_lock_ends_after_the_cool_off(settings, editors):
     assert sign_in(client, "alice", "pass").status_code == 429
 
     # As if the cool-off had passed since the last failure.
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    last_failure = AccessAttempt.objects.get().attempt_time
+    AccessAttempt.objects.update(attempt_time=last_failure - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
 
     assert sign_in(client, "alice", "pass").status_code == 302 and signed_in(client)
 

@@ -42,7 +42,9 @@ def mode(request, settings):
 
 def private_collection(name: str = "Board", restriction_type: str = "password") -> Collection:
     collection = Collection.get_first_root_node().add_child(name=name)
-    CollectionViewRestriction.objects.create(collection=collection, restriction_type=restriction_type, password="x")
+    CollectionViewRestriction.objects.create(
+        collection=collection, restriction_type=restriction_type, password="x"
+    )
     return collection
 
 
@@ -65,8 +67,9 @@ def test_files_of_a_private_collection_are_not_served_to_anyone(mode, client):
 
 
 def test_documents_are_served_only_by_wagtails_view_with_its_privacy(mode, client):
-    public = get_document_model().objects.create(title="Price list", file=ContentFile(b"prices", name="prices.txt"))
-    private = get_document_model().objects.create(
+    Document = get_document_model()
+    public = Document.objects.create(title="Price list", file=ContentFile(b"prices", name="prices.txt"))
+    private = Document.objects.create(
         title="Minutes", file=ContentFile(b"minutes", name="minutes.txt"),
         collection=private_collection("Staff", restriction_type="login"),
     )
