@@ -63,6 +63,10 @@ class CustomImage(AbstractImage):
 
     admin_form_fields = Image.admin_form_fields + ("alt_text", "credit")
 
+    class Meta(AbstractImage.Meta):
+        # /media/ finds the image that owns a file by its name on every request (cms.media).
+        indexes = [models.Index(fields=["file"], name="cms_image_file_idx")]
+
     @property
     def default_alt_text(self) -> str:
         return self.alt_text
@@ -73,3 +77,4 @@ class CustomRendition(AbstractRendition):
 
     class Meta:
         unique_together = (("image", "filter_spec", "focal_point_key"),)
+        indexes = [models.Index(fields=["file"], name="cms_rendition_file_idx")]

@@ -142,3 +142,10 @@ def test_files_no_image_owns_are_not_served(client, settings):
 
     assert client.get(media("original_images/stray.png")).status_code == 404
     assert client.get(media("../etc/passwd")).status_code == 404
+
+
+def test_serving_a_public_rendition_costs_three_indexed_queries(client, django_assert_max_num_queries):
+    rendition = ImageFactory().get_rendition("width-10")
+
+    with django_assert_max_num_queries(3):  # the original's owner, the rendition's, the restrictions
+        assert client.get(rendition.url).status_code == 200
