@@ -9,24 +9,28 @@ from wagtail.images.forms import BaseImageForm
 class SafeImageField(WagtailImageField):
     """Wagtail's image field, refusing too many pixels from the header, before any decoding.
 
-    Wagtail counts pixels by decoding the whole image, so a bomb under Pillow's limit is
-    decoded in full before it is refused, and one over it escapes as Pillow's
-    DecompressionBombError: a server error instead of a form error.
+    Wagtail counts pixels through Willow, which decodes the whole image (twice) and counts
+    one frame whatever the animation holds: a bomb under Pillow's limit was decoded in full
+    before it was refused, one over it escaped as Pillow's DecompressionBombError (a server
+    error), and a 20-frame 9-megapixel GIF passed as 9 megapixels. Here width x height x
+    frames comes from the headers alone (Pillow counts GIF frames by skipping their data).
     """
 
     def check_image_pixel_size(self, f):
-        if self.max_image_pixels is not None:
+        if self.max_image_pixels is None:
+            return
+        f.image.f.seek(0)
+        try:
+            with PILImage.open(f.image.f) as header:  # parses the header, decodes nothing
+                num_pixels = header.width * header.height * getattr(header, "n_frames", 1)
+        except PILImage.DecompressionBombError:  # Pillow refuses over twice its limit
+            self._refuse(f"over {2 * PILImage.MAX_IMAGE_PIXELS}")
+        except (OSError, EOFError, SyntaxError, ValueError):  # unreadable headers or frame table
+            raise ValidationError(self.error_messages["invalid_image"], code="invalid_image") from None
+        finally:
             f.image.f.seek(0)
-            try:
-                with PILImage.open(f.image.f) as header:  # parses the header, decodes nothing
-                    num_pixels = header.width * header.height
-            except PILImage.DecompressionBombError:  # Pillow refuses over twice its limit
-                self._refuse(f"over {2 * PILImage.MAX_IMAGE_PIXELS}")
-            except PILImage.UnidentifiedImageError:
-                num_pixels = 0  # not Pillow's format: Wagtail's check below decides
-            if num_pixels > self.max_image_pixels:
-                self._refuse(num_pixels)
-        super().check_image_pixel_size(f)
+        if num_pixels > self.max_image_pixels:
+            self._refuse(num_pixels)
 
     def _refuse(self, num_pixels) -> None:
         raise ValidationError(

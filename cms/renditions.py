@@ -1,4 +1,4 @@
-"""Channel rendition presets: generated ahead of time so no API request pays for them."""
+"""Channel rendition presets and admin previews: generated ahead of time so no request pays for them."""
 
 from cms.models import CustomImage
 
@@ -10,16 +10,21 @@ def channel_filter_specs() -> list[str]:
     return sorted(set(ChannelRenditionPreset.objects.values_list("filter_spec", flat=True)))
 
 
+# What Wagtail's admin shows of every image (listing and chooser thumbnails, the edit page's
+# preview). Made with the channels' presets, so the editor's next page after an upload finds
+# them ready instead of decoding a large original inside that request.
+ADMIN_FILTER_SPECS = ("max-165x165", "max-800x600")
+
+
 def generate_channel_renditions(image_id: int) -> int:
-    """Create the renditions every channel needs for one image; return how many exist.
+    """Create the renditions every channel and the admin need for one image; return how many exist.
 
     Idempotent: Wagtail reuses renditions that already exist.
     """
     image = CustomImage.objects.filter(pk=image_id).first()
-    specs = channel_filter_specs()
-    if image is None or not specs:
+    if image is None:
         return 0
-    return len(image.get_renditions(*specs))
+    return len(image.get_renditions(*channel_filter_specs(), *ADMIN_FILTER_SPECS))
 
 
 def rendition_job_key(image: CustomImage) -> str:

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -8,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms.api.problems import api_not_found
 from cms.api.router import api_router
 from cms.api.schema import docs_view, schema_view
+from cms.media import serve_media
 from config.health import healthz, readyz
 
 urlpatterns = [
@@ -23,10 +26,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),  # after every API route: unknown API paths answer problem details
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads are served through a view that checks collection privacy, in every mode (cms.media).
+MEDIA_PREFIX = re.escape(settings.MEDIA_URL.lstrip("/"))
+urlpatterns += [re_path(rf"^{MEDIA_PREFIX}(?P<path>.+)$", serve_media, name="media")]
 
 # Wagtail's page serving comes last: it claims every remaining path.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -6,6 +6,7 @@ Setting DATABASE_URL, REDIS_URL, CELERY_BROKER_URL or ELASTICSEARCH_URL scales
 each part out independently.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "corsheaders",
     "django_celery_beat",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -218,6 +221,11 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 # Counts pixels from the header, so a bomb is refused with a form error before decoding.
 WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.forms.ImageForm"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Documents always go through Wagtail's serve view, which applies collection privacy; never a
+# direct storage URL. MEDIA_URL serves only images, through cms.media, which checks the same.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# How long browsers and CDNs may keep a public image file (renditions and originals).
+MEDIA_CACHE_SECONDS = env.int("MEDIA_CACHE_SECONDS", default=300)
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 # Autosave is off by default: a submit pressed while an autosave is in flight can fail
 # ("slug already in use") or error, losing the editor's submission. ADMIN_AUTOSAVE_MS turns it on.
@@ -287,10 +295,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Wagtail logs every page edit at INFO; the audit log already records them.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}},
+    # django-axes logs every start and failed login at INFO; lockouts are WARNING.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
-# --- Passwords ------------------------------------------------------------------
+# --- Passwords and logins ------------------------------------------------------
+# django-axes refuses logins (admin and django-admin) for a username from an address after
+# LOGIN_FAILURE_LIMIT wrong passwords, for LOGIN_COOLOFF_MINUTES, even with the right password.
+# The delivery API authenticates by key, never through Django's login, and is not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+# Per username and address: a guesser cannot lock an editor out from everywhere, and one
+# address cannot try many passwords on one account. The address is REMOTE_ADDR: behind a
+# reverse proxy that is the proxy's, so the lockout is then per username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cms.login_lockout.lockout_response"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,6 +1,9 @@
 """Images: channel renditions made by the outbox task, and what the admin upload refuses."""
 
+import json
 import os
+import subprocess
+import sys
 from io import BytesIO
 
 import pytest
@@ -9,8 +12,10 @@ from PIL import Image
 from wagtail.images.forms import get_image_form, get_image_multi_form
 
 from cms.models import CustomImage, OutboxJob
-from cms.renditions import generate_channel_renditions
+from cms.renditions import ADMIN_FILTER_SPECS, generate_channel_renditions
 from tests.factories import ChannelFactory, ImageFactory, UserFactory, small_png
+from tests.helpers.celery import shared_database_url
+from tests.helpers.processes import ROOT
 
 pytestmark = pytest.mark.django_db
 RENDITIONS = "cms.renditions.generate_channel_renditions"
@@ -33,6 +38,18 @@ def noise_png(width: int, height: int) -> bytes:
 def bomb() -> bytes:
     """A 1-bit PNG claiming 20000 x 20000 pixels (400 million) in about 50 KB."""
     return png_bytes(20_000, 20_000, mode="1")
+
+
+def animated_gif(width: int, height: int, frames: int) -> bytes:
+    """Frames that differ by one pixel each (Pillow merges identical ones): a few KB."""
+    images = []
+    for index in range(frames):
+        image = Image.new("P", (width, height))
+        image.putpixel((index, 0), 1)
+        images.append(image)
+    buffer = BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=100, loop=0)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -71,8 +88,10 @@ def test_the_rendition_task_makes_every_channel_preset(django_capture_on_commit_
     ]:
         with made[spec].file.open() as f, Image.open(f) as decoded:
             assert (decoded.format, decoded.size) == (pillow_format, size), spec
-    assert generate_channel_renditions(image.pk) == 3  # a second run reuses them
-    assert image.renditions.count() == 3
+    channel_specs = {"width-600|format-jpeg", "width-750|format-webp", "fill-100x100|format-webp"}
+    assert set(made) == channel_specs | set(ADMIN_FILTER_SPECS)
+    assert generate_channel_renditions(image.pk) == 5  # a second run reuses them
+    assert image.renditions.count() == 5
 
 
 def test_an_upload_through_the_admin_enqueues_its_renditions(admin_client, django_capture_on_commit_callbacks):
@@ -84,7 +103,7 @@ def test_an_upload_through_the_admin_enqueues_its_renditions(admin_client, djang
     assert response.status_code == 302
     image = CustomImage.objects.get(title="Upload")
     assert (image.alt_text, image.credit) == ("A description", "A photographer")
-    assert [r.filter_spec for r in image.renditions.all()] == ["width-600|format-jpeg"]
+    assert {r.filter_spec for r in image.renditions.all()} == {"width-600|format-jpeg", *ADMIN_FILTER_SPECS}
 
 
 def test_a_decompression_bomb_is_refused_with_a_form_error(admin_client, bomb):
@@ -142,3 +161,73 @@ def test_alt_text_and_credit_are_required():
 
 def test_the_multi_upload_edit_form_still_has_no_file_field():
     assert "file" not in get_image_multi_form(CustomImage)().fields
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the probe process reads committed data
+def test_an_upload_just_under_the_pixel_cap_decodes_nothing_in_the_request(tmp_path):
+    # 39.9 million RGB pixels in 116 KB: Pillow holds them in 160 MB, and Wagtail's upload
+    # decoded them four times (two pixel checks, two dimension reads) before it answered.
+    path = tmp_path / "huge.png"
+    path.write_bytes(png_bytes(6_300, 6_330))
+    env = {
+        **os.environ, "DATABASE_URL": shared_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"
+    }
+
+    probe = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.upload_probe", str(path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    result = json.loads(probe.stdout.splitlines()[-1])
+    assert (result["status"], result["errors"]) == (302, []), result
+    assert result["peak_mb"] < 50, result  # one decode alone would be 160 MB
+    assert RENDITIONS in result["jobs"], "the renditions are the outbox's work, after the request"
+
+
+def test_an_accepted_upload_reads_only_headers(admin_client, monkeypatch, django_capture_on_commit_callbacks):
+    content = png_bytes(800, 600)
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("the image was decoded")
+
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    monkeypatch.setattr("PIL.ImageFile.ImageFile.load", no_decoding)
+    with django_capture_on_commit_callbacks(execute=False):  # the rendition job decodes, later
+        response = upload(admin_client, "photo.png", content)
+
+    assert response.status_code == 302
+    assert CustomImage.objects.values_list("width", "height").get() == (800, 600)
+
+
+def test_the_frames_of_an_animation_count_towards_the_pixel_cap(admin_client):
+    content = animated_gif(3_000, 3_000, frames=20)  # 9 million pixels a frame, 180 million in all
+    assert len(content) < 20_000
+
+    response = upload(admin_client, "animation.gif", content)
+
+    assert "too many pixels (180000000). Maximum pixels 40000000" in file_errors(response)
+    assert not CustomImage.objects.exists()
+
+
+def test_an_animation_under_the_pixel_cap_is_accepted(admin_client):
+    response = upload(admin_client, "animation.gif", animated_gif(200, 100, frames=5))
+
+    assert response.status_code == 302
+    assert CustomImage.objects.values_list("width", "height").get() == (200, 100)
+
+
+def test_the_admin_listing_after_an_upload_finds_its_thumbnail_made(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox's rendition job
+        upload(admin_client, "photo.png", png_bytes(800, 600))
+
+    def no_decoding(self, *args, **kwargs):
+        raise AssertionError("the listing decoded an image")
+
+    monkeypatch.setattr("PIL.ImageFile.ImageFile.load", no_decoding)
+    listing = admin_client.get("/admin/images/")
+
+    assert listing.status_code == 200
+    assert CustomImage.objects.get().renditions.get(filter_spec="max-165x165").url in listing.content.decode()

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from wagtail.models import Site
 
 from cms.demo import demo_counts, demo_password, demo_seed
@@ -25,5 +26,6 @@ def test_demo_site_is_live_with_logins_per_role():
     assert site.root_url == "http://127.0.0.1:8123"  # the API's html_url and detail_url are working links
     assert ArticlePage.objects.live().count() == summary.counts["articles"]
     assert LandingPage.objects.live().count() == 3
+    sign_in = RequestFactory().post("/admin/login/")  # login throttling (django-axes) needs the request
     for username in ("editor", "cco", "marketer", "developer", "admin"):
-        assert authenticate(username=username, password=demo_password(username)) is not None
+        assert authenticate(sign_in, username=username, password=demo_password(username)) is not None
