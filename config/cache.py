@@ -1,0 +1,196 @@
+"""A Redis cache that degrades instead of failing: an unreachable cache is a miss, never a 500.
+
+Every value in the cache can be rebuilt from the database, so while Redis is down
+reads miss and writes are dropped; the API serves uncached. A circuit breaker keeps
+a request from paying the socket timeout on each of its cache calls: after a failure
+the cache is skipped for `RETRY_AFTER_SECONDS`, then one call probes it.
+
+Two operations cannot be dropped silently, because their caller must know:
+`incr`/`decr` (a rate-limit count, a content-generation bump) raise
+`CacheUnavailable`. Invalidations dropped during an outage are made good when the
+cache comes back: `cache_recovered` is sent before any other call reaches it, and
+the apps move their generations on in its receivers.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from django.dispatch import Signal
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# Sent (with `cache`: the backend) when a cache that was unreachable answers again,
+# before any other call is let through: receivers retire what may have gone stale.
+cache_recovered = Signal()
+
+
+class CacheUnavailable(RuntimeError):
+    """The cache could not be reached (or is being skipped after a recent failure)."""
+
+
+class CircuitBreaker:
+    """Closed while calls succeed; open for `retry_after` seconds after a failure, then one call probes.
+
+    Thread-safe: while open, and while one thread probes, every other call is skipped.
+    Logs once when it opens, at most once per `log_every` seconds while it stays open,
+    and once when it closes.
+    """
+
+    def __init__(self, name: str, *, retry_after: float, log_every: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.name = name
+        self.retry_after = retry_after
+        self.log_every = log_every
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.opened_at: float | None = None
+        self.retry_at = 0.0
+        self.logged_at = 0.0
+        self.last_error = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None
+
+    def allow(self) -> str | None:
+        """"call" when the breaker is closed, "probe" when this caller may try an open one, else None."""
+        if self.opened_at is None:
+            return "call"
+        with self.lock:
+            now = self.clock()
+            if self.opened_at is None:
+                return "call"
+            if now < self.retry_at:
+                return None
+            self.retry_at = now + self.retry_after  # the others keep skipping while this caller probes
+            return "probe"
+
+    def failed(self, error: BaseException) -> None:
+        with self.lock:
+            now = self.clock()
+            self.last_error = f"{type(error).__name__}: {error}"[:300]
+            self.retry_at = now + self.retry_after
+            if self.opened_at is None:
+                self.opened_at = self.logged_at = now
+                logger.error("cache %s unreachable, serving uncached for now: %s", self.name, self.last_error)
+            elif now - self.logged_at >= self.log_every:
+                self.logged_at = now
+                logger.error(
+                    "cache %s still unreachable after %.0f s, serving uncached: %s",
+                    self.name, now - self.opened_at, self.last_error,
+                )
+
+    def closed(self) -> None:
+        with self.lock:
+            if self.opened_at is not None:
+                logger.warning("cache %s reachable again after %.0f s", self.name, self.clock() - self.opened_at)
+            self.opened_at = None
+            self.last_error = ""
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache with bounded failure: misses and dropped writes while Redis is unreachable.
+
+    OPTIONS as for RedisCache (set `socket_connect_timeout` and `socket_timeout`; redis-py
+    does not retry unless told to), plus RETRY_AFTER_SECONDS: how long to skip the cache
+    after a failure before probing it again.
+    """
+
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS", {}))
+        retry_after = float(options.pop("RETRY_AFTER_SECONDS", 5))
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._options = options
+        self._probing = threading.local()
+        self.breaker = CircuitBreaker(server if isinstance(server, str) else ",".join(server), retry_after=retry_after)
+
+    def _guarded(self, operation: Callable, *args, fallback: Callable | None = None):
+        """Run `operation` unless the breaker is open; on a Redis error open it and fall back (or raise)."""
+        # The probing thread's own calls (from cache_recovered receivers) go through.
+        permission = "call" if getattr(self._probing, "active", False) else self.breaker.allow()
+        try:
+            if permission is None:
+                raise CacheUnavailable(self.breaker.last_error or "cache skipped after a recent failure")
+            if permission == "probe":
+                self._reconnect_and_announce()
+            result = operation(*args)
+        except (RedisError, CacheUnavailable) as exc:
+            if not isinstance(exc, CacheUnavailable):
+                self._failed(exc)
+            if fallback is None:
+                raise exc if isinstance(exc, CacheUnavailable) else CacheUnavailable(str(exc)) from exc
+            return fallback()
+        return result
+
+    def _reconnect_and_announce(self) -> None:
+        """Probe with a PING; on success let receivers retire stale state, then close the breaker."""
+        try:
+            self._cache.get_client(write=True).ping()
+        except RedisError as exc:
+            self._failed(exc)
+            raise CacheUnavailable(str(exc)) from exc
+        self._probing.active = True
+        try:
+            cache_recovered.send(sender=type(self), cache=self)
+        except Exception:  # a receiver's failure must not keep the cache shut: log it, serve on
+            logger.exception("a cache_recovered receiver failed")
+        finally:
+            self._probing.active = False
+        self.breaker.closed()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.breaker.failed(exc)
+        # Pooled sockets to a restarted server are dead: reconnect from scratch on the next probe.
+        for pool in list(self._cache._pools.values()):
+            pool.disconnect()
+
+    # Reads miss and writes are dropped while the cache is unreachable.
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(super().add, key, value, timeout, version, fallback=lambda: False)
+
+    def get(self, key, default=None, version=None):
+        return self._guarded(super().get, key, default, version, fallback=lambda: default)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(super().set, key, value, timeout, version, fallback=lambda: None)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(super().touch, key, timeout, version, fallback=lambda: False)
+
+    def delete(self, key, version=None):
+        return self._guarded(super().delete, key, version, fallback=lambda: False)
+
+    def get_many(self, keys, version=None):
+        return self._guarded(super().get_many, keys, version, fallback=dict)
+
+    def has_key(self, key, version=None):
+        return self._guarded(super().has_key, key, version, fallback=lambda: False)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(super().set_many, data, timeout, version, fallback=lambda: list(data))
+
+    def delete_many(self, keys, version=None):
+        return self._guarded(super().delete_many, keys, version, fallback=lambda: None)
+
+    # Counters raise: a lost increment would let a rate limit or an invalidation slip silently.
+    def incr(self, key, delta=1, version=None):
+        return self._guarded(super().incr, key, delta, version)
+
+    def clear(self):
+        return self._guarded(super().clear)
+
+
+def cache_unavailable(alias: str = "default") -> str | None:
+    """Why the cache is being skipped (the last error), or None when it is in use.
+
+    Caches without a circuit breaker (local memory, files) are always in use.
+    """
+    breaker = getattr(caches[alias], "breaker", None)
+    if breaker is None or not breaker.is_open:
+        return None
+    return breaker.last_error or "unreachable"
