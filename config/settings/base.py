@@ -318,6 +318,10 @@ API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
 API_RATE_LIMIT_ON_CACHE_ERROR = env("API_RATE_LIMIT_ON_CACHE_ERROR", default="open")
 if API_RATE_LIMIT_ON_CACHE_ERROR not in ("open", "closed"):
     raise ImproperlyConfigured("API_RATE_LIMIT_ON_CACHE_ERROR must be open or closed")
+# A visit ends this long after it started; the visits a process counted reach the stored
+# profiles in batches at most this often.
+VISIT_WINDOW_SECONDS = env.int("VISIT_WINDOW_SECONDS", default=30 * 60)
+VISIT_FLUSH_SECONDS = env.float("VISIT_FLUSH_SECONDS", default=5.0)
 # Frontend preview: where the admin sends editors, and how long a preview token lives.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
 PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)
