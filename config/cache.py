@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -93,6 +94,24 @@ class CircuitBreaker:
             self.last_error = ""
 
 
+_breakers: dict[tuple[str, float], CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def _breaker_for(location: str, retry_after: float) -> CircuitBreaker:
+    """One breaker per server and process: Django makes a cache backend per thread, an outage is per server."""
+    with _breakers_lock:
+        key = (location, retry_after)
+        if key not in _breakers:
+            _breakers[key] = CircuitBreaker(_without_credentials(location), retry_after=retry_after)
+        return _breakers[key]
+
+
+def _without_credentials(location: str) -> str:
+    """The server as logs may name it: a password in REDIS_URL stays out of them."""
+    return ",".join(urlsplit(url)._replace(netloc=urlsplit(url).netloc.rpartition("@")[2]).geturl() for url in location.split(","))
+
+
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache with bounded failure: misses and dropped writes while Redis is unreachable.
 
@@ -107,7 +126,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, {**params, "OPTIONS": options})
         self._options = options
         self._probing = threading.local()
-        self.breaker = CircuitBreaker(server if isinstance(server, str) else ",".join(server), retry_after=retry_after)
+        self.breaker = _breaker_for(server if isinstance(server, str) else ",".join(server), retry_after)
 
     def _guarded(self, operation: Callable, *args, fallback: Callable | None = None):
         """Run `operation` unless the breaker is open; on a Redis error open it and fall back (or raise)."""
