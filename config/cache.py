@@ -22,7 +22,10 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.dispatch import Signal
-from redis.exceptions import RedisError
+from redis import exceptions as redis_errors
+
+# What an unreachable (or failed-over, read-only) server raises; other errors are bugs and propagate.
+UNREACHABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class CircuitBreaker:
         self.retry_at = 0.0
         self.logged_at = 0.0
         self.last_error = ""
+        self.failures = 0  # ever: lets a caller tell whether a call it made failed
 
     @property
     def is_open(self) -> bool:
@@ -74,6 +78,7 @@ class CircuitBreaker:
     def failed(self, error: BaseException) -> None:
         with self.lock:
             now = self.clock()
+            self.failures += 1
             self.last_error = f"{type(error).__name__}: {error}"[:300]
             self.retry_at = now + self.retry_after
             if self.opened_at is None:
@@ -129,37 +134,46 @@ class ResilientRedisCache(RedisCache):
         self.breaker = _breaker_for(server if isinstance(server, str) else ",".join(server), retry_after)
 
     def _guarded(self, operation: Callable, *args, fallback: Callable | None = None):
-        """Run `operation` unless the breaker is open; on a Redis error open it and fall back (or raise)."""
+        """Run `operation` unless the breaker is open; when the server is unreachable, fall back (or raise)."""
         # The probing thread's own calls (from cache_recovered receivers) go through.
         permission = "call" if getattr(self._probing, "active", False) else self.breaker.allow()
         try:
             if permission is None:
                 raise CacheUnavailable(self.breaker.last_error or "cache skipped after a recent failure")
             if permission == "probe":
-                self._reconnect_and_announce()
-            result = operation(*args)
-        except (RedisError, CacheUnavailable) as exc:
-            if not isinstance(exc, CacheUnavailable):
-                self._failed(exc)
-            if fallback is None:
-                raise exc if isinstance(exc, CacheUnavailable) else CacheUnavailable(str(exc)) from exc
-            return fallback()
-        return result
+                self._probe()
+            return operation(*args)
+        except UNREACHABLE as exc:
+            self._failed(exc)
+            error = CacheUnavailable(str(exc))
+        except CacheUnavailable as exc:
+            error = exc
+        if fallback is None:
+            raise error
+        return fallback()
 
-    def _reconnect_and_announce(self) -> None:
-        """Probe with a PING; on success let receivers retire stale state, then close the breaker."""
+    def _probe(self) -> None:
+        """PING; on success let receivers retire what may be stale, and only then close the breaker.
+
+        Until every receiver has succeeded the cache stays skipped (and is probed again),
+        so nothing cached before the outage is served while a dropped invalidation is pending.
+        """
         try:
             self._cache.get_client(write=True).ping()
-        except RedisError as exc:
+        except UNREACHABLE as exc:
             self._failed(exc)
             raise CacheUnavailable(str(exc)) from exc
+        failures = self.breaker.failures
         self._probing.active = True
         try:
-            cache_recovered.send(sender=type(self), cache=self)
-        except Exception:  # a receiver's failure must not keep the cache shut: log it, serve on
-            logger.exception("a cache_recovered receiver failed")
+            results = cache_recovered.send_robust(sender=type(self), cache=self)
         finally:
             self._probing.active = False
+        errors = [result for _, result in results if isinstance(result, Exception)]
+        if errors:
+            self.breaker.failed(errors[0])
+        if errors or self.breaker.failures != failures:  # a receiver failed, or a write of its was dropped
+            raise CacheUnavailable(f"the cache failed again while recovering: {self.breaker.last_error}")
         self.breaker.closed()
 
     def _failed(self, exc: BaseException) -> None:

@@ -240,3 +240,28 @@ def test_a_gunicorn_process_survives_a_redis_restart_without_restarting(hub, tmp
             wait_until(lambda: http_status(f"{base}/readyz") == 200, timeout=10)
             assert answers() == every_200
             assert keys_in(server) > 1, "the process caches again"
+
+
+def test_the_cache_stays_skipped_until_every_recovery_receiver_has_succeeded(private_redis):
+    from django.core.cache import cache
+
+    from config.cache import cache_recovered, cache_unavailable
+
+    cache.set("k", "before")
+    private_redis.stop()
+    assert cache.get("k") is None and cache_unavailable()
+    private_redis.start()
+
+    def fails(**kwargs):
+        raise RuntimeError("could not retire the old generation")
+
+    cache_recovered.connect(fails)
+    try:
+        time.sleep(RETRY_AFTER)
+        assert cache.get("k", "miss") == "miss"  # probed, but a receiver failed: still skipped
+        assert "could not retire" in cache_unavailable()
+    finally:
+        cache_recovered.disconnect(fails)
+    time.sleep(RETRY_AFTER)
+    cache.set("k", "after")
+    assert cache.get("k") == "after" and cache_unavailable() is None
