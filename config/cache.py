@@ -46,7 +46,10 @@ class CircuitBreaker:
     and once when it closes.
     """
 
-    def __init__(self, name: str, *, retry_after: float, log_every: float = 60.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, name: str, *, retry_after: float, log_every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.name = name
         self.retry_after = retry_after
         self.log_every = log_every
@@ -94,7 +97,8 @@ class CircuitBreaker:
     def closed(self) -> None:
         with self.lock:
             if self.opened_at is not None:
-                logger.warning("cache %s reachable again after %.0f s", self.name, self.clock() - self.opened_at)
+                down_for = self.clock() - self.opened_at
+                logger.warning("cache %s reachable again after %.0f s", self.name, down_for)
             self.opened_at = None
             self.last_error = ""
 
@@ -104,7 +108,7 @@ _breakers_lock = threading.Lock()
 
 
 def _breaker_for(location: str, retry_after: float) -> CircuitBreaker:
-    """One breaker per server and process: Django makes a cache backend per thread, an outage is per server."""
+    """One breaker per server and process: Django makes a backend per thread, an outage is per server."""
     with _breakers_lock:
         key = (location, retry_after)
         if key not in _breakers:
@@ -114,7 +118,8 @@ def _breaker_for(location: str, retry_after: float) -> CircuitBreaker:
 
 def _without_credentials(location: str) -> str:
     """The server as logs may name it: a password in REDIS_URL stays out of them."""
-    return ",".join(urlsplit(url)._replace(netloc=urlsplit(url).netloc.rpartition("@")[2]).geturl() for url in location.split(","))
+    parts = (urlsplit(url) for url in location.split(","))
+    return ",".join(part._replace(netloc=part.netloc.rpartition("@")[2]).geturl() for part in parts)
 
 
 class ResilientRedisCache(RedisCache):
@@ -134,7 +139,7 @@ class ResilientRedisCache(RedisCache):
         self.breaker = _breaker_for(server if isinstance(server, str) else ",".join(server), retry_after)
 
     def _guarded(self, operation: Callable, *args, fallback: Callable | None = None):
-        """Run `operation` unless the breaker is open; when the server is unreachable, fall back (or raise)."""
+        """Run `operation` unless the breaker is open; if the server is unreachable, fall back (or raise)."""
         # The probing thread's own calls (from cache_recovered receivers) go through.
         permission = "call" if getattr(self._probing, "active", False) else self.breaker.allow()
         try:

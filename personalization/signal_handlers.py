@@ -16,7 +16,7 @@ RULES_CHANGED = "personalization.signal_handlers.rules_changed_announce"
 
 
 def rules_changed_announce() -> None:
-    """Move the ruleset stamp on; raises CacheUnavailable if the cache dropped the write (the outbox retries)."""
+    """Move the ruleset stamp on; raise CacheUnavailable if the cache dropped it (the outbox retries)."""
     ruleset_changed()
     forget_compiled_rules()
     unavailable = cache_unavailable()

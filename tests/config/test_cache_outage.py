@@ -13,12 +13,19 @@ import urllib.request
 
 import pytest
 import redis
+from django.core.cache import cache
 from django.test import Client, override_settings
 from wagtail.models import PageViewRestriction
 
 from cms.api.keys import api_key_create
-from config.cache import CacheUnavailable, CircuitBreaker, ResilientRedisCache, _breaker_for
+from cms.models import OutboxJob
+from cms.outbox import outbox_relay
+from config.cache import (
+    CacheUnavailable, CircuitBreaker, ResilientRedisCache, _breaker_for, cache_recovered, cache_unavailable,
+)
 from personalization.models import Placement, Segment
+from personalization.ruleset_cache import STAMP_KEY
+from personalization.signal_handlers import RULES_CHANGED
 from tests.factories import ChannelFactory, ImageFactory, LandingPageFactory
 from tests.factories.personalised import heading
 from tests.helpers.celery import RedisServer, wait_until
@@ -243,10 +250,6 @@ def test_a_gunicorn_process_survives_a_redis_restart_without_restarting(hub, tmp
 
 
 def test_the_cache_stays_skipped_until_every_recovery_receiver_has_succeeded(private_redis):
-    from django.core.cache import cache
-
-    from config.cache import cache_recovered, cache_unavailable
-
     cache.set("k", "before")
     private_redis.stop()
     assert cache.get("k") is None and cache_unavailable()
@@ -265,3 +268,18 @@ def test_the_cache_stays_skipped_until_every_recovery_receiver_has_succeeded(pri
     time.sleep(RETRY_AFTER)
     cache.set("k", "after")
     assert cache.get("k") == "after" and cache_unavailable() is None
+
+
+def test_a_ruleset_change_the_cache_dropped_is_announced_again_through_the_outbox(
+    private_redis, hub, django_capture_on_commit_callbacks
+):
+    before = cache.get(STAMP_KEY)
+    private_redis.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        Segment.objects.get(key="mobile").save_revision().publish()
+    assert OutboxJob.objects.filter(handler=RULES_CHANGED, done_at__isnull=True).exists()
+    private_redis.start()  # empty, as a lost cache would be; the stamp must be written again
+    time.sleep(RETRY_AFTER)
+    outbox_relay()
+    assert not OutboxJob.objects.filter(handler=RULES_CHANGED, done_at__isnull=True).exists()
+    assert cache.get(STAMP_KEY) not in (None, before)
