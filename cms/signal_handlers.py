@@ -10,11 +10,12 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from cms.api.generation import content_generation_bump
+from cms.api.generation import content_generation_advance, content_generation_bump
 from cms.models import Author, CallToAction, CustomImage, Promo
 from cms.outbox import outbox_enqueue
 from cms.renditions import rendition_job_key
 from cms.webhooks import signal_handlers as webhook_signal_handlers
+from config.cache import cache_recovered
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,11 @@ def _bump_generation() -> None:
         outbox_enqueue(GENERATION_BUMP, key=GENERATION_BUMP)
 
 
+def retire_responses_after_outage(sender=None, **kwargs) -> None:
+    """The cache is back: bodies cached before the outage may have missed a purge dropped meanwhile."""
+    content_generation_advance()
+
+
 def invalidate_api_responses(sender=None, instance=None, **kwargs) -> None:
     """After commit, move the content generation on so no cached API body outlives a change."""
     if kwargs.get("raw"):
@@ -57,6 +63,7 @@ def connect() -> None:
     # Renditions decode with Pillow outside Wagtail's upload checks: bound them by the same pixel cap.
     PILImage.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
     post_save.connect(enqueue_channel_renditions, sender=CustomImage, dispatch_uid="cms.renditions")
+    cache_recovered.connect(retire_responses_after_outage, dispatch_uid="cms.api.cache-recovered")
 
     from personalization.models import Channel, ChannelRenditionPreset
 

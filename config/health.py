@@ -9,6 +9,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from config.cache import CacheUnavailable, cache_unavailable
+
 
 def check_database() -> None:
     with connection.cursor() as cursor:
@@ -16,8 +18,13 @@ def check_database() -> None:
 
 
 def check_cache() -> None:
+    """A round trip through the cache; fails while a resilient cache is skipping an unreachable server."""
     cache.set("readyz", "ok", 5)
-    if cache.get("readyz") != "ok":
+    value = cache.get("readyz")
+    unavailable = cache_unavailable()
+    if unavailable:
+        raise CacheUnavailable(unavailable)
+    if value != "ok":
         raise RuntimeError("cache did not return the value it was given")
 
 

@@ -3,6 +3,12 @@
 A read request never writes to the database: a new visit is noted in the cache
 (one `add` per visitor per visit window) and buffered per process; the buffer is
 handed to a Celery task (through the outbox) at most every few seconds.
+
+So the stored count lags the visits a visitor has made, by a batch, a process's
+buffer or a cached profile read before the batch landed. The cache therefore keeps
+the number of the visitor's current visit and of their last one, shared by every
+process, and a loaded profile counts at least those: the visit count a visitor is
+shown never goes down, within a visit or across visits and processes.
 """
 
 import atexit
@@ -14,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
@@ -25,8 +32,10 @@ from personalization.models import VisitorProfile
 logger = logging.getLogger(__name__)
 
 PROFILE_CACHE_SECONDS = 300
-VISIT_WINDOW_SECONDS = 30 * 60  # a visit ends after half an hour without a request
-FLUSH_EVERY_SECONDS = 5.0
+VISIT_WINDOW_SECONDS = settings.VISIT_WINDOW_SECONDS
+FLUSH_EVERY_SECONDS = settings.VISIT_FLUSH_SECONDS
+# The last visit's number outlives its window by far more than a batch can take to land.
+LAST_VISIT_SECONDS = 24 * 3600
 MAX_STORED_EVENTS = 200
 MAX_STORED_VIEWS = 500  # pages and content types kept per profile
 
@@ -83,17 +92,34 @@ def _profile_key(visitor_id: str) -> str:
 
 
 def profile_load(visitor_id: str | None) -> StoredProfile | None:
-    """The visitor's stored profile (cached), or None for an unknown or absent visitor."""
+    """The visitor's stored profile (cached), or None for an unknown or absent visitor.
+
+    Its visit count is at least the number of the visit in progress (`in_visit`), or
+    else of the last visit, whatever the stored row has caught up with yet.
+    """
     if not visitor_id:
         return None
-    key = _profile_key(visitor_id)
-    profile = cache.get(key)
+    key, visit_key, last_key = _profile_key(visitor_id), _visit_key(visitor_id), _last_visit_key(visitor_id)
+    found = cache.get_many([key, visit_key, last_key])  # one round trip
+    profile = found.get(key)
     if profile is None:
         row = VisitorProfile.objects.filter(visitor_id=visitor_id).first()
         profile = _from_row(row) if row else StoredProfile.empty()
         cache.set(key, profile, PROFILE_CACHE_SECONDS)
-    in_visit = cache.get(_visitor_key("visit", visitor_id)) is not None
-    return profile if not in_visit else _with(profile, in_visit=True)
+    current = found.get(visit_key)
+    if current is not None:
+        return _with(profile, visit_count=max(profile.visit_count, current), in_visit=True)
+    last = found.get(last_key, 0)
+    return _with(profile, visit_count=last) if last > profile.visit_count else profile
+
+
+def _visit_key(visitor_id: str) -> str:
+    """Present during a visit; holds the visit's number (the visitor's count including it)."""
+    return _visitor_key("visit", visitor_id)
+
+
+def _last_visit_key(visitor_id: str) -> str:
+    return _visitor_key("last-visit", visitor_id)
 
 
 def profile_forget_cached(visitor_id: str) -> None:
@@ -139,6 +165,7 @@ class _VisitBuffer:
 
     def drain(self) -> dict:
         with self.lock:
+            self.flushed_at = time.monotonic()
             return self._take()
 
     def _take(self) -> dict:
@@ -162,9 +189,21 @@ def visit_note(visitor_id: str | None, profile: StoredProfile | None, *, consent
     """Count a new visit (once per visit window), only for visitors who consented to behaviour data."""
     if not _behaviour_allowed(visitor_id, profile, consent) or profile.in_visit:
         return
-    if not cache.add(_visitor_key("visit", visitor_id), 1, VISIT_WINDOW_SECONDS):
+    # The number this request was shown (see request_context.visitor_context): the visit's from now on.
+    number = profile.visit_count + 1
+    if not cache.add(_visit_key(visitor_id), number, VISIT_WINDOW_SECONDS):
+        # Another request started this visit at the same time, perhaps from an older profile:
+        # keep the higher number, so that neither request's visitors see the count go down.
+        _raise_to(_visit_key(visitor_id), number, VISIT_WINDOW_SECONDS)
         return
+    _raise_to(_last_visit_key(visitor_id), number, LAST_VISIT_SECONDS)
     _flush_if_due(_buffer.add(visitor_id, visits=1))
+
+
+def _raise_to(key: str, number: int, timeout: int) -> None:
+    """Set `key` to `number` unless it already holds as much (not atomic: concurrent starts are rare)."""
+    if cache.get(key, 0) < number:
+        cache.set(key, number, timeout)
 
 
 def page_view_note(

@@ -127,14 +127,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- Cache ----------------------------------------------------------------------
 # Local memory by default; REDIS_URL shares the cache between processes.
+# An unreachable Redis costs one bounded timeout (no retries), then the cache is skipped
+# for CACHE_RETRY_AFTER_SECONDS and the API serves uncached (config/cache.py).
 REDIS_URL = env("REDIS_URL", default="")
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tailor"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+                "RETRY_AFTER_SECONDS": env.float("CACHE_RETRY_AFTER_SECONDS", default=5),
+            },
         }
     }
 else:
@@ -335,6 +342,15 @@ API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=3600)
 # Requests per key per window; a burst past it answers 429 with Retry-After.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=1200)
 API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
+# While the cache is unreachable requests cannot be counted: "open" serves them unlimited,
+# "closed" answers 503 with Retry-After.
+API_RATE_LIMIT_ON_CACHE_ERROR = env("API_RATE_LIMIT_ON_CACHE_ERROR", default="open")
+if API_RATE_LIMIT_ON_CACHE_ERROR not in ("open", "closed"):
+    raise ImproperlyConfigured("API_RATE_LIMIT_ON_CACHE_ERROR must be open or closed")
+# A visit ends this long after it started; the visits a process counted reach the stored
+# profiles in batches at most this often.
+VISIT_WINDOW_SECONDS = env.int("VISIT_WINDOW_SECONDS", default=30 * 60)
+VISIT_FLUSH_SECONDS = env.float("VISIT_FLUSH_SECONDS", default=5.0)
 # Frontend preview: where the admin sends editors, and how long a preview token lives.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
 PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)

@@ -21,6 +21,7 @@ from tests.helpers.effects import lines
 
 EFFECT = "tests.helpers.effects.append_line"
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.services  # a real Redis broker (private or the machine's) and a worker
 
 
 def pending() -> int:

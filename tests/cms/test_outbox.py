@@ -56,6 +56,7 @@ def test_a_committed_enqueue_runs_once_on_commit_and_not_before(effects, django_
     assert lines(effects) == ["committed"]
 
 
+@pytest.mark.services  # the machine's Redis as the broker
 def test_a_committed_job_is_handed_to_the_real_broker_on_commit(effects, django_capture_on_commit_callbacks):
     queue = unique_queue()
     with celery_broker(settings.TEST_BROKER_URL, queue):

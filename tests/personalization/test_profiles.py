@@ -114,3 +114,34 @@ def test_a_stopping_process_hands_over_what_it_buffered(visitor, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         profiles._flush_at_exit()  # what atexit runs
     assert VisitorProfile.objects.get(visitor_id="v1").visit_count == 1
+
+
+def _shown(visitor_id: str) -> int:
+    """The visit count a request is shown (what request_context gives the engine), noting the visit like delivery."""
+    profile = profile_load(visitor_id)
+    visit_note(visitor_id, profile, consent=frozenset({"behaviour"}))
+    return profile.visit_count + (0 if profile.in_visit else 1)
+
+
+def test_the_visit_count_shown_never_goes_down_before_or_after_the_batch_lands(visitor, django_capture_on_commit_callbacks):
+    VisitorProfile.objects.filter(visitor_id="v1").update(visit_count=4)
+    profiles._buffer.flushed_at = time.monotonic()  # not due: visits stay buffered
+    shown = [_shown("v1"), _shown("v1")]  # one visit, its batch not landed
+    cache.delete(profiles._visitor_key("visit", "v1"))  # the visit window ends
+    shown += [_shown("v1"), _shown("v1")]  # the next visit, the first one still buffered
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush()  # both land; the cached profile is forgotten
+    shown.append(_shown("v1"))
+    assert shown == [5, 5, 6, 6, 6]
+    assert VisitorProfile.objects.get(visitor_id="v1").visit_count == 6
+
+
+def test_a_profile_cached_before_the_batch_landed_does_not_lower_the_count(visitor, django_capture_on_commit_callbacks):
+    stale = profile_load("v1")  # read before the visit is counted
+    assert _shown("v1") == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        visits_flush()
+    cache.set(profiles._profile_key("v1"), stale, profiles.PROFILE_CACHE_SECONDS)  # a slow request's late write
+    assert _shown("v1") == 1
+    cache.delete(profiles._visitor_key("visit", "v1"))
+    assert _shown("v1") == 2

@@ -4,6 +4,7 @@ import threading
 import uuid
 from types import SimpleNamespace
 
+import pytest
 from django.test import override_settings
 
 from cms.api.keys import KeyGrant
@@ -48,7 +49,8 @@ def _allowed_in_a_burst(grant: KeyGrant) -> int:
     return sum(allowed)
 
 
-# A day-long window: the burst cannot straddle two windows (each would allow LIMIT more).
+# The machine's Redis; a day-long window: the burst cannot straddle two windows (each would allow LIMIT more).
+@pytest.mark.services
 @override_settings(CACHES=_redis_cache(), API_RATE_LIMIT=LIMIT, API_RATE_WINDOW_SECONDS=86_400)
 def test_a_concurrent_burst_never_overshoots_the_limit_and_spares_other_keys():
     assert _allowed_in_a_burst(_grant("burst")) == LIMIT
