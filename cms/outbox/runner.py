@@ -1,0 +1,142 @@
+"""The embedded outbox runner: outbox jobs run by a thread of the serving process, not Celery.
+
+Without a broker (OUTBOX_RUNNER=thread, the embedded default) a commit only wakes
+this thread; the request never waits on a job. Every serving process runs one, and
+they share the work through the outbox table:
+
+- A job is due when it is pending, under MAX_ATTEMPTS, and its `dispatched_at` is
+  empty or past. Here `dispatched_at` means "not before": a claim sets it to now +
+  REDISPATCH_AFTER (the lease: a process that dies mid-job leaves it to be run again
+  then, like a message Celery lost), a failure to now + the handler's retry delay.
+- A claim is one conditional UPDATE of that column, so of two runners (threads,
+  processes, hosts) exactly one gets the row; PostgreSQL re-checks the condition
+  after waiting on the row lock, SQLite serialises writers.
+- A failed job is retried on the same schedule as `cms.run_outbox_job` under Celery
+  (`outbox_retry_delay`); once the schedule is exhausted the lease lets it wait
+  REDISPATCH_AFTER, as the relay would, until MAX_ATTEMPTS.
+
+Jobs are rows, so they survive a restart: the next runner picks them up.
+"""
+
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Q
+from django.utils import timezone
+
+from cms.models import OutboxJob
+
+from .services import MAX_ATTEMPTS, REDISPATCH_AFTER, OutboxRetry, outbox_retry_delay, outbox_run
+
+logger = logging.getLogger(__name__)
+
+# Rows read per claim attempt: enough to get past jobs another runner just claimed.
+CLAIM_CANDIDATES = 20
+
+
+def outbox_claim_next() -> int | None:
+    """Claim the oldest due job for this runner; its id, or None when nothing is due."""
+    now = timezone.now()
+    due = Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now)
+    pending = OutboxJob.objects.filter(done_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    for job_id in pending.filter(due).order_by("id").values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+        claimed = pending.filter(due, pk=job_id).update(dispatched_at=now + REDISPATCH_AFTER)
+        if claimed:
+            return job_id
+    return None
+
+
+def outbox_run_claimed(job_id: int) -> None:
+    """Run a claimed job; on failure, schedule its next attempt by its handler's retry schedule."""
+    try:
+        outbox_run(job_id)
+    except Exception as exc:
+        delay = outbox_retry_delay(job_id)
+        if isinstance(exc, OutboxRetry):
+            logger.warning("outbox: job %s failed (%s); next attempt in %s s", job_id, exc, delay)
+        else:
+            logger.exception("outbox: job %s failed; next attempt in %s s", job_id, delay)
+
+
+def outbox_run_due(*, limit: int = 500) -> int:
+    """Claim and run due jobs one after another, at most `limit`; return how many ran."""
+    ran = 0
+    while ran < limit:
+        job_id = outbox_claim_next()
+        if job_id is None:
+            break
+        outbox_run_claimed(job_id)
+        ran += 1
+    return ran
+
+
+class OutboxRunner(threading.Thread):
+    """Runs due jobs when woken by a commit in this process, else every OUTBOX_POLL_SECONDS.
+
+    The poll finds jobs committed by other processes (a shell, a management command)
+    and retries whose time has come.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name="tailor-outbox-runner", daemon=True)
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.pid = os.getpid()  # threads do not survive a fork: a child must start its own
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.wake.wait(settings.OUTBOX_POLL_SECONDS)
+            self.wake.clear()
+            if self.stopping.is_set():
+                break
+            close_old_connections()  # honour CONN_MAX_AGE and drop a connection the database closed
+            try:
+                outbox_run_due(limit=100)
+            except Exception:  # the database may be briefly unreachable: try again at the next poll
+                logger.exception("outbox runner: could not claim jobs")
+        close_old_connections()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.join(timeout)
+
+
+_runner: OutboxRunner | None = None
+
+
+def outbox_runner_start() -> OutboxRunner:
+    """Start this process's runner thread (once per process; a forked child gets its own)."""
+    global _runner
+    if _runner is None or _runner.pid != os.getpid() or not _runner.is_alive():
+        _runner = OutboxRunner()
+        _runner.start()
+    return _runner
+
+
+def outbox_runner_stop() -> None:
+    """Stop this process's runner thread and wait for the job it may be running."""
+    global _runner
+    if _runner is not None and _runner.pid == os.getpid():
+        _runner.stop()
+    _runner = None
+
+
+def outbox_runner_wake() -> None:
+    """Tell this process's runner a job was committed; without one, the others' polls find it."""
+    if _runner is not None and _runner.pid == os.getpid():
+        _runner.wake.set()
+
+
+__all__ = [
+    "OutboxRunner",
+    "outbox_claim_next",
+    "outbox_run_claimed",
+    "outbox_run_due",
+    "outbox_runner_start",
+    "outbox_runner_stop",
+    "outbox_runner_wake",
+]
