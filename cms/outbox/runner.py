@@ -23,7 +23,7 @@ import os
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -97,7 +97,7 @@ class OutboxRunner(threading.Thread):
                 outbox_run_due(limit=100)
             except Exception:  # the database may be briefly unreachable: try again at the next poll
                 logger.exception("outbox runner: could not claim jobs")
-        close_old_connections()
+        connections.close_all()  # this thread's own connections: it ends here
 
     def stop(self, timeout: float = 10) -> None:
         self.stopping.set()
