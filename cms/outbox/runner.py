@@ -15,9 +15,13 @@ they share the work through the outbox table:
   (`outbox_retry_delay`); once the schedule is exhausted the lease lets it wait
   REDISPATCH_AFTER, as the relay would, until MAX_ATTEMPTS.
 
-Jobs are rows, so they survive a restart: the next runner picks them up.
+Jobs are rows, so they survive a restart: the next runner picks them up. A process
+that exits normally (a gunicorn worker recycled, runserver reloading) first releases
+the claims of the jobs it was running, so they run again at once rather than after
+the lease.
 """
 
+import atexit
 import logging
 import os
 import threading
@@ -36,6 +40,10 @@ logger = logging.getLogger(__name__)
 # Rows read per claim attempt: enough to get past jobs another runner just claimed.
 CLAIM_CANDIDATES = 20
 
+# Jobs this process has claimed and not finished, released at exit.
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
 
 def outbox_claim_next() -> int | None:
     """Claim the oldest due job for this runner; its id, or None when nothing is due."""
@@ -45,6 +53,8 @@ def outbox_claim_next() -> int | None:
     for job_id in pending.filter(due).order_by("id").values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
         claimed = pending.filter(due, pk=job_id).update(dispatched_at=now + REDISPATCH_AFTER)
         if claimed:
+            with _running_lock:
+                _running.add(job_id)
             return job_id
     return None
 
@@ -59,6 +69,21 @@ def outbox_run_claimed(job_id: int) -> None:
             logger.warning("outbox: job %s failed (%s); next attempt in %s s", job_id, exc, delay)
         else:
             logger.exception("outbox: job %s failed; next attempt in %s s", job_id, delay)
+    finally:
+        with _running_lock:
+            _running.discard(job_id)
+
+
+@atexit.register
+def _release_claims_at_exit() -> None:
+    # Daemon threads die with the process: their unfinished jobs must not wait out the lease.
+    with _running_lock:
+        unfinished = list(_running)
+    if unfinished:
+        try:
+            OutboxJob.objects.filter(pk__in=unfinished, done_at__isnull=True).update(dispatched_at=None)
+        except Exception:  # exiting anyway: the lease still brings them back
+            logger.warning("outbox: could not release jobs %s at exit", unfinished)
 
 
 def outbox_run_due(*, limit: int = 500) -> int:

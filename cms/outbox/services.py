@@ -117,7 +117,7 @@ def outbox_relay(*, limit: int = 500) -> int:
 
 
 def _dispatch(job: OutboxJob) -> bool:
-    """Hand one job over; in eager mode run it here. False when the broker is unreachable."""
+    """Hand one job over to Celery, or run it here (inline). False when the broker is unreachable."""
     global _broker_down_until
     from cms.tasks import run_outbox_job
 

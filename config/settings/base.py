@@ -1,7 +1,8 @@
 """Settings for Tailor, read from environment variables.
 
 Every integration has an embedded default so that `make run` needs no services:
-SQLite, local-memory cache, Celery in eager mode and Wagtail's database search.
+SQLite, local-memory cache, background work in threads of the serving process
+(cms.embedded) and Wagtail's database search.
 Setting DATABASE_URL, REDIS_URL, CELERY_BROKER_URL or ELASTICSEARCH_URL scales
 each part out independently.
 """
@@ -113,7 +114,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a Celery-eager task writes.
+    # WAL lets the dev server read while its background threads write.
     # IMMEDIATE takes the write lock at BEGIN, so a transaction that read first (an outbox
     # job) waits for other writers instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {

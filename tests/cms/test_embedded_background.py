@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms.embedded import embedded_start
 from cms.models import OutboxJob, PeriodicRun, Webhook, WebhookDelivery
 from cms.outbox import outbox_enqueue, outbox_relay
 from cms.outbox.runner import outbox_runner_start, outbox_runner_stop
@@ -25,6 +26,7 @@ from cms.webhooks.delivery import WEBHOOK_RETRY_DELAYS
 from tests.factories import ArticlePageFactory
 from tests.helpers.celery import wait_until
 from tests.helpers.effects import lines
+from tests.helpers.processes import manage
 from tests.helpers.servers import embedded_server, parent_pid
 
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -215,3 +217,42 @@ def test_two_gunicorn_workers_share_the_outbox_and_the_schedule_without_doubles(
     # would make about twice as many runs as seconds.
     times = sorted(float(line.split()[1]) for line in lines(ticks))
     assert len(times) - 1 <= (times[-1] - times[0]) / 1.0 + 1, times
+
+
+def outbox_runner_of(env: dict[str, str] | None = None):
+    """OUTBOX_RUNNER as the base settings resolve it (the shell prints a banner first)."""
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.OUTBOX_RUNNER)", env=env)
+    return result.stdout.strip().splitlines()[-1] if result.returncode == 0 else result.stderr
+
+
+def test_the_embedded_default_runs_threads_and_a_broker_leaves_the_work_to_celery():
+    assert outbox_runner_of() == "thread"
+    assert outbox_runner_of({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/9"}) == "celery"
+    assert "OUTBOX_RUNNER must be" in outbox_runner_of({"OUTBOX_RUNNER": "sometimes"})
+
+
+def test_nothing_starts_background_threads_in_tests_or_beside_a_broker(settings):
+    import config.wsgi  # noqa: F401  (what a server imports; the test settings run jobs inline)
+
+    assert embedded_start() is False
+    settings.OUTBOX_RUNNER = "thread"
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker: Celery workers and beat do the work
+    assert embedded_start() is False
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("tailor-")]
+
+
+@pytest.mark.django_db
+def test_a_process_that_exits_mid_job_releases_its_claim_for_the_next_runner(settings, tmp_path):
+    from cms.outbox import runner
+
+    settings.OUTBOX_RUNNER = "thread"
+    job = outbox_enqueue(EFFECT, args=[str(tmp_path / "effects.txt"), "interrupted"])
+    assert runner.outbox_claim_next() == job.pk
+    assert runner.outbox_claim_next() is None  # claimed: no other runner gets it during the lease
+
+    runner._release_claims_at_exit()  # what the interpreter runs when the server process exits
+
+    assert OutboxJob.objects.get(pk=job.pk).dispatched_at is None
+    assert runner.outbox_claim_next() == job.pk
+    runner.outbox_run_claimed(job.pk)
+    assert lines(tmp_path / "effects.txt") == ["interrupted"]
