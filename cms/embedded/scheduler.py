@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery.schedules import crontab
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
@@ -68,12 +69,13 @@ def periodic_claim(entry: PeriodicEntry) -> tuple[bool, float]:
     """
     row = PeriodicRun.objects.filter(name=entry.name).values("last_run_at").first()
     if row is None:
+        # As beat does: a new interval entry runs at once, a new crontab entry at its next time.
+        last_run_at = timezone.now() if isinstance(entry.schedule, crontab) else None
         try:
             with transaction.atomic():
-                PeriodicRun.objects.create(name=entry.name)
+                PeriodicRun.objects.create(name=entry.name, last_run_at=last_run_at)
         except IntegrityError:  # another process created it first; its last_run_at decides
             return False, 0.0
-        last_run_at = None
     else:
         last_run_at = row["last_run_at"]
     if last_run_at is not None:

@@ -256,3 +256,22 @@ def test_a_process_that_exits_mid_job_releases_its_claim_for_the_next_runner(set
     assert runner.outbox_claim_next() == job.pk
     runner.outbox_run_claimed(job.pk)
     assert lines(tmp_path / "effects.txt") == ["interrupted"]
+
+
+@pytest.mark.django_db
+def test_an_interval_entry_runs_at_once_then_per_interval_and_a_crontab_entry_waits_for_its_time():
+    from celery.schedules import crontab
+
+    from cms.embedded.scheduler import periodic_claim, periodic_entries
+
+    every_minute, nightly = periodic_entries({
+        "every-minute": {"task": "cms.publish_scheduled", "schedule": 60.0},
+        "nightly": {"task": "cms.publish_scheduled", "schedule": crontab(minute=0, hour=4)},
+    })
+    claimed, next_in = periodic_claim(every_minute)
+    assert claimed and 59 <= next_in <= 60
+    assert periodic_claim(every_minute)[0] is False  # this tick is taken, by whichever process
+    PeriodicRun.objects.filter(name="every-minute").update(last_run_at=timezone.now() - timedelta(seconds=61))
+    assert periodic_claim(every_minute)[0] is True
+    assert periodic_claim(nightly)[0] is False
+    assert PeriodicRun.objects.get(name="nightly").last_run_at is not None
