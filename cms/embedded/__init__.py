@@ -1,8 +1,8 @@
 """Background work of the embedded default, inside the serving process: no broker, no beat.
 
 With OUTBOX_RUNNER=thread (the default without CELERY_BROKER_URL) every serving
-process runs two daemon threads: the outbox runner (`cms.outbox.runner`), woken
-after each commit, and the scheduler (`scheduler`), which runs the entries of
+process runs daemon threads: the outbox runners (`cms.outbox.runner`,
+OUTBOX_RUNNER_THREADS of them), woken after each commit, and the scheduler (`scheduler`), which runs the entries of
 CELERY_BEAT_SCHEDULE. `config.wsgi` and `config.asgi` start them, so they run under
 gunicorn (in each worker) and under runserver (in its serving child only: the
 autoreloader's parent never loads the WSGI application). Management commands, the

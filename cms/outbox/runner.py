@@ -105,11 +105,10 @@ class OutboxRunner(threading.Thread):
     and retries whose time has come.
     """
 
-    def __init__(self) -> None:
-        super().__init__(name="tailor-outbox-runner", daemon=True)
+    def __init__(self, number: int) -> None:
+        super().__init__(name=f"tailor-outbox-runner-{number}", daemon=True)
         self.wake = threading.Event()
         self.stopping = threading.Event()
-        self.pid = os.getpid()  # threads do not survive a fork: a child must start its own
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -130,30 +129,45 @@ class OutboxRunner(threading.Thread):
         self.join(timeout)
 
 
-_runner: OutboxRunner | None = None
+# This process's runners, and the process they were started in: threads do not survive
+# a fork, so a forked child starts its own.
+_runners: list[OutboxRunner] = []
+_runners_pid: int | None = None
 
 
-def outbox_runner_start() -> OutboxRunner:
-    """Start this process's runner thread (once per process; a forked child gets its own)."""
-    global _runner
-    if _runner is None or _runner.pid != os.getpid() or not _runner.is_alive():
-        _runner = OutboxRunner()
-        _runner.start()
-    return _runner
+def outbox_runner_start() -> list[OutboxRunner]:
+    """Start this process's OUTBOX_RUNNER_THREADS runner threads, once per process.
+
+    More than one, so that a receiver that hangs until its timeout holds up one thread,
+    not every cache purge and index update behind it.
+    """
+    global _runners, _runners_pid
+    if _runners_pid != os.getpid() or not all(runner.is_alive() for runner in _runners):
+        outbox_runner_stop()
+        _runners = [OutboxRunner(number) for number in range(settings.OUTBOX_RUNNER_THREADS)]
+        _runners_pid = os.getpid()
+        for runner in _runners:
+            runner.start()
+    return _runners
 
 
 def outbox_runner_stop() -> None:
-    """Stop this process's runner thread and wait for the job it may be running."""
-    global _runner
-    if _runner is not None and _runner.pid == os.getpid():
-        _runner.stop()
-    _runner = None
+    """Stop this process's runner threads and wait for the jobs they may be running."""
+    global _runners, _runners_pid
+    if _runners_pid == os.getpid():
+        for runner in _runners:
+            runner.stopping.set()
+            runner.wake.set()
+        for runner in _runners:
+            runner.stop()
+    _runners, _runners_pid = [], None
 
 
 def outbox_runner_wake() -> None:
-    """Tell this process's runner a job was committed; without one, the others' polls find it."""
-    if _runner is not None and _runner.pid == os.getpid():
-        _runner.wake.set()
+    """Tell this process's runners a job was committed; without any, the others' polls find it."""
+    if _runners_pid == os.getpid():
+        for runner in _runners:
+            runner.wake.set()
 
 
 __all__ = [

@@ -170,7 +170,9 @@ OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default
 OUTBOX_RUNNER = "celery" if CELERY_BROKER_URL else env("OUTBOX_RUNNER", default="thread")
 if OUTBOX_RUNNER not in ("celery", "thread", "inline") or (OUTBOX_RUNNER == "celery") != bool(CELERY_BROKER_URL):
     raise ImproperlyConfigured(f"OUTBOX_RUNNER must be thread or inline, not {OUTBOX_RUNNER!r}.")
-# The runner looks for due jobs (other processes' commits, retries) this often.
+# Runner threads per serving process: a receiver hanging until its timeout holds up one.
+OUTBOX_RUNNER_THREADS = env.int("OUTBOX_RUNNER_THREADS", default=2)
+# The runners look for due jobs (other processes' commits, retries) this often.
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=2.0)
 # The embedded scheduler checks this often which CELERY_BEAT_SCHEDULE entries are due.
 EMBEDDED_SCHEDULER_TICK_SECONDS = env.float("EMBEDDED_SCHEDULER_TICK_SECONDS", default=1.0)
