@@ -22,6 +22,7 @@ the lease.
 """
 
 import atexit
+import functools
 import logging
 import os
 import threading
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from cms.models import OutboxJob
 
@@ -37,20 +39,33 @@ from .services import MAX_ATTEMPTS, REDISPATCH_AFTER, OutboxRetry, outbox_retry_
 
 logger = logging.getLogger(__name__)
 
-# Rows read per claim attempt: enough to get past jobs another runner just claimed.
-CLAIM_CANDIDATES = 20
+# Rows read per claim attempt: enough to get past jobs other runners just claimed and
+# jobs of the other lane.
+CLAIM_CANDIDATES = 50
 
 # Jobs this process has claimed and not finished, released at exit.
 _running: set[int] = set()
 _running_lock = threading.Lock()
 
 
-def outbox_claim_next() -> int | None:
-    """Claim the oldest due job for this runner; its id, or None when nothing is due."""
+@functools.cache
+def outbox_lane(handler: str) -> str:
+    """A handler's lane: "network" if it waits on a remote party (`outside_transaction`), else "work"."""
+    try:
+        return "network" if getattr(import_string(handler), "outbox_outside_transaction", False) else "work"
+    except ImportError:
+        return "work"  # outbox_run records the failure on the job
+
+
+def outbox_claim_next(lane: str | None = None) -> int | None:
+    """Claim the oldest due job (of `lane`, else of any); its id, or None when nothing is due."""
     now = timezone.now()
     due = Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=now)
     pending = OutboxJob.objects.filter(done_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-    for job_id in pending.filter(due).order_by("id").values_list("pk", flat=True)[:CLAIM_CANDIDATES]:
+    candidates = pending.filter(due).order_by("id").values_list("pk", "handler")[:CLAIM_CANDIDATES]
+    for job_id, handler in candidates:
+        if lane is not None and outbox_lane(handler) != lane:
+            continue
         claimed = pending.filter(due, pk=job_id).update(dispatched_at=now + REDISPATCH_AFTER)
         if claimed:
             with _running_lock:
@@ -86,11 +101,11 @@ def _release_claims_at_exit() -> None:
             logger.warning("outbox: could not release jobs %s at exit", unfinished)
 
 
-def outbox_run_due(*, limit: int = 500) -> int:
-    """Claim and run due jobs one after another, at most `limit`; return how many ran."""
+def outbox_run_due(*, limit: int = 500, lane: str | None = None) -> int:
+    """Claim and run due jobs (of `lane`, else of any) one after another, at most `limit`; how many ran."""
     ran = 0
     while ran < limit:
-        job_id = outbox_claim_next()
+        job_id = outbox_claim_next(lane)
         if job_id is None:
             break
         outbox_run_claimed(job_id)
@@ -102,11 +117,12 @@ class OutboxRunner(threading.Thread):
     """Runs due jobs when woken by a commit in this process, else every OUTBOX_POLL_SECONDS.
 
     The poll finds jobs committed by other processes (a shell, a management command)
-    and retries whose time has come.
+    and retries whose time has come. A runner keeps to its lane, if it has one.
     """
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, lane: str | None) -> None:
         super().__init__(name=f"tailor-outbox-runner-{number}", daemon=True)
+        self.lane = lane
         self.wake = threading.Event()
         self.stopping = threading.Event()
 
@@ -118,7 +134,7 @@ class OutboxRunner(threading.Thread):
                 break
             close_old_connections()  # honour CONN_MAX_AGE and drop a connection the database closed
             try:
-                outbox_run_due(limit=100)
+                outbox_run_due(limit=100, lane=self.lane)
             except Exception:  # the database may be briefly unreachable: try again at the next poll
                 logger.exception("outbox runner: could not claim jobs")
         connections.close_all()  # this thread's own connections: it ends here
@@ -138,13 +154,16 @@ _runners_pid: int | None = None
 def outbox_runner_start() -> list[OutboxRunner]:
     """Start this process's OUTBOX_RUNNER_THREADS runner threads, once per process.
 
-    More than one, so that a receiver that hangs until its timeout holds up one thread,
-    not every cache purge and index update behind it.
+    With two or more, the first keeps to the network lane (webhook deliveries) and the
+    others to the rest, so receivers that hang until their timeout never hold up cache
+    purges, index updates and renditions; with one, it runs everything.
     """
     global _runners, _runners_pid
     if _runners_pid != os.getpid() or not all(runner.is_alive() for runner in _runners):
         outbox_runner_stop()
-        _runners = [OutboxRunner(number) for number in range(settings.OUTBOX_RUNNER_THREADS)]
+        count = max(settings.OUTBOX_RUNNER_THREADS, 1)
+        lanes = [None] if count == 1 else ["network", *["work"] * (count - 1)]
+        _runners = [OutboxRunner(number, lane) for number, lane in enumerate(lanes)]
         _runners_pid = os.getpid()
         for runner in _runners:
             runner.start()

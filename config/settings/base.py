@@ -170,7 +170,8 @@ OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default
 OUTBOX_RUNNER = "celery" if CELERY_BROKER_URL else env("OUTBOX_RUNNER", default="thread")
 if OUTBOX_RUNNER not in ("celery", "thread", "inline") or (OUTBOX_RUNNER == "celery") != bool(CELERY_BROKER_URL):
     raise ImproperlyConfigured(f"OUTBOX_RUNNER must be thread or inline, not {OUTBOX_RUNNER!r}.")
-# Runner threads per serving process: a receiver hanging until its timeout holds up one.
+# Runner threads per serving process: with 2 or more, one delivers webhooks and the others
+# run the rest, so a receiver hanging until its timeout holds up no cache purge.
 OUTBOX_RUNNER_THREADS = env.int("OUTBOX_RUNNER_THREADS", default=2)
 # The runners look for due jobs (other processes' commits, retries) this often.
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=2.0)

@@ -101,7 +101,9 @@ def deliveries(path: str) -> list[tuple[int, int | None, bool]]:
 
 
 @committed
-def test_a_publish_returns_at_once_and_slow_or_hanging_receivers_are_served_afterwards(home, receivers, embedded):
+def test_a_publish_returns_at_once_and_slow_or_hanging_receivers_are_served_afterwards(
+    home, receivers, embedded, tmp_path
+):
     page = ArticlePageFactory(parent=home, live=False, title="Fast publish")
     reverse("healthz")  # a server has loaded its URLconf (1 s cold) before it routes a publish
     for path in ("/slow", "/hang", "/hang-too"):
@@ -113,6 +115,11 @@ def test_a_publish_returns_at_once_and_slow_or_hanging_receivers_are_served_afte
 
     assert took < 1, f"publish took {took:.1f}s"
     assert WebhookDelivery.objects.count() == 0  # nothing was delivered inside the publish
+    # Other work (a cache purge, an index update) does not queue behind the hanging receivers.
+    with transaction.atomic():
+        outbox_enqueue(EFFECT, args=[str(tmp_path / "effects.txt"), "not held up"])
+    wait_until(lambda: lines(tmp_path / "effects.txt") == ["not held up"], timeout=3)
+    assert WebhookDelivery.objects.count() == 0  # the first hanging receiver is still being waited on
     wait_until(lambda: deliveries("/slow") == [(1, 200, True)], timeout=30)
     # The hanging receivers time out in the background; their attempts are logged and retried.
     wait_until(lambda: len(deliveries("/hang")) >= 1 and len(deliveries("/hang-too")) >= 1, timeout=30)
