@@ -4,3 +4,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 application = get_asgi_application()
+
+# Without a broker, outbox jobs and periodic tasks run in threads of the serving process.
+from cms.embedded import embedded_start  # noqa: E402  (needs the apps loaded above)
+
+embedded_start()

@@ -8,7 +8,7 @@ outbox depends on nothing.
 from .channels import PageChannelOverride
 from .delivery import ApiKey, ApiScope, Webhook, WebhookDelivery, WebhookEvent
 from .images import CustomImage, CustomRendition
-from .outbox import OutboxJob
+from .outbox import OutboxJob, PeriodicRun
 from .pages import ArticlePage, ArticlePageTag, BasePage, HomePage, LandingPage, SectionPage
 from .snippets import Author, CallToAction, Promo
 
@@ -28,6 +28,7 @@ __all__ = [
     "HomePage",
     "LandingPage",
     "OutboxJob",
+    "PeriodicRun",
     "PageChannelOverride",
     "Promo",
     "SectionPage",

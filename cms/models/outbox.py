@@ -1,4 +1,5 @@
-"""The transactional outbox: background work recorded in the same transaction as the change."""
+"""The transactional outbox (background work recorded in the same transaction as the change)
+and the leases of the embedded scheduler's periodic runs."""
 
 from django.db import models
 from django.db.models import Q
@@ -33,3 +34,20 @@ class OutboxJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} #{self.pk}"
+
+
+class PeriodicRun(models.Model):
+    """When a CELERY_BEAT_SCHEDULE entry last ran under the embedded scheduler, and where.
+
+    The row is the lease of a tick: a process runs the entry only if its update of
+    `last_run_at` from the value it read succeeds, so two serving processes (or two
+    hosts on one database) never both run the same tick.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    # host:pid of the process that claimed the last run, for operators reading the table.
+    runner = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,6 +4,8 @@
   commits, tries to hand it to Celery (bounded by BROKER_TIMEOUT_SECONDS).
 - `outbox_relay` hands over every job that is still waiting; beat runs it, so a
   broker outage delays work but loses none.
+- Without a broker (OUTBOX_RUNNER=thread) nothing is handed over: `runner` claims due
+  jobs in a thread of each serving process, woken at commit, on the same retry schedule.
 - `outbox_run` executes a job at most once in effect: it locks the row, skips it
   if already done, and marks it done in the same transaction as the handler.
 - A failed job is retried on its handler's schedule (`outbox_handler(retry_delays=…)`,

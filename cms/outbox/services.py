@@ -66,7 +66,24 @@ def outbox_enqueue(handler: str, *, args: list | None = None, kwargs: dict | Non
     return job
 
 
+def outbox_mode() -> str:
+    """Who runs outbox jobs: "celery" (a broker), "thread" (the embedded runner) or "inline".
+
+    A broker always wins, so the embedded runner never competes with Celery workers.
+    "inline" runs a job in the committing request itself: only tests ask for it.
+    """
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return "celery"
+    return "inline" if settings.OUTBOX_RUNNER == "inline" else "thread"
+
+
 def _dispatch_after_commit(job_id: int) -> None:
+    if outbox_mode() == "thread":
+        # No query and no work in the request: the runner thread claims the job.
+        from .runner import outbox_runner_wake
+
+        outbox_runner_wake()
+        return
     if time.monotonic() < _broker_down_until:
         return
     job = OutboxJob.objects.filter(pk=job_id, dispatched_at__isnull=True, done_at__isnull=True).first()
@@ -78,7 +95,13 @@ def outbox_relay(*, limit: int = 500) -> int:
     """Hand every waiting job to Celery; return how many were handed over.
 
     Stops at the first broker failure and leaves the rest for the next relay.
+    With the embedded runner there is no broker: the relay claims and runs the due
+    jobs itself (`outbox_run_due`), as the runner thread does.
     """
+    if outbox_mode() == "thread":
+        from .runner import outbox_run_due
+
+        return outbox_run_due(limit=limit)
     stale = timezone.now() - REDISPATCH_AFTER
     waiting = OutboxJob.objects.filter(
         Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale),
@@ -94,11 +117,11 @@ def outbox_relay(*, limit: int = 500) -> int:
 
 
 def _dispatch(job: OutboxJob) -> bool:
-    """Hand one job over; in eager mode run it here. False when the broker is unreachable."""
+    """Hand one job over to Celery, or run it here (inline). False when the broker is unreachable."""
     global _broker_down_until
     from cms.tasks import run_outbox_job
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if outbox_mode() != "celery":
         _run_logged(job.pk)
         return True
     try:
@@ -193,8 +216,10 @@ def _attempt_failed(job_id: int, exc: Exception) -> None:
     OutboxJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
 
 
-def outbox_retry_delay(job_id: int) -> int | None:
+def outbox_retry_delay(job_id: int) -> float | None:
     """Seconds until a failed job's next attempt by its handler's schedule; None once it is exhausted.
+
+    OUTBOX_RETRY_SCALE multiplies the schedule (tests shorten it; 1 in production).
 
     Marks the job handed over until then, so the relay does not hand it over again
     while its retry waits in the broker (a retry longer than REDISPATCH_AFTER would).
@@ -205,7 +230,7 @@ def outbox_retry_delay(job_id: int) -> int | None:
     delays = getattr(import_string(job.handler), "outbox_retry_delays", DEFAULT_RETRY_DELAYS)
     if not 0 < job.attempts <= len(delays):
         return None
-    delay = delays[job.attempts - 1]
+    delay = delays[job.attempts - 1] * settings.OUTBOX_RETRY_SCALE
     OutboxJob.objects.filter(pk=job.pk).update(dispatched_at=timezone.now() + timedelta(seconds=delay))
     return delay
 

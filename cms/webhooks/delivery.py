@@ -5,8 +5,8 @@ declared with `outbox_handler`), which `cms.tasks.run_outbox_job` follows: 30 s,
 doubling to 32 min, ten attempts over about two hours. No delay exceeds Redis' default
 visibility timeout (1 h), past which a delayed message would be delivered twice.
 A failed attempt raises `OutboxRetry`, so its WebhookDelivery row commits while the
-job stays pending. Without a broker (eager Celery) nothing schedules the retry: the
-job waits for `outbox_relay`, which runs it again, up to the outbox's MAX_ATTEMPTS.
+job stays pending. Without a broker the embedded runner (cms.outbox.runner) follows
+the same schedule in a thread of the serving process.
 
 Receivers verify `Tailor-Signature` (see `webhook_signature`), reject stale
 `Tailor-Timestamp`s, and drop repeated `Tailor-Event-Id`s: an event keeps its id

@@ -1,7 +1,8 @@
 """Settings for Tailor, read from environment variables.
 
 Every integration has an embedded default so that `make run` needs no services:
-SQLite, local-memory cache, Celery in eager mode and Wagtail's database search.
+SQLite, local-memory cache, background work in threads of the serving process
+(cms.embedded) and Wagtail's database search.
 Setting DATABASE_URL, REDIS_URL, CELERY_BROKER_URL or ELASTICSEARCH_URL scales
 each part out independently.
 """
@@ -116,7 +117,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a Celery-eager task writes.
+    # WAL lets the dev server read while its background threads write.
     # IMMEDIATE takes the write lock at BEGIN, so a transaction that read first (an outbox
     # job) waits for other writers instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -148,7 +149,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ---------------------------------------------------------------------
-# Without a broker, tasks run eagerly in-process so the embedded default needs nothing else.
+# Without a broker, tasks run eagerly in-process so the embedded default needs nothing else;
+# outbox jobs and periodic tasks then run in threads of the serving process (OUTBOX_RUNNER).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -172,9 +174,28 @@ OUTBOX_RELAY_INTERVAL_SECONDS = env.int("OUTBOX_RELAY_INTERVAL_SECONDS", default
 # After a failed hand-over, publishes skip the broker for this long and leave it to the relay.
 OUTBOX_BROKER_BACKOFF_SECONDS = env.int("OUTBOX_BROKER_BACKOFF_SECONDS", default=15)
 
+# Who runs outbox jobs and CELERY_BEAT_SCHEDULE without a broker (cms.embedded): "thread"
+# runs them in threads of each serving process, off the request; "inline" runs a job in
+# the committing request (tests only). With CELERY_BROKER_URL, Celery workers and beat do.
+OUTBOX_RUNNER = "celery" if CELERY_BROKER_URL else env("OUTBOX_RUNNER", default="thread")
+if OUTBOX_RUNNER not in ("celery", "thread", "inline") or (OUTBOX_RUNNER == "celery") != bool(CELERY_BROKER_URL):
+    raise ImproperlyConfigured(f"OUTBOX_RUNNER must be thread or inline, not {OUTBOX_RUNNER!r}.")
+# Runner threads per serving process: with 2 or more, one delivers webhooks and the others
+# run the rest, so a receiver hanging until its timeout holds up no cache purge.
+OUTBOX_RUNNER_THREADS = env.int("OUTBOX_RUNNER_THREADS", default=2)
+# The runners look for due jobs (other processes' commits, retries) this often.
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=2.0)
+# The embedded scheduler checks this often which CELERY_BEAT_SCHEDULE entries are due.
+EMBEDDED_SCHEDULER_TICK_SECONDS = env.float("EMBEDDED_SCHEDULER_TICK_SECONDS", default=1.0)
+# Multiplies every retry delay of the outbox (tests shorten the schedule; 1 keeps it).
+OUTBOX_RETRY_SCALE = env.float("OUTBOX_RETRY_SCALE", default=1.0)
+
+# Scheduled publishing and expiry are checked this often (beat or the embedded scheduler).
+PUBLISH_SCHEDULED_INTERVAL_SECONDS = env.float("PUBLISH_SCHEDULED_INTERVAL_SECONDS", default=60.0)
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
-    "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": 60.0},
+    "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

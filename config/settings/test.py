@@ -30,3 +30,5 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_EAGER", default=True)
 CELERY_BROKER_URL = "" if CELERY_TASK_ALWAYS_EAGER else TEST_BROKER_URL
 # A worker started by a test consumes a queue of its own, so concurrent runs do not cross-talk.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Outbox jobs run at commit in the test's own process: no background thread unless a test starts one.
+OUTBOX_RUNNER = "inline" if CELERY_TASK_ALWAYS_EAGER else "celery"

@@ -5,6 +5,7 @@ worker in another process are never interleaved or lost.
 """
 
 import os
+import time
 
 from django_tasks import task
 
@@ -36,3 +37,14 @@ def enqueue_same_key(path: str, key: str) -> None:
 
     job = outbox_enqueue("tests.helpers.effects.append_line", args=[path, "second"], key=key)
     append_line(path, "queued" if job else "dropped")
+
+
+from cms.outbox import outbox_handler  # noqa: E402  (after the effects it builds on)
+
+
+@outbox_handler(retry_delays=(1,), outside_transaction=True)
+def append_line_with_pid(path: str, line: str) -> None:
+    """Append "<line> <pid>" holding no transaction, as a webhook delivery runs: only a claim keeps
+    two runners from both running it. Slow enough that two runners overlap."""
+    time.sleep(0.05)
+    append_line(path, f"{line} {os.getpid()}")
