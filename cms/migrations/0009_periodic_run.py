@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0007_developer_api_key_permissions'),
+        ('cms', '0008_image_file_indexes'),
     ]
 
     operations = [
