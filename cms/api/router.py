@@ -2,7 +2,7 @@
 
 from wagtail.api.v2.router import WagtailAPIRouter
 
-from cms.api.preview import PagePreviewViewSet
+from cms.api.preview import HeadlessPreviewViewSet, PagePreviewViewSet
 from cms.api.views import (
     CallToActionsViewSet,
     DeliveryDocumentsViewSet,
@@ -18,3 +18,4 @@ api_router.register_endpoint("documents", DeliveryDocumentsViewSet)
 api_router.register_endpoint("snippets/call-to-actions", CallToActionsViewSet)
 api_router.register_endpoint("snippets/promos", PromosViewSet)
 api_router.register_endpoint("page_preview", PagePreviewViewSet)
+api_router.register_endpoint("preview", HeadlessPreviewViewSet)
