@@ -1,0 +1,83 @@
+"""What real Wagtail v2 clients and HTTP caches rely on: shared listings, weak ETags, Vary, locales."""
+
+import pytest
+from django.test import Client
+
+from cms.api.keys import api_key_create
+from personalization.models import Segment
+from tests.factories import ArticlePageFactory, ChannelFactory, LandingPageFactory
+from tests.factories.personalised import personalised_block
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web_key(home):
+    return api_key_create(channel=ChannelFactory(slug="web"), name="web", scopes=["delivery"])[1]
+
+
+@pytest.fixture
+def personalised(home, django_capture_on_commit_callbacks):
+    """A landing page whose body speaks German to visitors from Germany, beside a plain article."""
+    with django_capture_on_commit_callbacks(execute=True):
+        segment = Segment.objects.create(
+            key="germany", name="Germany", priority=10,
+            definition={"attribute": "country", "operator": "equals", "value": "DE"},
+        )
+        segment.save_revision().publish()
+        landing = LandingPageFactory(parent=home, title="Offer", slug="offer", body=[
+            personalised_block("hero", "Hello", [([segment], [], "Hallo")]),
+        ])
+        ArticlePageFactory(parent=home, title="Plain", slug="plain")
+    return landing
+
+
+def get(path, key, **headers):
+    return Client().get(path, HTTP_AUTHORIZATION=f"Bearer {key}", **headers)
+
+
+def _varies_on(response) -> set[str]:
+    return {header.strip() for header in response.get("Vary", "").split(",") if header.strip()}
+
+
+# --- listings are personalised only by the fields they return --------------------------------
+
+@pytest.mark.parametrize("query", ["", "?type=cms.LandingPage", "?type=cms.LandingPage&fields=title,summary"])
+def test_a_listing_without_personalised_fields_is_one_shared_body(personalised, web_key, query):
+    german = get(f"/api/v2/pages/{query}", web_key, HTTP_X_COUNTRY="DE")
+    other = get(f"/api/v2/pages/{query}", web_key, HTTP_X_COUNTRY="FR")
+    assert german.status_code == other.status_code == 200
+    assert german.content == other.content and german["ETag"] == other["ETag"]
+    assert "private" not in german["Cache-Control"]
+    assert "Tailor-Segments-Digest" not in german
+    assert not _varies_on(german) & {"X-Country", "X-Visitor-Id"}
+    assert german.json()["meta"]["personalization"]["referenced_segments"] == []
+
+
+@pytest.mark.parametrize("query", ["?type=cms.LandingPage&fields=body", "?type=cms.LandingPage&fields=*"])
+def test_a_listing_returning_a_personalised_body_splits_per_segment(personalised, web_key, query):
+    german = get(f"/api/v2/pages/{query}", web_key, HTTP_X_COUNTRY="DE")
+    other = get(f"/api/v2/pages/{query}", web_key, HTTP_X_COUNTRY="FR")
+    assert "Hallo" in german.content.decode() and "Hallo" not in other.content.decode()
+    assert german["Cache-Control"].startswith("private")
+    assert german["Tailor-Segments-Digest"] != other["Tailor-Segments-Digest"]
+    assert "X-Country" in _varies_on(german)
+
+
+# --- conditional requests and Vary --------------------------------------------------------------
+
+def test_if_none_match_uses_weak_comparison(personalised, web_key):
+    path = f"/api/v2/pages/{personalised.pk}/"
+    etag = get(path, web_key)["ETag"]
+    assert get(path, web_key, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
+    assert get(path, web_key, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
+    assert get(path, web_key, HTTP_IF_NONE_MATCH='W/"other"').status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/pages/999999/", "/api/v2/pages/find/?html_path=/offer/", "/api/v2/pages/?limit=nope"]
+)
+def test_errors_and_redirects_vary_on_the_key_and_origin(personalised, web_key, path):
+    response = get(path, web_key)
+    assert response.status_code in (302, 400, 404)
+    assert {"Authorization", "Origin"} <= _varies_on(response)
