@@ -57,6 +57,7 @@ from wagtail.models import Page, get_page_models
 
 from cms.api import fields as cms_fields
 from cms.api.auth import ApiKeyAuthentication
+from cms.api.locales import LOCALE_DESCRIPTION
 from cms.api.problems import PROBLEM_CONTENT_TYPE, TITLES
 from cms.api.views import DeliveryMixin
 
@@ -743,10 +744,8 @@ class DeliveryApiSchema(AutoSchema):
                 if backend is not AncestorOfFilter:
                     schema = {"oneOf": [schema, string(enum=["root"])]}
                 parameters.append(_parameter(name, schema, description))
-        if LocaleFilter in backends:
-            parameters.append(
-                _parameter("locale", string(), "Only pages in this locale (language code); 404 if unknown.")
-            )
+        if any(issubclass(backend, LocaleFilter) for backend in backends):
+            parameters.append(_parameter("locale", string(), LOCALE_DESCRIPTION))
         if "site" in view_cls.known_query_parameters:
             parameters.append(
                 _parameter(

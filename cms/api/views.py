@@ -11,7 +11,7 @@ from django.http.request import split_domain_port
 from django.utils.cache import patch_vary_headers
 from rest_framework.response import Response
 from wagtail.api import APIField
-from wagtail.api.v2.filters import FieldsFilter
+from wagtail.api.v2.filters import FieldsFilter, LocaleFilter
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
@@ -25,6 +25,7 @@ from cms.api.caching import (
 )
 from cms.api.filters import MAX_ID, DeliveryFieldsFilter
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
+from cms.api.locales import DeliveryLocaleFilter
 from cms.api.lookups import (
     all_segment_ids, channel_cache_control, channel_overrides, live_pages, page_segment_ids, page_variants,
     page_view_facts, site_for,
@@ -199,8 +200,9 @@ def _nesting_depth(fields: str) -> int:
 
 
 def _delivery_filters(backends: list) -> list:
-    """Wagtail's filter backends with the field filter that answers 400 to values the database refuses."""
-    return [DeliveryFieldsFilter if backend is FieldsFilter else backend for backend in backends]
+    """Wagtail's filter backends, with ours for fields (400 for values the database refuses) and locales."""
+    ours = {FieldsFilter: DeliveryFieldsFilter, LocaleFilter: DeliveryLocaleFilter}
+    return [ours.get(backend, backend) for backend in backends]
 
 
 # Detail parameters that leave the page's queryset alone (the rest filter it, as in Wagtail).

@@ -81,3 +81,43 @@ def test_errors_and_redirects_vary_on_the_key_and_origin(personalised, web_key, 
     response = get(path, web_key)
     assert response.status_code in (302, 400, 404)
     assert {"Authorization", "Origin"} <= _varies_on(response)
+
+
+# --- locales as clients send them ----------------------------------------------------------------
+
+@pytest.fixture
+def locales(personalised):
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(language_code="en-au")  # sorts before the site's en-gb
+    Locale.objects.get_or_create(language_code="fr-fr")
+    return Locale.objects.get(pk=personalised.locale_id)
+
+
+def _titles(response) -> list[str]:
+    return sorted(item["title"] for item in response.json()["items"])
+
+
+def test_a_language_without_region_selects_the_sites_locale_of_that_language(locales, web_key):
+    assert locales.language_code == "en-gb"
+    exact = get("/api/v2/pages/?locale=en-gb", web_key)
+    assert exact.status_code == 200 and "Offer" in _titles(exact)
+    for code in ("en", "EN"):
+        language_only = get(f"/api/v2/pages/?locale={code}&search=offer", web_key)
+        assert language_only.status_code == 200, language_only.content
+        assert _titles(language_only) == ["Offer"]
+    assert get("/api/v2/pages/?locale=en-au", web_key).json()["items"] == []  # exact codes stay exact
+    assert get("/api/v2/pages/?locale=fr", web_key).json()["items"] == []
+
+
+@pytest.mark.parametrize("code", ["de", "xx-yy", "e", "en-"])
+def test_an_unknown_locale_is_still_wagtails_404(locales, web_key, code):
+    response = get(f"/api/v2/pages/?locale={code}", web_key)
+    assert response.status_code == 404
+    assert response.json()["message"] == "No Locale matches the given query."
+
+
+def test_the_schema_documents_language_only_locales(web_key):
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    text = schema.content.decode()
+    assert "a language alone (`en`)" in text
