@@ -12,7 +12,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.api.generation import content_generation_bump
 from cms.models import Author, CallToAction, CustomImage, Promo
-from cms.outbox import outbox_enqueue
+from cms.outbox import outbox_after_success, outbox_enqueue
 from cms.renditions import rendition_job_key
 from cms.webhooks import signal_handlers as webhook_signal_handlers
 
@@ -28,6 +28,9 @@ def enqueue_channel_renditions(sender, instance: CustomImage, raw: bool = False,
 
 
 GENERATION_BUMP = "cms.api.generation.content_generation_bump"
+# Wagtail's search-index update (a django-task run by the outbox). A search answered between
+# a publish and this update is cached with the old index: the update must retire it.
+SEARCH_INDEX_UPDATE = "modelsearch.tasks.insert_or_update_object_task"
 
 
 def _bump_generation() -> None:
@@ -71,4 +74,5 @@ def connect() -> None:
     for model in content_models:
         post_save.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.saved.{model._meta.label}")
         post_delete.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.deleted.{model._meta.label}")
+    outbox_after_success(SEARCH_INDEX_UPDATE, invalidate_api_responses)
     webhook_signal_handlers.connect()

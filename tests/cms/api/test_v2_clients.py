@@ -121,3 +121,22 @@ def test_the_schema_documents_language_only_locales(web_key):
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
     text = schema.content.decode()
     assert "a language alone (`en`)" in text
+
+
+# --- search freshness ----------------------------------------------------------------------------
+
+def test_a_search_cached_before_the_index_update_is_retired_by_it(
+    personalised, web_key, content_changed, django_capture_on_commit_callbacks
+):
+    from cms.models import OutboxJob
+    from cms.outbox import outbox_relay
+
+    ArticlePageFactory(parent=personalised.get_parent(), title="Zebra crossings", slug="zebra")
+    content_changed()  # the publish's own bump: the index update is still waiting in the outbox
+    assert OutboxJob.objects.filter(handler="modelsearch.tasks.insert_or_update_object_task", done_at=None).exists()
+    assert get("/api/v2/pages/?search=zebra", web_key).json()["items"] == []  # cached with the old index
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_relay()
+
+    assert _titles(get("/api/v2/pages/?search=zebra", web_key)) == ["Zebra crossings"]
