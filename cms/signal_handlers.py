@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from PIL import Image as PILImage
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -69,7 +70,7 @@ def connect() -> None:
     post_delete.connect(invalidate_on_page_delete, dispatch_uid="cms.api.page-deleted")
     content_models = (
         CustomImage, get_document_model(), Author, CallToAction, Promo, Channel, ChannelRenditionPreset,
-        Collection, PageViewRestriction, CollectionViewRestriction, Site,
+        Collection, PageViewRestriction, CollectionViewRestriction, Site, Redirect,
     )
     for model in content_models:
         post_save.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.saved.{model._meta.label}")

@@ -91,6 +91,8 @@ class PagePreviewViewSet(DeliveryPagesViewSet):
 class HeadlessPreviewViewSet(PagePreviewViewSet):
     """`preview/?content_type=…&token=…`: the same draft as `page_preview/<id>/`, without the id."""
 
+    listing_is_detail = True  # the schema describes its listing as a page detail
+
     def listing_view(self, request):
         self.action = "detail_view"  # Wagtail serialises a detail's fields only for this action
         return self._preview_response()

@@ -567,7 +567,14 @@ class DeliveryApiSchema(AutoSchema):
             "tags": [endpoint],
             "security": [{"ApiKey": []}],
         }
-        if action == "listing_view":
+        if action == "listing_view" and getattr(view_cls, "listing_is_detail", False):
+            operation["summary"] = "The draft page a preview token stands for"
+            operation["description"] = (
+                "wagtail-headless-preview's form of `page_preview/{id}/`: the same draft, never cached."
+            )
+            operation["parameters"] = self._detail_parameters(view_cls)
+            operation["responses"] = self._responses(200, ref("PageDetail"))
+        elif action == "listing_view":
             operation["summary"] = f"List {noun}"
             operation["description"] = (
                 f"The {noun} this key's channel may see, as Wagtail API v2 lists them: "
