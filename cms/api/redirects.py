@@ -10,6 +10,7 @@ from django.http import Http404
 from rest_framework import serializers
 from wagtail.api import APIField
 from wagtail.api.v2.filters import FieldsFilter, OrderingFilter
+from wagtail.api.v2.serializers import PageAliasOfField
 from wagtail.contrib.redirects.api import RedirectsAPIViewSet
 from wagtail.contrib.redirects.middleware import get_redirect
 from wagtail.models import Site
@@ -29,13 +30,20 @@ class RedirectSiteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RedirectPageField(PageAliasOfField):
+    """The target page as Wagtail summarises a related page (`meta.parent`, `meta.alias_of`), or null."""
+
+    def get_attribute(self, instance):
+        return instance.redirect_page
+
+
 class DeliveryRedirectsViewSet(DeliveryMixin, RedirectsAPIViewSet):
     filter_backends = _delivery_filters([FieldsFilter, OrderingFilter])
     # Redirects are not in the search index: `search` is an unknown parameter (400), not a 500.
     known_query_parameters = RedirectsAPIViewSet.known_query_parameters - {"search", "search_operator"}
     body_fields = RedirectsAPIViewSet.body_fields + [
         "is_permanent",
-        "redirect_page",
+        APIField("redirect_page", serializer=RedirectPageField(read_only=True)),
         APIField("site", serializer=RedirectSiteSerializer(read_only=True, allow_null=True)),
     ]
     listing_default_fields = RedirectsAPIViewSet.listing_default_fields + ["is_permanent", "redirect_page", "site"]
