@@ -111,3 +111,22 @@ def test_the_admin_offers_one_frontend_mode_per_channel_and_binds_its_token(arti
     preview_url = response.url if response.status_code == 302 else re.search(r'src="([^"]+)"', response.content.decode())[1]
     token = parse_qs(urlsplit(html.unescape(preview_url)).query)["token"][0]
     assert preview_token_channel(preview_signer().unsign(token)) == "mobile"
+
+
+def test_an_editor_previewing_a_revision_for_a_channel_gets_a_token_only_that_channel_reads(
+    article, preview_keys, client
+):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    article.title = "Revised headline"
+    revision = article.save_revision()
+    url = reverse("wagtailadmin_pages:revisions_view", args=[article.pk, revision.pk])
+    response = client.get(url, {"mode": "headless:mobile"})
+    assert response.status_code in (200, 302), response.content[:300]
+    preview_url = response.url if response.status_code == 302 else re.search(r'src="([^"]+)"', response.content.decode())[1]
+    query = urlsplit(html.unescape(preview_url)).query
+    assert get(f"/api/v2/preview/?{query}", preview_keys["mobile"]).json()["title"] == "Revised headline"
+    assert get(f"/api/v2/preview/?{query}", preview_keys["web"]).status_code == 403
