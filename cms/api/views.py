@@ -257,7 +257,9 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def _returned_stream_fields(self) -> frozenset[str]:
         """Names of the StreamFields among the fields this listing returns (`fields=`, or the defaults)."""
         if not hasattr(self, "_stream_fields"):
-            model = self.get_queryset().model
+            queryset = self.get_queryset()
+            self.check_query_parameters(queryset)  # its errors come first, as in Wagtail's listing
+            model = queryset.model
             names = set()
             for name in self.get_serializer_class().Meta.fields:
                 try:
