@@ -695,7 +695,8 @@ class DeliveryApiSchema(AutoSchema):
         return _parameter(
             "If-None-Match",
             string(),
-            "An ETag from an earlier response: 304 Not Modified while it is still current.",
+            "ETags from earlier responses: 304 Not Modified while one is still current "
+            "(weak comparison: `W/\"…\"` matches too).",
             location="header",
         )
 
