@@ -5,7 +5,10 @@ ours also names the channel the editor previews for, so that only a key of that
 channel can read the draft: a mobile key must not read what was previewed for web.
 """
 
+from django.apps import apps
 from django.core.signing import TimestampSigner
+
+from cms.api.generation import PerGeneration, content_generation
 
 # The admin's preview modes for frontends: one per channel, e.g. `headless:web`.
 HEADLESS_MODE_PREFIX = "headless:"
@@ -35,3 +38,18 @@ def preview_mode_channel(mode_name: str) -> str | None:
     if mode_name.startswith(HEADLESS_MODE_PREFIX):
         return mode_name.removeprefix(HEADLESS_MODE_PREFIX) or None
     return None
+
+
+def _channel_preview_modes() -> tuple[tuple[str, str], ...]:
+    channels = apps.get_model("personalization", "Channel").objects.order_by("name").values_list("slug", "name")
+    return tuple((f"{HEADLESS_MODE_PREFIX}{slug}", f"Frontend: {name}") for slug, name in channels)
+
+
+# Admin page listings ask every page for its preview modes: one cache read, not a query each
+# (a channel change moves the content generation).
+_channel_preview_modes_memo = PerGeneration(_channel_preview_modes)
+
+
+def channel_preview_modes() -> list[tuple[str, str]]:
+    """One frontend preview mode per channel, e.g. ("headless:web", "Frontend: Web")."""
+    return list(_channel_preview_modes_memo.get(content_generation()))

@@ -1,8 +1,5 @@
 """Page types. Every type has a summary, a hero image and per-channel overrides."""
 
-from functools import cached_property
-
-from django.apps import apps
 from django.db import models
 from django.shortcuts import redirect, render
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -19,7 +16,7 @@ from wagtail_headless_preview.signals import preview_update
 
 from cms.api.fields import AuthorsField, ChannelImageField, ChannelOverridableField
 from cms.blocks import campaign_blocks, content_blocks
-from cms.preview_tokens import HEADLESS_MODE_PREFIX, preview_mode_channel, preview_token_value
+from cms.preview_tokens import channel_preview_modes, preview_mode_channel, preview_token_value
 
 
 class BasePage(HeadlessPreviewMixin, Page):
@@ -55,12 +52,10 @@ class BasePage(HeadlessPreviewMixin, Page):
     class Meta:
         abstract = True
 
-    @cached_property
+    @property
     def preview_modes(self):
         """'Page' renders here; one 'Frontend' mode per channel, whose token only that channel's keys read."""
-        channel_model = apps.get_model("personalization", "Channel")
-        channels = channel_model.objects.order_by("name").values_list("slug", "name")
-        return [("", "Page")] + [(f"{HEADLESS_MODE_PREFIX}{slug}", f"Frontend: {name}") for slug, name in channels]
+        return [("", "Page"), *channel_preview_modes()]
 
     def serve_preview(self, request, mode_name):
         """A frontend mode stores the draft under a channel-bound token and sends the editor to the frontend."""

@@ -130,3 +130,9 @@ def test_an_editor_previewing_a_revision_for_a_channel_gets_a_token_only_that_ch
     query = urlsplit(html.unescape(preview_url)).query
     assert get(f"/api/v2/preview/?{query}", preview_keys["mobile"]).json()["title"] == "Revised headline"
     assert get(f"/api/v2/preview/?{query}", preview_keys["web"]).status_code == 403
+
+
+def test_preview_modes_cost_no_query_per_page(article, home, django_assert_num_queries):
+    article.preview_modes  # the first page reads the channels once per content generation
+    with django_assert_num_queries(0):
+        assert len(home.specific.preview_modes) == 3
