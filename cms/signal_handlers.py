@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from PIL import Image as PILImage
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.api.generation import content_generation_advance, content_generation_bump
 from cms.models import Author, CallToAction, CustomImage, Promo
-from cms.outbox import outbox_enqueue
+from cms.outbox import outbox_after_success, outbox_enqueue
 from cms.renditions import rendition_job_key
 from cms.webhooks import signal_handlers as webhook_signal_handlers
 from config.cache import cache_recovered
@@ -29,6 +30,9 @@ def enqueue_channel_renditions(sender, instance: CustomImage, raw: bool = False,
 
 
 GENERATION_BUMP = "cms.api.generation.content_generation_bump"
+# Wagtail's search-index update (a django-task run by the outbox). A search answered between
+# a publish and this update is cached with the old index: the update must retire it.
+SEARCH_INDEX_UPDATE = "modelsearch.tasks.insert_or_update_object_task"
 
 
 def _bump_generation() -> None:
@@ -73,9 +77,10 @@ def connect() -> None:
     post_delete.connect(invalidate_on_page_delete, dispatch_uid="cms.api.page-deleted")
     content_models = (
         CustomImage, get_document_model(), Author, CallToAction, Promo, Channel, ChannelRenditionPreset,
-        Collection, PageViewRestriction, CollectionViewRestriction, Site,
+        Collection, PageViewRestriction, CollectionViewRestriction, Site, Redirect,
     )
     for model in content_models:
         post_save.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.saved.{model._meta.label}")
         post_delete.connect(invalidate_api_responses, sender=model, dispatch_uid=f"cms.api.deleted.{model._meta.label}")
+    outbox_after_success(SEARCH_INDEX_UPDATE, invalidate_api_responses)
     webhook_signal_handlers.connect()

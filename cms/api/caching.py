@@ -56,10 +56,21 @@ def cached_body(key: str, build) -> tuple[str, bytes] | object:
     return entry
 
 
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`; `*` matches any."""
+    if if_none_match.strip() == "*":
+        return True
+    return _opaque(etag) in {_opaque(tag) for tag in if_none_match.split(",")}
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag.removeprefix("W/")
+
+
 def conditional_response(request, etag: str, body: bytes, *, cache_control: str) -> HttpResponse:
     """200 with the body, or 304 when If-None-Match names this ETag."""
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
-    if etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match.strip() == "*":
+    if etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), etag):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type="application/json")

@@ -61,11 +61,17 @@ def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _all_segment_ids() -> frozenset[int]:
-    """Segments referred to by any live page: the raw StreamField data of each page model, one query each."""
+def _all_segment_ids(field_names: frozenset[str] | None = None) -> frozenset[int]:
+    """Segments referred to by any live page: the raw StreamField data of each page model, one query each.
+
+    `field_names` limits the search to the StreamFields of those names (the fields a listing returns).
+    """
     ids: set[int] = set()
     for model in get_page_models():
-        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, StreamField) and f.model is model]
+        fields = [
+            f.attname for f in model._meta.concrete_fields
+            if isinstance(f, StreamField) and f.model is model and (field_names is None or f.name in field_names)
+        ]
         for values in model.objects.live().values_list(*fields) if fields else ():
             for value in values:
                 ids |= segment_ids_in_stream(value.raw_data if hasattr(value, "raw_data") else value)

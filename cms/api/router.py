@@ -2,7 +2,8 @@
 
 from wagtail.api.v2.router import WagtailAPIRouter
 
-from cms.api.preview import PagePreviewViewSet
+from cms.api.preview import HeadlessPreviewViewSet, PagePreviewViewSet
+from cms.api.redirects import DeliveryRedirectsViewSet
 from cms.api.views import (
     CallToActionsViewSet,
     DeliveryDocumentsViewSet,
@@ -18,3 +19,5 @@ api_router.register_endpoint("documents", DeliveryDocumentsViewSet)
 api_router.register_endpoint("snippets/call-to-actions", CallToActionsViewSet)
 api_router.register_endpoint("snippets/promos", PromosViewSet)
 api_router.register_endpoint("page_preview", PagePreviewViewSet)
+api_router.register_endpoint("preview", HeadlessPreviewViewSet)
+api_router.register_endpoint("redirects", DeliveryRedirectsViewSet)

@@ -57,6 +57,7 @@ from wagtail.models import Page, get_page_models
 
 from cms.api import fields as cms_fields
 from cms.api.auth import ApiKeyAuthentication
+from cms.api.locales import LOCALE_DESCRIPTION
 from cms.api.problems import PROBLEM_CONTENT_TYPE, TITLES
 from cms.api.views import DeliveryMixin
 
@@ -566,7 +567,14 @@ class DeliveryApiSchema(AutoSchema):
             "tags": [endpoint],
             "security": [{"ApiKey": []}],
         }
-        if action == "listing_view":
+        if action == "listing_view" and getattr(view_cls, "listing_is_detail", False):
+            operation["summary"] = "The draft page a preview token stands for"
+            operation["description"] = (
+                "wagtail-headless-preview's form of `page_preview/{id}/`: the same draft, never cached."
+            )
+            operation["parameters"] = self._detail_parameters(view_cls)
+            operation["responses"] = self._responses(200, ref("PageDetail"))
+        elif action == "listing_view":
             operation["summary"] = f"List {noun}"
             operation["description"] = (
                 f"The {noun} this key's channel may see, as Wagtail API v2 lists them: "
@@ -687,7 +695,8 @@ class DeliveryApiSchema(AutoSchema):
         return _parameter(
             "If-None-Match",
             string(),
-            "An ETag from an earlier response: 304 Not Modified while it is still current.",
+            "ETags from earlier responses: 304 Not Modified while one is still current "
+            "(weak comparison: `W/\"…\"` matches too).",
             location="header",
         )
 
@@ -743,10 +752,8 @@ class DeliveryApiSchema(AutoSchema):
                 if backend is not AncestorOfFilter:
                     schema = {"oneOf": [schema, string(enum=["root"])]}
                 parameters.append(_parameter(name, schema, description))
-        if LocaleFilter in backends:
-            parameters.append(
-                _parameter("locale", string(), "Only pages in this locale (language code); 404 if unknown.")
-            )
+        if any(issubclass(backend, LocaleFilter) for backend in backends):
+            parameters.append(_parameter("locale", string(), LOCALE_DESCRIPTION))
         if "site" in view_cls.known_query_parameters:
             parameters.append(
                 _parameter(

@@ -4,24 +4,28 @@ from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError
 from django.http import Http404
 from django.http.request import split_domain_port
+from django.utils.cache import patch_vary_headers
 from rest_framework.response import Response
 from wagtail.api import APIField
-from wagtail.api.v2.filters import FieldsFilter
+from wagtail.api.v2.filters import FieldsFilter, LocaleFilter
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import (
-    PERSONALISED_VARY, cached_body, conditional_response, content_generation, response_cache_key,
+    PERSONALISED_VARY, VARY, cached_body, conditional_response, content_generation, response_cache_key,
 )
 from cms.api.filters import MAX_ID, DeliveryFieldsFilter
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
+from cms.api.locales import DeliveryLocaleFilter
 from cms.api.lookups import (
     all_segment_ids, channel_cache_control, channel_overrides, live_pages, page_segment_ids, page_variants,
     page_view_facts, site_for,
@@ -76,6 +80,9 @@ class ChannelContextMixin(ProblemMixin):
         response = super().finalize_response(request, response, *args, **kwargs)
         for header, value in rate_limit_headers(request).items():
             response[header] = value
+        # Every answer depends on the key, errors and find's redirects included: a shared
+        # cache must not hand one key's 404 or 302 to another.
+        patch_vary_headers(response, [header.strip() for header in VARY.split(",")])
         return response
 
     def channel_override(self, page_id: int) -> PageChannelOverride | None:
@@ -193,8 +200,9 @@ def _nesting_depth(fields: str) -> int:
 
 
 def _delivery_filters(backends: list) -> list:
-    """Wagtail's filter backends with the field filter that answers 400 to values the database refuses."""
-    return [DeliveryFieldsFilter if backend is FieldsFilter else backend for backend in backends]
+    """Wagtail's filter backends, with ours for fields (400 for values the database refuses) and locales."""
+    ours = {FieldsFilter: DeliveryFieldsFilter, LocaleFilter: DeliveryLocaleFilter}
+    return [ours.get(backend, backend) for backend in backends]
 
 
 # Detail parameters that leave the page's queryset alone (the rest filter it, as in Wagtail).
@@ -241,7 +249,27 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         """Segments whose membership can change this response."""
         if self.action == "detail_view":
             return page_segment_ids.get(self.generation, self.generation, int(self.kwargs["pk"]))
-        return all_segment_ids.get(self.generation)
+        # A listing is personalised only through the StreamFields it returns: a listing of
+        # titles is one body for every visitor, however many segments the pages' bodies use.
+        fields = self._returned_stream_fields()
+        return all_segment_ids.get(self.generation, fields) if fields else frozenset()
+
+    def _returned_stream_fields(self) -> frozenset[str]:
+        """Names of the StreamFields among the fields this listing returns (`fields=`, or the defaults)."""
+        if not hasattr(self, "_stream_fields"):
+            queryset = self.get_queryset()
+            self.check_query_parameters(queryset)  # its errors come first, as in Wagtail's listing
+            model = queryset.model
+            names = set()
+            for name in self.get_serializer_class().Meta.fields:
+                try:
+                    field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                if isinstance(field, StreamField):
+                    names.add(name)
+            self._stream_fields = frozenset(names)
+        return self._stream_fields
 
     def cache_variant(self) -> str | None:
         ids = self.referenced_segment_ids()

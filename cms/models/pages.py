@@ -1,6 +1,7 @@
 """Page types. Every type has a summary, a hero image and per-channel overrides."""
 
 from django.db import models
+from django.shortcuts import redirect, render
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
@@ -9,10 +10,13 @@ from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
-from wagtail_headless_preview.models import HeadlessPreviewMixin
+from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
+from wagtail_headless_preview.settings import headless_preview_settings
+from wagtail_headless_preview.signals import preview_update
 
 from cms.api.fields import AuthorsField, ChannelImageField, ChannelOverridableField
 from cms.blocks import campaign_blocks, content_blocks
+from cms.preview_tokens import channel_preview_modes, preview_mode_channel, preview_token_value
 
 
 class BasePage(HeadlessPreviewMixin, Page):
@@ -50,13 +54,32 @@ class BasePage(HeadlessPreviewMixin, Page):
 
     @property
     def preview_modes(self):
-        return [("", "Page"), ("headless", "Frontend (headless)")]
+        """'Page' renders here; one 'Frontend' mode per channel, whose token only that channel's keys read."""
+        return [("", "Page"), *channel_preview_modes()]
 
     def serve_preview(self, request, mode_name):
-        """'Frontend (headless)' issues a preview token for the frontend; 'Page' renders here."""
-        if mode_name == "headless":
-            return HeadlessPreviewMixin.serve_preview(self, request, mode_name)
-        return Page.serve_preview(self, request, mode_name)
+        """A frontend mode stores the draft under a channel-bound token and sends the editor to the frontend."""
+        channel_slug = preview_mode_channel(mode_name)
+        if channel_slug is None:
+            return Page.serve_preview(self, request, mode_name)
+        PagePreview.garbage_collect()
+        preview = self.create_page_preview(channel_slug=channel_slug)
+        preview_update.send(sender=HeadlessPreviewMixin, token=preview.token)
+        preview_url = self.get_preview_url(request, preview.token)
+        if headless_preview_settings.REDIRECT_ON_PREVIEW:
+            return redirect(preview_url)
+        return render(request, "wagtail_headless_preview/preview.html", {"preview_url": preview_url})
+
+    def create_page_preview(self, channel_slug: str | None = None) -> PagePreview:
+        """Store the draft for the frontend; the token names the channel (without one, no key may read it)."""
+        if self.pk is None:
+            identifier = f"parent_id={self.get_parent().pk};page_type={self._meta.label}"
+        else:
+            identifier = f"id={self.pk}"
+        if channel_slug:
+            identifier = preview_token_value(identifier, channel_slug)
+        preview, _ = self.update_page_preview(self.get_preview_signer().sign(identifier))
+        return preview
 
     @classmethod
     def editor_tabs(cls) -> TabbedInterface:

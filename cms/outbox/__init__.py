@@ -15,6 +15,7 @@
 
 from .services import (
     OutboxRetry,
+    outbox_after_success,
     outbox_enqueue,
     outbox_handler,
     outbox_relay,
@@ -22,4 +23,4 @@ from .services import (
     outbox_run,
 )
 
-__all__ = ["OutboxRetry", "outbox_enqueue", "outbox_handler", "outbox_relay", "outbox_retry_delay", "outbox_run"]
+__all__ = ["OutboxRetry", "outbox_after_success", "outbox_enqueue", "outbox_handler", "outbox_relay", "outbox_retry_delay", "outbox_run"]

@@ -1,5 +1,6 @@
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -235,8 +236,24 @@ def outbox_retry_delay(job_id: int) -> float | None:
     return delay
 
 
+def outbox_after_success(handler: str, hook: Callable[[], None]) -> None:
+    """Call `hook()` in the transaction of every successful run of `handler` (a dotted path).
+
+    For handlers we do not own (Wagtail's django-tasks), whose effects others depend on:
+    a search-index update changes what `?search=` answers.
+    """
+    hooks = _after_success.setdefault(handler, [])
+    if hook not in hooks:  # wiring twice must not run it twice
+        hooks.append(hook)
+
+
+_after_success: dict[str, list[Callable[[], None]]] = {}
+
+
 def _call_handler(job: OutboxJob) -> None:
     target = import_string(job.handler)
     # Wagtail's django-tasks are Task objects; our own handlers are plain functions.
     call = getattr(target, "call", target)
     call(*job.args, **job.kwargs)
+    for hook in _after_success.get(job.handler, ()):
+        hook()

@@ -162,7 +162,9 @@ def test_a_cache_purge_the_cache_refused_is_retried_through_the_outbox(django_ca
     with override_settings(CACHES=UNREACHABLE_CACHE), django_capture_on_commit_callbacks(execute=True):
         CallToAction.objects.create(title="Join", button_label="Go", link_url="https://example.com")
     assert content_generation() == before  # the change committed while its purge could not reach the cache
-    assert OutboxJob.objects.filter(done_at__isnull=True).count() == 1
+    # Only purges wait (the search-index update that also ran asks for one of its own).
+    pending = set(OutboxJob.objects.filter(done_at__isnull=True).values_list("handler", flat=True))
+    assert pending == {"cms.api.generation.content_generation_bump"}
 
     outbox_relay()  # the cache answers again
 

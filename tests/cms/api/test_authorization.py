@@ -62,7 +62,7 @@ def content(home, web_channel, mobile_channel, content_changed):
     cta = CallToAction.objects.create(title="Open CTA", button_label="Go", link_url="https://example.com/")
     promo = Promo.objects.create(title="Open promo", body="<p>Hi</p>")
     draft = ArticlePageFactory(parent=home, title="Draft only", slug="draft-only", live=False)
-    token = draft.create_page_preview().token
+    token = draft.create_page_preview(channel_slug=web_channel.slug).token
     content_changed()
     return {
         "pages": "/api/v2/pages/",

@@ -270,8 +270,8 @@ def test_a_personalised_response_varies_on_the_visitor_headers(site, keys, djang
     assert {"Authorization", "Origin", *CONTEXT_HEADERS} <= varies_on
 
 
-def _preview_token(page) -> str:
-    return page.create_page_preview().token
+def _preview_token(page, channel: str = "web") -> str:
+    return page.create_page_preview(channel_slug=channel).token
 
 
 def test_preview_serves_a_draft_only_with_a_preview_key_and_token(site, keys):

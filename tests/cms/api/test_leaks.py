@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 
@@ -80,6 +81,7 @@ class Seeded:
     images: dict[str, object] = field(default_factory=dict)
     documents: dict[str, object] = field(default_factory=dict)
     snippets: dict[str, object] = field(default_factory=dict)
+    redirects: dict[str, object] = field(default_factory=dict)  # canary name (or "public") -> redirect to it
 
     def html_path(self, page: Page) -> str:
         return page.url_path[len(self.home.url_path) - 1 :]
@@ -233,6 +235,10 @@ def seed(home, web, mobile) -> Seeded:
     s.public["alias"] = _fresh(original).create_alias(parent=home, update_slug="shared-notes-alias")
     # A second site rooted in the private section: `?site=` must not open a way in.
     Site.objects.create(hostname=PRIVATE_HOST, port=80, root_page=s.pages["private"])
+    # A redirect to each canary page: its location and target would name the canary.
+    for number, (name, page) in enumerate(s.pages.items()):
+        s.redirects[name] = Redirect.objects.create(old_path=f"/moved-{number}", redirect_page=page)
+    s.redirects["public"] = Redirect.objects.create(old_path="/moved-public", redirect_page=s.public["section"])
     return s
 
 
@@ -333,7 +339,19 @@ def page_probes(s: Seeded) -> list[str]:
         _q("/api/v2/page_preview/1/", content_type="cms.articlepage", token=f"{draft.pk}:1a2b:forged"),
         _q("/api/v2/page_preview/find/", html_path=s.html_path(draft)),
         _q("/api/v2/page_preview/find/", html_path=s.html_path(s.pages["privatechild"])),
+        "/api/v2/preview/",
+        _q("/api/v2/preview/", content_type="cms.articlepage", token=f"{draft.pk}:1a2b:forged"),
     ]
+    return probes
+
+
+def redirect_probes(s: Seeded) -> list[str]:
+    base = "/api/v2/redirects/"
+    probes = [base, _q(base, limit=100, fields="*"), _q(base, order="-id", limit=100), _q(base, site=1)]
+    for redirect in s.redirects.values():
+        probes.append(f"{base}{redirect.pk}/")
+        probes.append(_q(base, redirect_page=redirect.redirect_page_id, fields="*"))
+        probes.append(_q(f"{base}find/", html_path=redirect.old_path))
     return probes
 
 
@@ -374,6 +392,7 @@ def canary_detail_paths(s: Seeded) -> list[str]:
     paths += [f"/api/v2/images/{s.images[name].pk}/" for name in ("privateimage", "privatesubimage")]
     paths += [f"/api/v2/documents/{s.documents[name].pk}/" for name in ("privatedocument", "privatesubdocument")]
     paths += [_q("/api/v2/pages/find/", html_path=s.html_path(page)) for name, page in s.pages.items() if name != "notonweb"]
+    paths += [f"/api/v2/redirects/{r.pk}/" for name, r in s.redirects.items() if name not in ("notonweb", "public")]
     return paths
 
 
@@ -409,7 +428,7 @@ def _scan(response) -> bytes:
 def test_no_canary_reaches_any_key(kind, seeded, db, no_rate_limit, api_get, all_keys, malformed_headers, web_key):
     forbidden = {name: marker(name).encode() for name in ALL_CANARIES if name not in ALLOWED.get(kind, set())}
     senders = requester(kind, api_get, all_keys, malformed_headers, web_key)
-    probes = page_probes(seeded) + media_probes(seeded)
+    probes = page_probes(seeded) + media_probes(seeded) + redirect_probes(seeded)
     must_404 = set(canary_detail_paths(seeded))
     problems: list[str] = []
     seen_ok = b""
@@ -425,7 +444,7 @@ def test_no_canary_reaches_any_key(kind, seeded, db, no_rate_limit, api_get, all
                 problems.append(f"{response.status_code} {path}: leaks {', '.join(leaked)}")
             if kind not in READERS:
                 expected = {403} if kind in ("events", "preview_only") else {401}
-                if kind == "preview_only" and path.startswith("/api/v2/page_preview/"):
+                if kind == "preview_only" and path.startswith(("/api/v2/page_preview/", "/api/v2/preview/")):
                     expected = {400, 404}  # its own endpoint: no token, or not a valid one
                 if response.status_code not in expected:
                     problems.append(f"{response.status_code} {path}: expected {expected}")

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from wagtail import blocks
+from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 
 from cms.api.keys import api_key_create
@@ -158,6 +159,10 @@ def seeded(channel_key, home):
         title="Terms", file=ContentFile(b"%PDF-1.4 terms", name="terms.pdf")
     )
     seed_placement(objects)
+    redirects = [
+        Redirect.objects.create(old_path="/old-guides", redirect_page=section),
+        Redirect.objects.create(old_path="/gone", redirect_link="https://example.com/", is_permanent=False),
+    ]
     cache.clear()  # a fresh content generation after seeding
     return {
         "ids": {
@@ -166,6 +171,7 @@ def seeded(channel_key, home):
             "documents": [document.pk],
             "snippets/call-to-actions": [cta.pk],
             "snippets/promos": [promo.pk],
+            "redirects": [redirect.pk for redirect in redirects],
         },
     }
 
