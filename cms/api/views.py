@@ -31,9 +31,7 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import (
-    Visibility, private_collection_ids, visibility_epoch, visible_in_collections, visible_page_ids, visible_pages,
-)
+from cms.api.visibility import Visibility, visibility_read, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
 from personalization.request_context import ContextError, is_context_parameter
@@ -82,17 +80,24 @@ class ChannelContextMixin(ProblemMixin):
         return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
 
     def image_is_visible(self, image) -> bool:
-        return image.collection_id not in private_collection_ids.get(self.generation)
+        return image.collection_id not in self.visibility().private_collection_ids
 
     def page_is_visible(self, page_id: int) -> bool:
-        return page_id in self.visible_page_ids()
+        return page_id in self.visibility().page_ids
 
     def visible_page_ids(self) -> frozenset[int]:
-        return visible_page_ids(self.visibility())
+        return self.visibility().page_ids
 
     def visibility(self) -> Visibility:
-        site = self.content_site()
-        return Visibility(self.generation, self.grant.channel_id, site and site.root_page, visibility_epoch(self.generation))
+        """What this request may see, read from the database once per request that builds a body."""
+        if self._visibility is None:
+            site = self.content_site()
+            self._visibility = visibility_read(
+                generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page
+            )
+        return self._visibility
+
+    _visibility: Visibility | None = None
 
     def content_site(self) -> Site | None:
         """The site whose pages this request may see."""
@@ -307,7 +312,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         return self.personalization.choose_page(variants)
 
     def get_object(self):
-        """The requested page; without filters, from the visible ids and the live-page memo (no query)."""
+        """The requested page; without filters, from the live-page memo once the database says it is visible."""
         if hasattr(self, "_cached_object") or self._filtered:
             return super().get_object()
         pk = int(self.kwargs["pk"])
@@ -324,7 +329,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def get_base_queryset(self):
         site = self.content_site()
-        return visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
+        return visible_pages(channel_id=self.grant.channel_id, root=site and site.root_page)
 
     def content_site(self) -> Site | None:
         return self._requested_site
@@ -353,13 +358,13 @@ class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
     ]
 
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
+        return visible_in_collections(self.model.objects.order_by("id"))
 
 
 class DeliveryDocumentsViewSet(DeliveryMixin, DocumentsAPIViewSet):
     filter_backends = _delivery_filters(DocumentsAPIViewSet.filter_backends)
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
+        return visible_in_collections(self.model.objects.order_by("id"))
 
 
 class CallToActionsViewSet(DeliveryMixin, BaseAPIViewSet):

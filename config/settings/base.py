@@ -1,7 +1,7 @@
 """Settings for Tailor, read from environment variables.
 
 Every integration has an embedded default so that `make run` needs no services:
-SQLite, local-memory cache, Celery in eager mode and Wagtail's database search.
+SQLite, a file-based cache shared by local processes, Celery in eager mode and Wagtail's database search.
 Setting DATABASE_URL, REDIS_URL, CELERY_BROKER_URL or ELASTICSEARCH_URL scales
 each part out independently.
 """
@@ -122,20 +122,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
-# --- Cache ----------------------------------------------------------------------
-# Local memory by default; REDIS_URL shares the cache between processes.
+# --- Cache ---------------------------------------------------------------------
+# Every process (gunicorn workers, admin, shell, Celery) must see the same cache and the
+# same change stamps (config/stamps.py), else a change made in one is missed by another.
+# REDIS_URL keeps both in Redis. The embedded default keeps them in files under
+# SHARED_STATE_DIR, shared by the processes of one host: the stamps as tiny files read
+# on each request, the cache as a file-based cache with atomic add/incr (config/cache.py).
+# API response bodies (large, hot, keyed by the shared content generation) stay in each
+# process's memory on the embedded default.
 REDIS_URL = env("REDIS_URL", default="")
+SHARED_STATE_DIR = Path(env("SHARED_STATE_DIR", default=str(VAR_DIR / "shared")))
 if REDIS_URL:
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tailor"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    CACHES = {"default": _redis, "responses": _redis}
+else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tailor"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+            "BACKEND": "config.cache.SharedFileCache",
+            "LOCATION": str(SHARED_STATE_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": env.int("SHARED_CACHE_MAX_ENTRIES", default=20_000)},
+        },
+        "responses": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env.int("RESPONSE_CACHE_MAX_ENTRIES", default=2_000)},
+        },
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ---------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process so the embedded default needs nothing else.

@@ -1,0 +1,76 @@
+"""The embedded default's shared cache: Django's file-based cache, atomic where callers need it.
+
+Every local process (gunicorn workers, the admin, shell, Celery) sees the same entries,
+so profile caches, visit windows, rate-limit counters and key last-used marks are
+shared as they are with Redis. Django's FileBasedCache lacks two things they rely on:
+
+- `add` and `incr` are read-then-write; here they hold an exclusive `flock` on one
+  lock file, so two processes never both win an `add` and no increment is lost
+  (the rate limiter counts exactly under a burst). `incr` keeps the entry's expiry,
+  as Redis INCR and LocMemCache do (Django's would reset it to the default timeout).
+- every `set` lists the directory to cull it; here that is done at most every
+  CULL_EVERY_SECONDS per process, so a write costs a file write, not a directory scan.
+"""
+
+import os
+import pickle
+import tempfile
+import time
+import zlib
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
+
+from config.locks import host_lock
+
+CULL_EVERY_SECONDS = 5.0
+
+
+class SharedFileCache(FileBasedCache):
+    """A FileBasedCache whose `add` and `incr` are atomic across the processes of one host."""
+
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        self._lock_path = os.path.join(self._dir, "atomic.lock")
+        self._culled_at = 0.0
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        with self._lock():
+            return super().add(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        fname = self._key_to_file(key, version)
+        with self._lock():
+            try:
+                with open(fname, "rb") as file:
+                    expiry = pickle.load(file)
+                    value = pickle.loads(zlib.decompress(file.read()))
+            except (FileNotFoundError, EOFError):
+                raise ValueError(f"Key '{key}' not found") from None
+            if expiry is not None and expiry < time.time():
+                raise ValueError(f"Key '{key}' not found")
+            value += delta
+            self._replace(fname, expiry, value)
+        return value
+
+    def _replace(self, fname: str, expiry: float | None, value) -> None:
+        fd, tmp_path = tempfile.mkstemp(dir=self._dir)
+        try:
+            with open(fd, "wb") as file:
+                file.write(pickle.dumps(expiry, self.pickle_protocol))
+                file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol)))
+            os.replace(tmp_path, fname)
+        except BaseException:
+            os.unlink(tmp_path)
+            raise
+
+    def _cull(self):
+        now = time.monotonic()
+        if now - self._culled_at < CULL_EVERY_SECONDS:
+            return
+        self._culled_at = now
+        super()._cull()
+
+    def _lock(self):
+        self._createdir()
+        return host_lock(self._lock_path)
