@@ -31,7 +31,7 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import Visibility, visibility_read, visible_in_collections, visible_pages
+from cms.api.visibility import Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
 from personalization.request_context import ContextError, is_context_parameter
@@ -93,11 +93,17 @@ class ChannelContextMixin(ProblemMixin):
         if self._visibility is None:
             site = self.content_site()
             self._visibility = visibility_read(
-                generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page
+                generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page,
+                restricted=self.restricted_paths,
             )
         return self._visibility
 
     _visibility: Visibility | None = None
+
+    @cached_property
+    def restricted_paths(self) -> tuple[str, ...]:
+        """The view-restricted page paths, read from the database once per request that builds a body."""
+        return restricted_paths()
 
     def content_site(self) -> Site | None:
         """The site whose pages this request may see."""
@@ -329,7 +335,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def get_base_queryset(self):
         site = self.content_site()
-        return visible_pages(channel_id=self.grant.channel_id, root=site and site.root_page)
+        return visible_pages(channel_id=self.grant.channel_id, root=site and site.root_page, restricted=self.restricted_paths)
 
     def content_site(self) -> Site | None:
         return self._requested_site

@@ -9,8 +9,7 @@ import bisect
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Length, Substr
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
 
@@ -22,26 +21,23 @@ from cms.models import PageChannelOverride
 # Memos below only ever make something faster, never decide that it may be shown.
 
 
-def restricted_pages():
-    """Ids of pages under a view restriction, their own or an ancestor's (a subquery).
+def restricted_paths() -> tuple[str, ...]:
+    """Tree paths of the pages that carry a view restriction, read from the database now.
 
-    A restriction covers a page when the restricted page's tree path prefixes the page's.
+    A restriction covers its page and every descendant: their paths start with this one.
+    Read as a (usually empty) list rather than a correlated subquery, which would test
+    every page of the tree against every restriction.
     """
-    covering = PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
-    return Page.objects.filter(Exists(covering)).values("pk")
-
-
-def private_collections():
-    """Ids of collections under a view restriction, their own or a parent's (a subquery)."""
-    covering = CollectionViewRestriction.objects.filter(
-        collection__path=Substr(OuterRef("path"), 1, Length("collection__path"))
-    )
-    return Collection.objects.filter(Exists(covering)).values("pk")
+    return tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
 
 
 def private_collection_ids() -> frozenset[int]:
-    """Ids of private collections, read from the database now."""
-    return frozenset(private_collections().values_list("pk", flat=True))
+    """Ids of collections under a view restriction, their own or a parent's, read from the database now."""
+    paths = CollectionViewRestriction.objects.values_list("collection__path", flat=True)
+    condition = Q()
+    for path in paths:  # usually none: one small query, and no second
+        condition |= Q(path__startswith=path)
+    return frozenset(Collection.objects.filter(condition).values_list("pk", flat=True)) if condition else frozenset()
 
 
 def _page_expiries() -> tuple[datetime, ...]:
@@ -62,21 +58,21 @@ def visibility_epoch(generation: int) -> int:
     return bisect.bisect_right(page_expiries.get(generation), timezone.now())
 
 
-def visible_pages(*, channel_id: int, root: Page | None):
-    """Live, unexpired, unrestricted pages under `root` that the channel is offered, by subqueries."""
+def visible_pages(*, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None):
+    """Live, unexpired, unrestricted pages under `root` that the channel is offered, from the database now.
+
+    `restricted`: the `restricted_paths()` this request already read, if any.
+    """
     if root is None:
         return Page.objects.none()
-    # Excluded by id, not by `expire_at` or an Exists: search backends can only filter on
-    # indexed fields (`id` is one), and `?search=` filters this queryset.
+    # Excluded by id or path, not by `expire_at` or an Exists: search backends can only
+    # filter on indexed fields (`id` and `path` are), and `?search=` filters this queryset.
     expired = Page.objects.filter(expire_at__lte=timezone.now()).values("pk")
     hidden = PageChannelOverride.objects.filter(channel_id=channel_id, offered=False).values("page_id")
-    return (
-        Page.objects.live()
-        .exclude(pk__in=expired)
-        .exclude(pk__in=restricted_pages())
-        .exclude(pk__in=hidden)
-        .filter(path__startswith=root.path)
-    )
+    queryset = Page.objects.live().exclude(pk__in=expired).exclude(pk__in=hidden)
+    for path in restricted_paths() if restricted is None else restricted:
+        queryset = queryset.exclude(path__startswith=path)
+    return queryset.filter(path__startswith=root.path)
 
 
 class Visibility(NamedTuple):
@@ -93,12 +89,16 @@ class Visibility(NamedTuple):
     private_collection_ids: frozenset[int]
 
 
-def visibility_read(*, generation: int, channel_id: int, root: Page | None) -> Visibility:
-    """The visible page ids and private collections of a channel and site, from the database (two queries)."""
-    page_ids = frozenset(visible_pages(channel_id=channel_id, root=root).values_list("pk", flat=True))
+def visibility_read(
+    *, generation: int, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None
+) -> Visibility:
+    """The visible page ids and private collections of a channel and site, from the database (three queries)."""
+    pages = visible_pages(channel_id=channel_id, root=root, restricted=restricted).order_by()
+    page_ids = frozenset(pages.values_list("pk", flat=True))
     return Visibility(generation, channel_id, root, page_ids, private_collection_ids())
 
 
 def visible_in_collections(queryset):
-    """Images or documents outside private collections (and their sub-collections), by a subquery."""
-    return queryset.exclude(collection_id__in=private_collections())
+    """Images or documents outside private collections (and their sub-collections), from the database now."""
+    private = private_collection_ids()
+    return queryset.exclude(collection_id__in=private) if private else queryset
