@@ -21,7 +21,7 @@ import zlib
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 
-from config.locks import host_lock
+from config.locks import HostLock
 
 CULL_EVERY_SECONDS = 5.0
 
@@ -31,7 +31,7 @@ class SharedFileCache(FileBasedCache):
 
     def __init__(self, dir, params):
         super().__init__(dir, params)
-        self._lock_path = os.path.join(self._dir, "atomic.lock")
+        self._host_lock = HostLock(os.path.join(self._dir, "atomic.lock"))
         self._culled_at = 0.0
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
@@ -55,9 +55,11 @@ class SharedFileCache(FileBasedCache):
                     payload = pickle.dumps(expiry, self.pickle_protocol) + zlib.compress(
                         pickle.dumps(value, self.pickle_protocol)
                     )
+                    size = file.tell()
                     file.seek(0)
                     file.write(payload)
-                    file.truncate()
+                    if len(payload) < size:
+                        file.truncate()
             except (FileNotFoundError, EOFError):
                 raise ValueError(f"Key '{key}' not found") from None
         return value
@@ -75,6 +77,6 @@ class SharedFileCache(FileBasedCache):
         self._culled_at = now
         super()._cull()
 
-    def _lock(self):
-        self._createdir()
-        return host_lock(self._lock_path)
+    def _lock(self) -> HostLock:
+        self._createdir()  # the directory may have been emptied by hand: the lock file comes back
+        return self._host_lock
