@@ -31,7 +31,9 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages
+from cms.api.visibility import (
+    Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages,
+)
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
 from personalization.request_context import ContextError, is_context_parameter
@@ -318,7 +320,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         return self.personalization.choose_page(variants)
 
     def get_object(self):
-        """The requested page; without filters, from the live-page memo once the database says it is visible."""
+        """The requested page; without filters, from the live-page memo if the database says it is visible."""
         if hasattr(self, "_cached_object") or self._filtered:
             return super().get_object()
         pk = int(self.kwargs["pk"])
@@ -335,7 +337,8 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def get_base_queryset(self):
         site = self.content_site()
-        return visible_pages(channel_id=self.grant.channel_id, root=site and site.root_page, restricted=self.restricted_paths)
+        root = site and site.root_page
+        return visible_pages(channel_id=self.grant.channel_id, root=root, restricted=self.restricted_paths)
 
     def content_site(self) -> Site | None:
         return self._requested_site

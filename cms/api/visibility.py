@@ -37,7 +37,9 @@ def private_collection_ids() -> frozenset[int]:
     condition = Q()
     for path in paths:  # usually none: one small query, and no second
         condition |= Q(path__startswith=path)
-    return frozenset(Collection.objects.filter(condition).values_list("pk", flat=True)) if condition else frozenset()
+    if not condition:
+        return frozenset()
+    return frozenset(Collection.objects.filter(condition).values_list("pk", flat=True))
 
 
 def _page_expiries() -> tuple[datetime, ...]:
@@ -92,7 +94,7 @@ class Visibility(NamedTuple):
 def visibility_read(
     *, generation: int, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None
 ) -> Visibility:
-    """The visible page ids and private collections of a channel and site, from the database (three queries)."""
+    """Visible page ids and private collections of a channel and site, from the database (three queries)."""
     pages = visible_pages(channel_id=channel_id, root=root, restricted=restricted).order_by()
     page_ids = frozenset(pages.values_list("pk", flat=True))
     return Visibility(generation, channel_id, root, page_ids, private_collection_ids())

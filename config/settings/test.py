@@ -1,4 +1,4 @@
-"""Test settings: the base settings with fast hashing, isolated media and state, and a shareable test database.
+"""Test settings: base settings with fast hashing, isolated media and state, and a shareable test database.
 
 Celery stays eager unless a test starts a real worker (tests/helpers/celery.py). That
 worker runs with these settings plus CELERY_EAGER=0, CELERY_BROKER_URL, CELERY_QUEUE and
