@@ -8,7 +8,7 @@ class CmsConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
-        from . import signal_handlers
+        from . import checks, signal_handlers  # noqa: F401  (checks register themselves)
         from .api import cors
 
         signal_handlers.connect()

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from wagtail.models import Page, Site
 
 from tests.factories import HomePageFactory
@@ -20,11 +20,15 @@ def root_page(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache, no compiled ruleset and no buffered visits: nothing carried over."""
+    """Each test starts with empty caches, fresh stamps, no compiled ruleset and no buffered visits."""
+    from cms.api.generation import content_generation_reset
     from personalization import profiles
-    from personalization.ruleset_cache import forget_compiled_rules
+    from personalization.ruleset_cache import forget_compiled_rules, ruleset_stamp_reset
 
     cache.clear()
+    caches["responses"].clear()
+    content_generation_reset()
+    ruleset_stamp_reset()
     forget_compiled_rules()
     profiles._buffer.drain()
     yield

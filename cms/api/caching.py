@@ -3,7 +3,7 @@
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework.renderers import JSONRenderer
 
@@ -45,14 +45,17 @@ def cached_body(key: str, build) -> tuple[str, bytes] | object:
 
     A non-200 response from build() is returned as it is, uncached.
     """
-    entry = cache.get(key)
+    # The "responses" alias: per process on the embedded default (bodies are large and hot,
+    # and keyed by the shared generation, so a change anywhere retires them everywhere).
+    responses = caches["responses"]
+    entry = responses.get(key)
     if entry is not None:
         return entry
     response = build()
     if response.status_code != 200:
         return response
     entry = render_entry(response.data)
-    cache.set(key, entry, settings.API_CACHE_SECONDS)
+    responses.set(key, entry, settings.API_CACHE_SECONDS)
     return entry
 
 

@@ -1,38 +1,30 @@
 """The content generation: a counter bumped by every change that can alter an API response.
 
-Cached API bodies and per-process lookups (overrides, presets, restrictions) are
-keyed by it, so a publish, a snippet edit or an image change is visible on the
-next request in listings and in every page that embeds the changed item.
+Cached API bodies and per-process lookups (overrides, presets, live pages) are
+keyed by it, so a publish, a snippet edit or an image change made by any process
+is visible on the next request of every process, in listings and in every page
+that embeds the changed item.
 """
 
-import time
+from config.stamps import Stamp
 
-from django.core.cache import cache
-
-GENERATION_KEY = "content-generation"
-
-
-def _fresh_start() -> int:
-    # A lost counter (cache flushed or restarted) must never fall back to a value that
-    # processes already memoised: restart from the clock, which only moves forward.
-    return time.time_ns() // 1000
+# Shared by every process (a file under SHARED_STATE_DIR, or Redis): see config/stamps.py.
+_generation = Stamp("content-generation")
 
 
 def content_generation() -> int:
-    """The current generation (one cache read)."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, _fresh_start(), timeout=None)
-        value = cache.get(GENERATION_KEY) or _fresh_start()
-    return value
+    """The current generation (one small file read or one cache GET; no database query)."""
+    return _generation.read()
 
 
 def content_generation_bump() -> None:
-    """Invalidate every cached API response, in every process."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, _fresh_start(), timeout=None)
+    """Invalidate every cached API response and per-generation memo, in every process."""
+    _generation.bump()
+
+
+def content_generation_reset() -> None:
+    """Forget the generation (tests): the next one is above every earlier value."""
+    _generation.reset()
 
 
 class PerGeneration:

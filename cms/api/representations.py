@@ -10,7 +10,7 @@ from wagtail.rich_text import features
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRewriter
 
 from cms.api.generation import PerGeneration
-from cms.api.visibility import Visibility, visible_in_collections, visible_page_ids
+from cms.api.visibility import Visibility
 
 
 def _channel_presets(channel_id: int) -> tuple[tuple[str, str], ...]:
@@ -98,7 +98,7 @@ def link_url(item, context) -> str:
 
 
 def _page_link_rule(visibility: Visibility):
-    visible_ids = visible_page_ids(visibility)
+    visible_ids = visibility.page_ids
 
     def rule(attrs_list: list[dict]) -> list[str]:
         from wagtail.models import Page
@@ -123,7 +123,7 @@ def _entity_id(attrs: dict) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _collection_member_rule(handler, generation: int, hidden: str):
+def _collection_member_rule(handler, private_collection_ids: frozenset[int], hidden: str):
     """A handler's rule that renders only items outside private collections (else `hidden`).
 
     Rich text links to documents and embedded images name their item by id; an item in a
@@ -135,7 +135,7 @@ def _collection_member_rule(handler, generation: int, hidden: str):
     def rule(attrs_list: list[dict]) -> list[str]:
         ids = {pk for pk in map(_entity_id, attrs_list) if pk is not None}
         visible = set(
-            visible_in_collections(model._default_manager.filter(pk__in=ids), generation=generation)
+            model._default_manager.filter(pk__in=ids).exclude(collection_id__in=private_collection_ids)
             .values_list("pk", flat=True)
         ) if ids else set()
         shown = [attrs for attrs in attrs_list if _entity_id(attrs) in visible]
@@ -166,15 +166,15 @@ def rich_text_html(source: str, context) -> str:
 
 
 def _rich_text_html(visibility: Visibility, source: str) -> str:
-    generation = visibility.generation
+    private = visibility.private_collection_ids
     link_rules = {
-        linktype: _collection_member_rule(handler, generation, "<a>") if _in_collections(handler)
+        linktype: _collection_member_rule(handler, private, "<a>") if _in_collections(handler)
         else handler.expand_db_attributes_many
         for linktype, handler in features.get_link_types().items()
     }
     link_rules["page"] = _page_link_rule(visibility)
     embed_rules = {
-        kind: _collection_member_rule(handler, generation, "") if _in_collections(handler)
+        kind: _collection_member_rule(handler, private, "") if _in_collections(handler)
         else handler.expand_db_attributes_many
         for kind, handler in features.get_embed_types().items()
     }

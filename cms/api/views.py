@@ -36,7 +36,7 @@ from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
 from cms.api.visibility import (
-    Visibility, private_collection_ids, visibility_epoch, visible_in_collections, visible_page_ids, visible_pages,
+    Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages,
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
@@ -89,17 +89,30 @@ class ChannelContextMixin(ProblemMixin):
         return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
 
     def image_is_visible(self, image) -> bool:
-        return image.collection_id not in private_collection_ids.get(self.generation)
+        return image.collection_id not in self.visibility().private_collection_ids
 
     def page_is_visible(self, page_id: int) -> bool:
-        return page_id in self.visible_page_ids()
+        return page_id in self.visibility().page_ids
 
     def visible_page_ids(self) -> frozenset[int]:
-        return visible_page_ids(self.visibility())
+        return self.visibility().page_ids
 
     def visibility(self) -> Visibility:
-        site = self.content_site()
-        return Visibility(self.generation, self.grant.channel_id, site and site.root_page, visibility_epoch(self.generation))
+        """What this request may see, read from the database once per request that builds a body."""
+        if self._visibility is None:
+            site = self.content_site()
+            self._visibility = visibility_read(
+                generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page,
+                restricted=self.restricted_paths,
+            )
+        return self._visibility
+
+    _visibility: Visibility | None = None
+
+    @cached_property
+    def restricted_paths(self) -> tuple[str, ...]:
+        """The view-restricted page paths, read from the database once per request that builds a body."""
+        return restricted_paths()
 
     def content_site(self) -> Site | None:
         """The site whose pages this request may see."""
@@ -335,7 +348,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         return self.personalization.choose_page(variants)
 
     def get_object(self):
-        """The requested page; without filters, from the visible ids and the live-page memo (no query)."""
+        """The requested page; without filters, from the live-page memo if the database says it is visible."""
         if hasattr(self, "_cached_object") or self._filtered:
             return super().get_object()
         pk = int(self.kwargs["pk"])
@@ -352,7 +365,8 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def get_base_queryset(self):
         site = self.content_site()
-        return visible_pages(channel_id=self.grant.channel_id, generation=self.generation, root=site and site.root_page)
+        root = site and site.root_page
+        return visible_pages(channel_id=self.grant.channel_id, root=root, restricted=self.restricted_paths)
 
     def content_site(self) -> Site | None:
         return self._requested_site
@@ -381,13 +395,13 @@ class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
     ]
 
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
+        return visible_in_collections(self.model.objects.order_by("id"))
 
 
 class DeliveryDocumentsViewSet(DeliveryMixin, DocumentsAPIViewSet):
     filter_backends = _delivery_filters(DocumentsAPIViewSet.filter_backends)
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"), generation=self.generation)
+        return visible_in_collections(self.model.objects.order_by("id"))
 
 
 class CallToActionsViewSet(DeliveryMixin, BaseAPIViewSet):

@@ -9,37 +9,43 @@ import bisect
 from datetime import datetime
 from typing import NamedTuple
 
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction
 
 from cms.api.generation import PerGeneration
 from cms.models import PageChannelOverride
 
+# Visibility is decided by the database each time a body is built (a cache miss): a view
+# restriction, an unpublish or an expiry hides a page even if no process heard of the change.
+# Memos below only ever make something faster, never decide that it may be shown.
 
-def _restricted_page_paths() -> tuple[str, ...]:
+
+def restricted_paths() -> tuple[str, ...]:
+    """Tree paths of the pages that carry a view restriction, read from the database now.
+
+    A restriction covers its page and every descendant: their paths start with this one.
+    Read as a (usually empty) list rather than a correlated subquery, which would test
+    every page of the tree against every restriction.
+    """
     return tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
 
 
-def _hidden_page_ids(channel_id: int) -> frozenset[int]:
-    return frozenset(
-        PageChannelOverride.objects.filter(channel_id=channel_id, offered=False).values_list("page_id", flat=True)
-    )
-
-
-def _private_collection_ids() -> frozenset[int]:
-    ids: set[int] = set()
-    for collection in Collection.objects.filter(pk__in=CollectionViewRestriction.objects.values("collection_id")):
-        ids.update(collection.get_descendants(inclusive=True).values_list("pk", flat=True))
-    return frozenset(ids)
+def private_collection_ids() -> frozenset[int]:
+    """Ids of collections under a view restriction, their own or a parent's, read from the database now."""
+    paths = CollectionViewRestriction.objects.values_list("collection__path", flat=True)
+    condition = Q()
+    for path in paths:  # usually none: one small query, and no second
+        condition |= Q(path__startswith=path)
+    if not condition:
+        return frozenset()
+    return frozenset(Collection.objects.filter(condition).values_list("pk", flat=True))
 
 
 def _page_expiries() -> tuple[datetime, ...]:
     return tuple(sorted(Page.objects.live().filter(expire_at__isnull=False).values_list("expire_at", flat=True)))
 
 
-restricted_page_paths = PerGeneration(_restricted_page_paths)
-hidden_page_ids = PerGeneration(_hidden_page_ids)
-private_collection_ids = PerGeneration(_private_collection_ids)
 page_expiries = PerGeneration(_page_expiries)
 
 
@@ -54,46 +60,47 @@ def visibility_epoch(generation: int) -> int:
     return bisect.bisect_right(page_expiries.get(generation), timezone.now())
 
 
-def visible_pages(*, channel_id: int, generation: int, root: Page | None):
-    """Live, unexpired, unrestricted pages under `root` that the channel is offered."""
-    # Expiry is excluded by id, not by `expire_at`: search backends can only filter on
-    # indexed fields (`id` is one, `expire_at` is not), and `?search=` filters this queryset.
-    expired = Page.objects.filter(expire_at__lte=timezone.now()).values("pk")
-    queryset = Page.objects.live().exclude(pk__in=expired)
-    for path in restricted_page_paths.get(generation):
-        queryset = queryset.exclude(path__startswith=path)
-    hidden = hidden_page_ids.get(generation, channel_id)
-    if hidden:
-        queryset = queryset.exclude(pk__in=hidden)
+def visible_pages(*, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None):
+    """Live, unexpired, unrestricted pages under `root` that the channel is offered, from the database now.
+
+    `restricted`: the `restricted_paths()` this request already read, if any.
+    """
     if root is None:
-        return queryset.none()
+        return Page.objects.none()
+    # Excluded by id or path, not by `expire_at` or an Exists: search backends can only
+    # filter on indexed fields (`id` and `path` are), and `?search=` filters this queryset.
+    expired = Page.objects.filter(expire_at__lte=timezone.now()).values("pk")
+    hidden = PageChannelOverride.objects.filter(channel_id=channel_id, offered=False).values("page_id")
+    queryset = Page.objects.live().exclude(pk__in=expired).exclude(pk__in=hidden)
+    for path in restricted_paths() if restricted is None else restricted:
+        queryset = queryset.exclude(path__startswith=path)
     return queryset.filter(path__startswith=root.path)
 
 
 class Visibility(NamedTuple):
-    """What decides the pages a request may see; memos of anything shaped by visibility key on it."""
+    """What a request may see, read from the database when its body is built.
+
+    Memos of anything shaped by visibility (rendered rich text) key on all of it, so a
+    memo can only return what these same visible pages and collections produced.
+    """
 
     generation: int
     channel_id: int
     root: Page | None
-    epoch: int
+    page_ids: frozenset[int]
+    private_collection_ids: frozenset[int]
 
 
-def _visible_page_ids(visibility: Visibility) -> frozenset[int]:
-    # `epoch` is only part of the memo key: it moves when an expiry time passes.
-    pages = visible_pages(channel_id=visibility.channel_id, generation=visibility.generation, root=visibility.root)
-    return frozenset(pages.values_list("pk", flat=True))
+def visibility_read(
+    *, generation: int, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None
+) -> Visibility:
+    """Visible page ids and private collections of a channel and site, from the database (three queries)."""
+    pages = visible_pages(channel_id=channel_id, root=root, restricted=restricted).order_by()
+    page_ids = frozenset(pages.values_list("pk", flat=True))
+    return Visibility(generation, channel_id, root, page_ids, private_collection_ids())
 
 
-_visible_page_ids_memo = PerGeneration(_visible_page_ids)
-
-
-def visible_page_ids(visibility: Visibility) -> frozenset[int]:
-    """Ids of the pages `visible_pages` returns for this visibility, memoised per generation."""
-    return _visible_page_ids_memo.get(visibility.generation, visibility)
-
-
-def visible_in_collections(queryset, *, generation: int):
-    """Images or documents outside private collections (and their sub-collections)."""
-    private = private_collection_ids.get(generation)
+def visible_in_collections(queryset):
+    """Images or documents outside private collections (and their sub-collections), from the database now."""
+    private = private_collection_ids()
     return queryset.exclude(collection_id__in=private) if private else queryset

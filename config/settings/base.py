@@ -1,8 +1,8 @@
 """Settings for Tailor, read from environment variables.
 
 Every integration has an embedded default so that `make run` needs no services:
-SQLite, local-memory cache, background work in threads of the serving process
-(cms.embedded) and Wagtail's database search.
+SQLite, a file-based cache shared by local processes, background work in threads of the
+serving process (cms.embedded) and Wagtail's database search.
 Setting DATABASE_URL, REDIS_URL, CELERY_BROKER_URL or ELASTICSEARCH_URL scales
 each part out independently.
 """
@@ -126,27 +126,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
-# --- Cache ----------------------------------------------------------------------
-# Local memory by default; REDIS_URL shares the cache between processes.
+# --- Cache ---------------------------------------------------------------------
+# Every process (gunicorn workers, admin, shell, Celery) must see the same cache and the
+# same change stamps (config/stamps.py), else a change made in one is missed by another.
+# REDIS_URL keeps both in Redis. The embedded default keeps them in files under
+# SHARED_STATE_DIR, shared by the processes of one host: the stamps as tiny files read
+# on each request, the cache as a file-based cache with atomic add/incr (config/file_cache.py).
+# API response bodies (large, hot, keyed by the shared content generation) stay in each
+# process's memory on the embedded default.
 # An unreachable Redis costs one bounded timeout (no retries), then the cache is skipped
 # for CACHE_RETRY_AFTER_SECONDS and the API serves uncached (config/cache.py).
 REDIS_URL = env("REDIS_URL", default="")
+SHARED_STATE_DIR = Path(env("SHARED_STATE_DIR", default=str(VAR_DIR / "shared")))
 CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.5)
 if REDIS_URL:
+    _redis = {
+        "BACKEND": "config.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tailor"),
+        "OPTIONS": {
+            "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+            "socket_timeout": CACHE_TIMEOUT_SECONDS,
+            "RETRY_AFTER_SECONDS": env.float("CACHE_RETRY_AFTER_SECONDS", default=5),
+        },
+    }
+    CACHES = {"default": _redis, "responses": _redis}
+else:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tailor"),
-            "OPTIONS": {
-                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
-                "socket_timeout": CACHE_TIMEOUT_SECONDS,
-                "RETRY_AFTER_SECONDS": env.float("CACHE_RETRY_AFTER_SECONDS", default=5),
-            },
-        }
+            "BACKEND": "config.file_cache.SharedFileCache",
+            "LOCATION": str(SHARED_STATE_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": env.int("SHARED_CACHE_MAX_ENTRIES", default=20_000)},
+        },
+        "responses": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env.int("RESPONSE_CACHE_MAX_ENTRIES", default=2_000)},
+        },
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ---------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process so the embedded default needs nothing else;

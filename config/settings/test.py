@@ -1,4 +1,4 @@
-"""Test settings: the base settings with fast hashing, isolated media and a shareable test database.
+"""Test settings: base settings with fast hashing, isolated media and state, and a shareable test database.
 
 Celery stays eager unless a test starts a real worker (tests/helpers/celery.py). That
 worker runs with these settings plus CELERY_EAGER=0, CELERY_BROKER_URL, CELERY_QUEUE and
@@ -7,9 +7,10 @@ DATABASE_URL naming the test database, so it shares the test run's data but not 
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES, env
+from .base import CACHES, DATABASES, REDIS_URL, STORAGES, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tailor-test-media-")
@@ -32,3 +33,11 @@ CELERY_BROKER_URL = "" if CELERY_TASK_ALWAYS_EAGER else TEST_BROKER_URL
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 # Outbox jobs run at commit in the test's own process: no background thread unless a test starts one.
 OUTBOX_RUNNER = "inline" if CELERY_TASK_ALWAYS_EAGER else "celery"
+
+# Stamps and the shared file cache of this run, never the developer's var/shared (tests flush
+# it). A process a test starts (a worker, a server) is handed the same directory.
+if "TAILOR_TEST_STATE_DIR" not in os.environ:
+    os.environ["TAILOR_TEST_STATE_DIR"] = tempfile.mkdtemp(prefix="tailor-test-state-")
+SHARED_STATE_DIR = Path(os.environ["TAILOR_TEST_STATE_DIR"])
+if not REDIS_URL:
+    CACHES = {**CACHES, "default": {**CACHES["default"], "LOCATION": str(SHARED_STATE_DIR / "cache")}}

@@ -100,6 +100,7 @@ def _environment(**extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE=SETTINGS,
         DATABASE_URL=f"sqlite:///{DB_PATH}",
         MEDIA_ROOT=str(MEDIA_DIR),
+        SHARED_STATE_DIR=str(BENCH_DIR / "shared"),  # stamps and shared cache of the bench, not var/shared
         DEBUG="0",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
@@ -129,6 +130,7 @@ def fresh_database(env: dict[str, str]) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     _remove_database(DB_PATH)
     shutil.rmtree(MEDIA_DIR, ignore_errors=True)
+    shutil.rmtree(BENCH_DIR / "shared", ignore_errors=True)  # a new database: no cache entry of the last one
     template = BENCH_DIR / f"schema-{_schema_hash()}.sqlite3"
     if os.environ.get("BENCH_FRESH_SCHEMA") == "1" or not template.exists():
         for old in BENCH_DIR.glob("schema-*.sqlite3*"):

@@ -159,7 +159,9 @@ UNREACHABLE_CACHE = {
 
 def test_a_cache_purge_the_cache_refused_is_retried_through_the_outbox(django_capture_on_commit_callbacks):
     before = content_generation()
-    with override_settings(CACHES=UNREACHABLE_CACHE), django_capture_on_commit_callbacks(execute=True):
+    # REDIS_URL too: without it the stamps live in files (config/stamps.py), not in the cache.
+    unreachable = override_settings(CACHES=UNREACHABLE_CACHE, REDIS_URL=UNREACHABLE_CACHE["default"]["LOCATION"])
+    with unreachable, django_capture_on_commit_callbacks(execute=True):
         CallToAction.objects.create(title="Join", button_label="Go", link_url="https://example.com")
     assert content_generation() == before  # the change committed while its purge could not reach the cache
     # Only purges wait (the search-index update that also ran asks for one of its own).
