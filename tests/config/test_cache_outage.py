@@ -24,7 +24,7 @@ from config.cache import (
     CacheUnavailable, CircuitBreaker, ResilientRedisCache, _breaker_for, cache_recovered, cache_unavailable,
 )
 from personalization.models import Placement, Segment
-from personalization.ruleset_cache import STAMP_KEY
+from config.stamps import CacheStamp
 from personalization.signal_handlers import RULES_CHANGED
 from tests.factories import ChannelFactory, ImageFactory, LandingPageFactory
 from tests.factories.personalised import heading
@@ -38,13 +38,12 @@ RETRY_AFTER = 0.5
 
 
 def resilient_cache(url: str) -> dict:
-    return {
-        "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT, "RETRY_AFTER_SECONDS": RETRY_AFTER},
-        }
+    redis = {
+        "BACKEND": "config.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT, "RETRY_AFTER_SECONDS": RETRY_AFTER},
     }
+    return {"default": redis, "responses": redis}
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def private_redis():
     server = RedisServer()
     server.start()
     try:
-        with override_settings(CACHES=resilient_cache(server.url)):
+        with override_settings(CACHES=resilient_cache(server.url), REDIS_URL=server.url):
             yield server
     finally:
         if server.process.poll() is None:
@@ -268,6 +267,9 @@ def test_the_cache_stays_skipped_until_every_recovery_receiver_has_succeeded(pri
     time.sleep(RETRY_AFTER)
     cache.set("k", "after")
     assert cache.get("k") == "after" and cache_unavailable() is None
+
+
+STAMP_KEY = CacheStamp("ruleset").key
 
 
 def test_a_ruleset_change_the_cache_dropped_is_announced_again_through_the_outbox(
