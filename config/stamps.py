@@ -138,12 +138,16 @@ class CacheStamp:
         return value
 
     def bump(self) -> int:
-        try:
-            return cache.incr(self.key)
-        except ValueError:  # lost: restart from the clock, above every earlier value
-            value = _fresh_start()
-            cache.add(self.key, value, timeout=None)
-            return value
+        # Past the clock, as the file stamp: while the cache was unreachable, requests read
+        # clock-based values (see `read`), and memos keyed by them must not outlive the bump.
+        # INCR by the gap keeps two concurrent bumps distinct; an unreachable cache raises.
+        floor = _fresh_start()
+        current = cache.get(self.key)
+        if current is None:
+            if cache.add(self.key, floor, timeout=None):
+                return floor
+            current = cache.get(self.key) or 0
+        return cache.incr(self.key, max(1, floor - current))
 
     def reset(self) -> None:
         cache.delete(self.key)

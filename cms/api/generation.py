@@ -47,17 +47,3 @@ class PerGeneration:
             self._values[args] = self._compute(*args)
         return self._values[args]
 
-
-def content_generation_advance() -> None:
-    """Move the generation past the clock, atomically: used when the cache comes back after an outage.
-
-    Bumps dropped while it was unreachable are made good, and requests served meanwhile
-    memoised under clock-based generations (`_fresh_start`), which the counter must pass.
-    """
-    floor = _fresh_start()
-    current = cache.get(GENERATION_KEY)
-    if current is None:
-        if cache.add(GENERATION_KEY, floor, timeout=None):
-            return
-        current = cache.get(GENERATION_KEY) or 0
-    cache.incr(GENERATION_KEY, max(1, floor - current))
