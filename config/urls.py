@@ -28,5 +28,10 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# Django's error pages, as problem details under /api/.
+handler400 = "cms.api.problems.bad_request"
+handler403 = "cms.api.problems.permission_denied"
+handler500 = "cms.api.problems.server_error"
+
 # Wagtail's page serving comes last: it claims every remaining path.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -245,6 +245,25 @@ BAD_INPUT = [
     "/api/v2/pages/?locale=%00",
     "/api/v2/pages/?site=%00",
     "/api/v2/pages/find/?html_path=%00",
+    # A superscript digit passes str.isdigit() but not int(); a 5,000-digit id passes neither
+    # Python's int-string limit nor a 64-bit column.
+    *(f"/api/v2/{endpoint}/?id=%C2%B9" for endpoint in api_router._endpoints if endpoint != "page_preview"),
+    *(f"/api/v2/{endpoint}/find/?id=%C2%B9" for endpoint in api_router._endpoints if endpoint != "page_preview"),
+    "/api/v2/pages/?id=" + "9" * 5000,
+    "/api/v2/pages/find/?id=" + "9" * 5000,
+    "/api/v2/pages/" + "9" * 4000 + "/",
+    "/api/v2/pages/?site=localhost:%C2%B9",
+    "/api/v2/pages/?child_of=%C2%B9",
+    "/api/v2/pages/?limit=%C2%B9",
+    # Integers beyond 64 bits: SQLite raises OverflowError when the query runs.
+    "/api/v2/pages/?type=cms.ArticlePage&authors=99999999999999999999",
+    "/api/v2/pages/?type=cms.ArticlePage&authors=-99999999999999999999",
+    "/api/v2/pages/?type=cms.ArticlePage&authors=%C2%B9",
+    "/api/v2/pages/?id=99999999999999999999",
+    "/api/v2/images/?width=99999999999999999999",
+    "/api/v2/images/?collection=99999999999999999999",
+    # The browsable API (Wagtail's second renderer) must not turn a problem into HTML.
+    "/api/v2/pages/?id=x&format=api",
 ]
 
 
@@ -253,7 +272,67 @@ def test_bad_input_never_answers_500(seeded, path):
     response = Client(raise_request_exception=False).get(path, HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}")
     assert response.status_code < 500
     if response.status_code >= 400:
-        assert response["Content-Type"] == "application/problem+json"
+        assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+        assert response.json()["status"] == response.status_code
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/api/v2/pages/?id=%C2%B9", "field filter error. '¹' is not a valid value for id (invalid literal for int() with base 10: '¹')"),
+        ("/api/v2/images/?id=%C2%B9", "field filter error. '¹' is not a valid value for id (invalid literal for int() with base 10: '¹')"),
+        ("/api/v2/pages/find/?id=%C2%B9", "id must be a positive integer"),
+        (
+            "/api/v2/pages/?type=cms.ArticlePage&authors=99999999999999999999",
+            "field filter error. '99999999999999999999' is not a valid value for authors (out of range)",
+        ),
+    ],
+)
+def test_bad_ids_are_400s_in_wagtails_words(seeded, path, message):
+    response = Client(raise_request_exception=False).get(path, HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}")
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM_CONTENT_TYPE)
+    assert response.json()["message"] == response.json()["detail"] == message
+
+
+# Every method on paths under /api/ that no endpoint serves, and on endpoints that do not take it.
+UNKNOWN_PATHS = ["/api/v2/events/", "/api/nothing", "/api/v2/pages", "/api/v2/", "/api/v2/pages/1/nested/"]
+WRONG_METHODS = [
+    ("/api/v2/pages/", "GET, HEAD, OPTIONS"),
+    ("/api/v2/pages/find/", "GET, HEAD, OPTIONS"),
+    ("/api/v2/images/1/", "GET, HEAD, OPTIONS"),
+    ("/api/v2/personalize/decide/", "POST, OPTIONS"),
+    ("/api/schema/", "GET, HEAD, OPTIONS"),
+]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
+def test_unknown_api_paths_are_404_problems_for_every_method(channel_key, path, method):
+    # A browser-like client that enforces CSRF: the key-authenticated API has no CSRF check.
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
+    response = getattr(client, method)(path, HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}")
+    assert (response.status_code, response["Content-Type"]) == (404, PROBLEM_CONTENT_TYPE), response.content
+    assert response.json()["detail"] == "no API endpoint at this path"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(("path", "allow"), WRONG_METHODS)
+def test_wrong_methods_are_405_problems_naming_the_allowed_ones(channel_key, path, allow, method):
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
+    if (path, method) == ("/api/v2/personalize/decide/", "post"):
+        method = "get"
+    response = getattr(client, method)(path, HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}")
+    assert (response.status_code, response["Content-Type"]) == (405, PROBLEM_CONTENT_TYPE), response.content
+    assert response["Allow"] == allow
+    assert json.loads(response.content)["status"] == 405  # JSON, whatever the view renders (the schema: YAML)
+
+
+def test_a_disallowed_host_is_a_400_problem_under_api_only(channel_key):
+    client = Client(raise_request_exception=False)
+    api = client.get("/api/v2/pages/", HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}", HTTP_HOST="evil..example")
+    assert (api.status_code, api["Content-Type"]) == (400, PROBLEM_CONTENT_TYPE)
+    site = client.get("/", HTTP_HOST="evil..example")
+    assert site.status_code == 400 and site["Content-Type"].startswith("text/html")
 
 
 def test_known_objects_match_the_schema(seeded):
