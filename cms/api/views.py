@@ -36,7 +36,7 @@ from cms.api.visibility import (
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
-from personalization.request_context import ContextError, is_context_parameter
+from personalization.request_context import ContextError, check_context_parameters, is_context_parameter
 from personalization.simulation import simulation_from_token
 
 
@@ -209,6 +209,15 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     # --- personalisation ------------------------------------------------------------
     def is_extra_parameter(self, name: str) -> bool:
         return is_context_parameter(name)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Before the cache: a cached body is shared by every visitor context, so a bad value
+        # would otherwise be a 400 or a 200 depending on what happened to be cached.
+        try:
+            check_context_parameters(request.GET)
+        except ContextError as exc:
+            raise ProblemError(str(exc), parameter=exc.parameter) from exc
 
     @property
     def explain(self) -> bool:
