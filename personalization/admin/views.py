@@ -12,7 +12,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from personalization.json_input import JSONInputError, loads_bounded
+from cms.json_input import JSONInputError, loads_bounded
 from personalization.models import Segment
 from personalization.selectors import SampleError, segment_trial
 from personalization.services import segment_set_enabled, segments_reorder

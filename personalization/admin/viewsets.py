@@ -21,7 +21,6 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
-from personalization.admin.fields import BoundedJSONField
 from personalization.admin.panels import SampleVisitorPanel
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
@@ -35,11 +34,6 @@ class SegmentForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["definition"]
-        self.fields["definition"] = BoundedJSONField(
-            label=field.label, help_text=field.help_text, required=field.required, widget=field.widget,
-            encoder=field.encoder, decoder=field.decoder,
-        )
         if self.instance._state.adding and not self.initial.get("definition"):
             self.initial["definition"] = NEW_DEFINITION
 

@@ -9,7 +9,7 @@ import json
 from django import forms
 from django.urls import reverse
 
-from personalization.json_input import loads_bounded
+from cms.json_input import loads_bounded
 from personalization.selectors import builder_catalogue
 
 

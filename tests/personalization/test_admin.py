@@ -274,6 +274,22 @@ def test_a_marketer_manages_trait_definitions(client, marketer):
     assert client.get(reverse("wagtailsnippets_personalization_traitdefinition:list")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("choices", "error"),
+    [
+        ("[" * 5000 + "]" * 5000, "The JSON is nested more than 64 levels deep."),
+        ("[%s]" % ("9" * 5000), "The JSON has a number with too many digits."),
+    ],
+)
+def test_trait_choices_that_python_cannot_decode_are_a_form_error(client, marketer, choices, error):
+    add = reverse("wagtailsnippets_personalization_traitdefinition:add")
+    response = client.post(add, {"name": "tier", "type": "choice", "description": "", "choices": choices})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["choices"] == [error]
+    assert not TraitDefinition.objects.exists()
+
+
 # --- the trial endpoint -------------------------------------------------------------------
 
 

@@ -2,11 +2,17 @@
 
 Python's decoder raises RecursionError on deep nesting and a plain ValueError on an
 integer longer than its int-string conversion limit (4,300 digits); neither is a
-JSONDecodeError, so code that catches only that answers a 500. `loads_bounded` turns
-both, and nesting deeper than anything a segment needs, into `JSONInputError`.
+JSONDecodeError, so code that catches only that (Django's JSON form field does) answers
+a 500. `loads_bounded` turns both, and nesting deeper than anything a segment needs,
+into `JSONInputError`; `BoundedJSONField` is the admin's form field for every JSONField
+(registered in CmsConfig.ready).
 """
 
 import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 
 MAX_DEPTH = 64  # levels of arrays and objects; definitions nest conditions at most 10 deep
 
@@ -46,3 +52,26 @@ def nesting_depth(value: object, *, limit: int | None = None) -> int:
             break
         stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+class BoundedJSONField(forms.JSONField):
+    """Django's JSON form field, decoding with `loads_bounded`: deep nesting or a number too long
+    for Python is a form error (Django catches only JSONDecodeError, and answers a 500)."""
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values or not isinstance(value, str):
+            return super().to_python(value)
+        try:
+            return loads_bounded(value)
+        except JSONInputError as exc:
+            # Malformed JSON keeps Django's message; the limits say which one was hit.
+            message = self.error_messages["invalid"] if isinstance(exc.__cause__, json.JSONDecodeError) else str(exc)
+            raise ValidationError(message, code="invalid", params={"value": value}) from exc
+
+    def bound_data(self, data, initial):
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        try:
+            return loads_bounded(data)
+        except JSONInputError:
+            return InvalidJSONInput(data)  # shown back as typed
