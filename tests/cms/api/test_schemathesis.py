@@ -369,6 +369,19 @@ def test_wrong_methods_are_405_problems_naming_the_allowed_ones(channel_key, pat
     assert json.loads(response.content)["status"] == 405  # JSON, whatever the view renders (the schema: YAML)
 
 
+def test_a_bug_under_api_is_a_500_problem(channel_key, monkeypatch):
+    from cms.api.views import DeliveryImagesViewSet
+
+    def broken(self, request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(DeliveryImagesViewSet, "listing_view", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v2/images/", HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}")
+    assert (response.status_code, response["Content-Type"]) == (500, PROBLEM_CONTENT_TYPE)
+    assert response.json()["detail"] == "internal error"  # nothing about the exception
+
+
 def test_a_disallowed_host_is_a_400_problem_under_api_only(channel_key):
     client = Client(raise_request_exception=False)
     api = client.get("/api/v2/pages/", HTTP_AUTHORIZATION=f"Bearer {RAW_KEY}", HTTP_HOST="evil..example")
