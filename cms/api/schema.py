@@ -865,7 +865,8 @@ class DeliveryApiSchema(AutoSchema):
                 _parameter("html_path", string(), "The page's path on the site, e.g. `/guides/intro/`.")
             )
         parameters.append(_parameter("id", ID, "The object's id."))
-        parameters.append(self._fields_parameter(view_cls, model, detail=True))
+        # Find checks no `fields`: it passes them on to the detail URL it redirects to.
+        parameters.append(_parameter("fields", string(), "Passed on to the detail URL (see its `fields`)."))
         return parameters
 
     # --- responses --------------------------------------------------------------------------------

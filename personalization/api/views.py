@@ -1,5 +1,6 @@
 """`POST /api/v2/personalize/decide/`: a visitor context and placement keys in, chosen content out."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
@@ -30,7 +31,10 @@ class _JSONStringOnly:
 
 
 class StrictCharField(_JSONStringOnly, serializers.CharField):
-    pass
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # DRF refuses NUL characters in text; as a pattern, the schema says so too.
+        self.validators.append(RegexValidator(r"^[^\x00]*\Z", message="Null characters are not allowed."))
 
 
 class StrictSlugField(_JSONStringOnly, serializers.SlugField):
