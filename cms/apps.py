@@ -8,8 +8,14 @@ class CmsConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
+        from django.db import models
+        from wagtail.admin.forms.models import register_form_field_override
+
         from . import checks, signal_handlers  # noqa: F401  (checks register themselves)
         from .api import cors
+        from .json_input import BoundedJSONField
 
         signal_handlers.connect()
         cors.connect()
+        # Every JSON field edited in the admin (segment definitions, trait choices) decodes within bounds.
+        register_form_field_override(models.JSONField, override={"form_class": BoundedJSONField})

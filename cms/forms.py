@@ -1,9 +1,16 @@
 """Admin forms of the content hub (WAGTAILIMAGES_IMAGE_FORM_BASE points here)."""
 
+import struct
+
 from django.core.exceptions import ValidationError
 from PIL import Image as PILImage
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
+
+
+# What Pillow raises on a file it cannot read: UnidentifiedImageError and "image file is
+# truncated" are OSErrors; a broken chunk is a SyntaxError; short reads are EOFError or struct.error.
+UNREADABLE_IMAGE = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 class SafeImageField(WagtailImageField):
@@ -32,6 +39,14 @@ class SafeImageField(WagtailImageField):
         if num_pixels > self.max_image_pixels:
             self._refuse(num_pixels)
 
+    def to_python(self, data):
+        # Wagtail decodes the image to count its pixels: a truncated or corrupt file raises
+        # from Pillow there (OSError, SyntaxError, ...), which is a form error, not a 500.
+        try:
+            return super().to_python(data)
+        except UNREADABLE_IMAGE as exc:
+            raise ValidationError(self.error_messages["invalid_image"], code="invalid_image") from exc
+
     def _refuse(self, num_pixels) -> None:
         raise ValidationError(
             self.error_messages["file_too_many_pixels"]
@@ -50,3 +65,20 @@ class ImageForm(BaseImageForm):
             self.fields["file"] = SafeImageField(
                 label=field.label, required=field.required, widget=field.widget, max_length=field.max_length
             )
+
+    def clean_file(self):
+        """A new upload must be an image Pillow can read to the end: its chunks are checked
+        (`verify`, which decodes no pixels), so a truncated file is refused here rather than
+        failing later when a rendition is made."""
+        file = self.cleaned_data.get("file")
+        if file is None or "file" not in self.changed_data:
+            return file
+        file.seek(0)
+        try:
+            with PILImage.open(file) as image:
+                image.verify()
+        except UNREADABLE_IMAGE as exc:
+            raise ValidationError(self.fields["file"].error_messages["invalid_image"], code="invalid_image") from exc
+        finally:
+            file.seek(0)
+        return file

@@ -30,5 +30,10 @@ urlpatterns = [
 MEDIA_PREFIX = re.escape(settings.MEDIA_URL.lstrip("/"))
 urlpatterns += [re_path(rf"^{MEDIA_PREFIX}(?P<path>.+)$", serve_media, name="media")]
 
+# Django's error pages, as problem details under /api/.
+handler400 = "cms.api.problems.bad_request"
+handler403 = "cms.api.problems.permission_denied"
+handler500 = "cms.api.problems.server_error"
+
 # Wagtail's page serving comes last: it claims every remaining path.
 urlpatterns += [path("", include(wagtail_urls))]

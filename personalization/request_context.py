@@ -64,6 +64,16 @@ def _timezone(name: str | None) -> str:
     return name
 
 
+def check_context_parameters(params: Mapping[str, str]) -> None:
+    """Raise ContextError for a query attribute that `visitor_context` would refuse (too long, an
+    unknown time zone), without reading a profile: such a value is a 400 on every request, not
+    only on those whose response happens to be personalised."""
+    for name in ATTRIBUTES:
+        value = _value(params, {}, name)
+        if name == "tz":
+            _timezone(value)
+
+
 def visitor_context(
     *,
     channel: str,

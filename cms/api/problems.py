@@ -8,7 +8,10 @@ import re
 from collections.abc import Iterable
 
 from django.http import Http404, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from wagtail.api.v2.utils import BadRequestError
 
@@ -26,6 +29,7 @@ TITLES = {
     415: "Unsupported media type",
     422: "Unprocessable content",
     429: "Too many requests",
+    500: "Internal server error",
     503: "Service unavailable",
 }
 
@@ -40,8 +44,22 @@ class ProblemError(exceptions.APIException):
         self.headers = headers or {}
 
 
-def problem_response(status_code: int, detail: str, *, parameter: str | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
-    """A DRF response whose body is a problem-details object."""
+class ProblemResponse(Response):
+    """A DRF response rendered as JSON whatever renderer the view negotiated.
+
+    Wagtail's viewsets also offer the browsable API (HTML) and the schema view renders
+    YAML: a body labelled application/problem+json must be JSON all the same.
+    """
+
+    @property
+    def rendered_content(self):
+        self.accepted_renderer = JSONRenderer()
+        self.accepted_media_type = JSONRenderer.media_type
+        return super().rendered_content
+
+
+def problem_body(status_code: int, detail: str, *, parameter: str | None = None, extra: dict | None = None) -> dict:
+    """A problem-details object, with Wagtail's `message` beside `detail`."""
     body = {
         "type": f"/api/problems/{status_code}",
         "title": TITLES.get(status_code, "Error"),
@@ -52,15 +70,51 @@ def problem_response(status_code: int, detail: str, *, parameter: str | None = N
     if parameter:
         body["parameter"] = parameter
     body.update(extra or {})
-    response = Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
-    return response
+    return body
 
 
+def problem_response(status_code: int, detail: str, *, parameter: str | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
+    """A DRF response whose body is a problem-details object."""
+    body = problem_body(status_code, detail, parameter=parameter, extra=extra)
+    return ProblemResponse(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def plain_problem(status_code: int, detail: str) -> JsonResponse:
+    """A problem-details response outside DRF (URL resolution, Django's error handlers)."""
+    return JsonResponse(problem_body(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# No CSRF check: the API authenticates by key, never by session cookie, so a POST to an
+# unknown path is a 404 like any other method (Django's check would answer an HTML 403).
+@csrf_exempt
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
-    """Paths under /api/ that match no endpoint: a problem-details 404, not the website's HTML page."""
-    detail = "no API endpoint at this path"
-    body = {"type": "/api/problems/404", "title": TITLES[404], "status": 404, "detail": detail, "message": detail}
-    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+    """Paths under /api/ that match no endpoint, whatever the method: a problem-details 404."""
+    return plain_problem(404, "no API endpoint at this path")
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):
+    """handler400 (a disallowed Host, a malformed request): problem details under /api/, else Django's page."""
+    if _is_api(request):
+        return plain_problem(400, "the request could not be understood")
+    return defaults.bad_request(request, exception, template_name)
+
+
+def permission_denied(request, exception, template_name=defaults.ERROR_403_TEMPLATE_NAME):
+    """handler403: problem details under /api/, else Django's page."""
+    if _is_api(request):
+        return plain_problem(403, "forbidden")
+    return defaults.permission_denied(request, exception, template_name)
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """handler500: even a bug answers problem details under /api/ (still a 500, and logged)."""
+    if _is_api(request):
+        return plain_problem(500, "internal error")
+    return defaults.server_error(request, template_name)
 
 
 # Wagtail's 400 messages that do not name the parameter they are about.

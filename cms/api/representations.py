@@ -9,6 +9,7 @@ from django.utils.html import escape
 from wagtail.rich_text import features
 from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRewriter
 
+from cms.api.filters import parse_id
 from cms.api.generation import PerGeneration
 from cms.api.visibility import Visibility
 
@@ -103,11 +104,11 @@ def _page_link_rule(visibility: Visibility):
     def rule(attrs_list: list[dict]) -> list[str]:
         from wagtail.models import Page
 
-        ids = [int(attrs["id"]) for attrs in attrs_list if attrs.get("id", "").isdigit()]
+        ids = {parse_id(attrs.get("id", "")) for attrs in attrs_list} - {None}
         visible = {page.pk: page for page in Page.objects.filter(pk__in=ids) if page.pk in visible_ids}
         tags = []
         for attrs in attrs_list:
-            page = visible.get(int(attrs["id"])) if attrs.get("id", "").isdigit() else None
+            page = visible.get(parse_id(attrs.get("id", "")))
             if page is None:
                 tags.append("<a>")  # a link to something this channel may not see says nothing about it
                 continue
@@ -119,8 +120,7 @@ def _page_link_rule(visibility: Visibility):
 
 
 def _entity_id(attrs: dict) -> int | None:
-    value = str(attrs.get("id", ""))
-    return int(value) if value.isdigit() else None
+    return parse_id(str(attrs.get("id", "")))
 
 
 def _collection_member_rule(handler, private_collection_ids: frozenset[int], hidden: str):

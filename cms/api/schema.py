@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from zoneinfo import available_timezones
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -63,7 +64,6 @@ from cms.api.views import DeliveryMixin
 
 SCHEMA = ResolvedComponent.SCHEMA
 ERROR_STATUSES = (400, 401, 403, 404, 429)
-INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
 
@@ -107,11 +107,17 @@ def model_label(model) -> str:
     return f"{model._meta.app_label}.{model.__name__}"
 
 
-def pk_maximum(model) -> int:
-    return INT32_MAX if type(model._meta.pk) is models.AutoField else INT64_MAX
+# Request parameters: what the API accepts, which is not the column's range (an id up to 2**63 - 1
+# is looked up and not found; beyond that, or an integer filter beyond 64 bits, is a 400).
+ID = {"type": "integer", "format": "int64", "minimum": 0, "maximum": INT64_MAX}
+INTEGER = {"type": "integer", "format": "int64", "minimum": -INT64_MAX, "maximum": INT64_MAX}
+# Every query value: the API refuses null characters (a 400) before anything reads them.
+NO_NULL = "^[^\\u0000]*$"
 
 
 # --- representations that blocks and fields expand to (cms.api.representations) -----------------
+
+TIME_ZONE = string("An IANA time zone name (`tz`); any other value is a 400.", enum=sorted(available_timezones()))
 
 RENDITION = obj(
     {"url": string("The rendition's URL."), "width": {"type": "integer"}, "height": {"type": "integer"}},
@@ -521,7 +527,37 @@ PAGE_FILTER_PARAMETERS = {
 
 
 def _parameter(name: str, schema: dict, description: str, location: str = "query", **extra) -> dict:
+    if location == "query":
+        schema = _without_nulls(schema)
     return {"name": name, "in": location, "schema": schema, "description": description, **extra}
+
+
+def _without_nulls(schema: dict) -> dict:
+    """A query parameter's schema, its free strings refusing null characters as the API does."""
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+        return {**schema, "pattern": NO_NULL}
+    if schema.get("type") == "array":
+        return {**schema, "items": _without_nulls(schema["items"])}
+    if "oneOf" in schema:
+        return {**schema, "oneOf": [_without_nulls(option) for option in schema["oneOf"]]}
+    return schema
+
+
+def _one_of_names(names) -> str:
+    return "(?:" + "|".join(re.escape(name) for name in sorted(set(names), key=lambda n: (-len(n), n))) + ")"
+
+
+def fields_pattern(names) -> str:
+    """Wagtail's `fields` grammar over `names`, without nesting: names and `-name`s; `*` then only
+    `-name`s; `_` then only names; or empty. What it does not match is a 400."""
+    name = _one_of_names(names)
+    return f"^(?:-?{name}(?:,-?{name})*|\\*(?:,-{name})*|_(?:,{name})*)?$"
+
+
+def order_pattern(names) -> str:
+    """`random` alone, or fields with an optional `-`, comma-separated; or empty."""
+    name = _one_of_names(names)
+    return f"^(?:random|-?{name}(?:,-?{name})*)?$"
 
 
 def _comma_separated(items: dict, description: str, name: str) -> dict:
@@ -539,6 +575,17 @@ def _orderable_fields(view_cls, model) -> list[str]:
         if field.concrete and not field.many_to_many and not isinstance(field, StreamField):
             names.append(name)
     return names
+
+
+# Rules between parameters, which OpenAPI 3.0 cannot state: a request that breaks one is a 400
+# naming the parameter, in Wagtail's words.
+DEPENDENT_PARAMETERS = (
+    "Parameters that depend on each other (a 400 otherwise): `order=random` takes no `offset` and no "
+    "other field; with `search`, no `tags`, and only fields the search index holds filter or order "
+    "(the 400 names any other); "
+    "`search_operator` is checked only with `search`; `child_of` excludes `descendant_of`; a page id in `child_of`, `descendant_of`, `ancestor_of` or "
+    "`translation_of` must be a page this key may see."
+)
 
 
 class DeliveryApiSchema(AutoSchema):
@@ -578,7 +625,8 @@ class DeliveryApiSchema(AutoSchema):
             operation["summary"] = f"List {noun}"
             operation["description"] = (
                 f"The {noun} this key's channel may see, as Wagtail API v2 lists them: "
-                "`{meta: {total_count}, items}`, paginated with `limit` and `offset`."
+                "`{meta: {total_count}, items}`, paginated with `limit` and `offset`.\n\n"
+                + DEPENDENT_PARAMETERS
             )
             operation["parameters"] = self._listing_parameters(view_cls, model, is_pages)
             body = ref("PageListing" if is_pages else f"{model.__name__}Listing")
@@ -589,7 +637,7 @@ class DeliveryApiSchema(AutoSchema):
                 "One object, with every field by default (`fields` narrows or widens it)."
                 + (" The body's fields depend on the page type, given in `meta.type`." if is_pages else "")
             )
-            operation["parameters"] = [self._id_parameter(model), *self._detail_parameters(view_cls)]
+            operation["parameters"] = [self._id_parameter(model), *self._detail_parameters(view_cls, model)]
             body = ref("PageDetail" if is_pages else f"{model.__name__}Detail")
             operation["responses"] = self._responses(200, body, conditional=True)
         else:
@@ -614,21 +662,26 @@ class DeliveryApiSchema(AutoSchema):
         name = re.search(r"\{(\w+)\}", self.path).group(1)
         return _parameter(
             name,
-            {"type": "integer", "minimum": 0, "maximum": pk_maximum(model)},
+            ID,
             "The object's id.",
             location="path",
             required=True,
         )
 
     @staticmethod
-    def _fields_parameter(detail: bool) -> dict:
+    def _fields_parameter(view_cls, model, detail: bool) -> dict:
+        names = view_cls.get_available_fields(model)
+        if not detail:
+            names = [name for name in names if name not in view_cls.detail_only_fields]
         return _parameter(
             "fields",
-            string(),
+            string(pattern=fields_pattern(names)),
             "Wagtail's fields grammar: comma-separated names; `*` all fields, `_` none, `-name` "
             "removes one, `relation(a,b)` nests"
             + (", `parent` is available here." if detail else "; `parent` is detail-only.")
-            + f" At most {settings.API_FIELDS_MAX_DEPTH} levels of nesting.",
+            + f" At most {settings.API_FIELDS_MAX_DEPTH} levels of nesting. The pattern lists the "
+            "fields of every object here; nesting, and on pages the fields of the one `type` "
+            "asked for, are accepted beyond it.",
         )
 
     @staticmethod
@@ -640,9 +693,9 @@ class DeliveryApiSchema(AutoSchema):
             for name in sorted(set(view_cls.known_query_parameters) - stock)
         ]
 
-    def _detail_parameters(self, view_cls) -> list[dict]:
+    def _detail_parameters(self, view_cls, model) -> list[dict]:
         return [
-            self._fields_parameter(detail=True),
+            self._fields_parameter(view_cls, model, detail=True),
             *self._extra_parameters(view_cls),
             *self._visitor_parameters(view_cls),
             self._if_none_match(),
@@ -672,10 +725,16 @@ class DeliveryApiSchema(AutoSchema):
                 )
                 continue
             header = f" (or the `{ATTRIBUTES[name]}` header)" if name in ATTRIBUTES else ""
+            if name == "tz":
+                schema = ref("TimeZone")
+            elif name in ATTRIBUTES:
+                schema = string(maxLength=MAX_VALUE_LENGTH)  # longer is a 400
+            else:
+                schema = string()  # UTM values are cut to MAX_VALUE_LENGTH; `simulate` is a token
             parameters.append(
                 _parameter(
                     name,
-                    string(maxLength=MAX_VALUE_LENGTH),
+                    schema,
                     f"Visitor context: `{name}`{header}. Free traits go in `ctx.<name>=<value>` "
                     "parameters, which are accepted too.",
                 )
@@ -714,7 +773,7 @@ class DeliveryApiSchema(AutoSchema):
                 {"type": "integer", "minimum": 0, "maximum": settings.API_OFFSET_MAX, "default": 0},
                 f"Items to skip: at most {settings.API_OFFSET_MAX} (400 above).",
             ),
-            self._fields_parameter(detail=False),
+            self._fields_parameter(view_cls, model, detail=False),
         ]
         if is_pages:
             parameters.append(
@@ -726,13 +785,14 @@ class DeliveryApiSchema(AutoSchema):
                 )
             )
         if OrderingFilter in backends:
-            orderable = sorted({f for m in page_models for f in _orderable_fields(view_cls, m)})
+            # The fields of the endpoint's model (pages: of every page); a type's own need `type`.
+            orderable = _orderable_fields(view_cls, model)
             parameters.append(
-                _comma_separated(
-                    string(enum=["random", *orderable, *(f"-{f}" for f in orderable)]),
+                _parameter(
+                    "order",
+                    string(pattern=order_pattern(orderable)),
                     "Sort by these fields (comma-separated, `-` for descending), or `random` (alone, "
                     "without `offset`). A type's own fields need `type` naming that one type.",
-                    "order",
                 )
             )
         if SearchFilter in backends:
@@ -742,13 +802,14 @@ class DeliveryApiSchema(AutoSchema):
                 ),
                 _parameter(
                     "search_operator",
-                    string(enum=["and", "or"]),
-                    "How the search terms combine (default `or`).",
+                    string(pattern="^(?:[aA][nN][dD]|[oO][rR])$"),
+                    "How the search terms combine: `and` or `or`, in any case (default `or`). Without "
+                    "`search` it is ignored, as in Wagtail.",
                 ),
             ]
         for backend, (name, description) in PAGE_FILTER_PARAMETERS.items():
             if backend in backends:
-                schema: dict = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+                schema: dict = ID
                 if backend is not AncestorOfFilter:
                     schema = {"oneOf": [schema, string(enum=["root"])]}
                 parameters.append(_parameter(name, schema, description))
@@ -787,10 +848,9 @@ class DeliveryApiSchema(AutoSchema):
                 or field.is_relation
                 and not isinstance(field, TaggableManager)
             ):
-                target = field.target_field.model if field.is_relation else model
-                schema = {"type": "integer", "minimum": 0, "maximum": pk_maximum(target)}
+                schema = INTEGER  # an exact match: a negative id matches nothing, as in Wagtail
             elif isinstance(field, models.IntegerField):
-                schema = {"type": "integer", "minimum": -INT32_MAX - 1, "maximum": INT32_MAX}
+                schema = INTEGER
             elif isinstance(field, TaggableManager):
                 schema = string()
             elif isinstance(field, models.DateTimeField):
@@ -811,12 +871,9 @@ class DeliveryApiSchema(AutoSchema):
             parameters.append(
                 _parameter("html_path", string(), "The page's path on the site, e.g. `/guides/intro/`.")
             )
-        parameters.append(
-            _parameter(
-                "id", {"type": "integer", "minimum": 0, "maximum": pk_maximum(model)}, "The object's id."
-            )
-        )
-        parameters.append(self._fields_parameter(detail=True))
+        parameters.append(_parameter("id", ID, "The object's id."))
+        # Find checks no `fields`: it passes them on to the detail URL it redirects to.
+        parameters.append(_parameter("fields", string(), "Passed on to the detail URL (see its `fields`)."))
         return parameters
 
     # --- responses --------------------------------------------------------------------------------
@@ -926,6 +983,7 @@ def build_components(auto_schema: AutoSchema) -> dict[str, dict]:
     block_schemas = BlockSchemas()
     fields = FieldSchemas(auto_schema, block_schemas)
     components = dict(REPRESENTATIONS)
+    components["TimeZone"] = TIME_ZONE
     done: set[type] = set()
     for view_cls in api_router._endpoints.values():
         model = view_cls.model

@@ -23,7 +23,7 @@ from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import (
     PERSONALISED_VARY, VARY, cached_body, conditional_response, content_generation, response_cache_key,
 )
-from cms.api.filters import MAX_ID, DeliveryFieldsFilter
+from cms.api.filters import DeliveryFieldsFilter, parse_id
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.locales import DeliveryLocaleFilter
 from cms.api.lookups import (
@@ -40,7 +40,7 @@ from cms.api.visibility import (
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
-from personalization.request_context import ContextError, is_context_parameter
+from personalization.request_context import ContextError, check_context_parameters, is_context_parameter
 from personalization.simulation import simulation_from_token
 
 
@@ -58,8 +58,8 @@ class ChannelContextMixin(ProblemMixin):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if int(kwargs.get("pk", 0)) > MAX_ID:
-            raise Http404("not found")
+        if "pk" in kwargs and parse_id(str(kwargs["pk"])) is None:
+            raise Http404("not found")  # beyond what an id column holds: no such object
         for name, value in request.GET.items():
             if "\x00" in name or "\x00" in value:
                 raise ProblemError("null characters are not allowed", parameter=name.replace("\x00", ""))
@@ -185,7 +185,7 @@ class DeliveryMixin(ChannelContextMixin):
 
     def find_object(self, queryset, request):
         value = request.GET.get("id")
-        if value is not None and not (value.isdigit() and int(value) <= MAX_ID):
+        if value is not None and parse_id(value) is None:
             raise BadRequestError("id must be a positive integer")
         return super().find_object(queryset, request)
 
@@ -230,6 +230,15 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     # --- personalisation ------------------------------------------------------------
     def is_extra_parameter(self, name: str) -> bool:
         return is_context_parameter(name)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Before the cache: a cached body is shared by every visitor context, so a bad value
+        # would otherwise be a 400 or a 200 depending on what happened to be cached.
+        try:
+            check_context_parameters(request.GET)
+        except ContextError as exc:
+            raise ProblemError(str(exc), parameter=exc.parameter) from exc
 
     @property
     def explain(self) -> bool:
@@ -378,7 +387,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         if not requested:
             return Site.find_for_request(self.request)
         hostname, _, port = requested.partition(":")
-        if port and not (port.isdigit() and int(port) <= 65535):
+        if port and not (port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535):
             raise BadRequestError("site port must be a number from 0 to 65535")
         sites = Site.objects.filter(hostname=hostname, **({"port": port} if port else {}))
         if len(sites) > 1:

@@ -1,7 +1,5 @@
 """Admin views beside the segment snippet views: trying a definition, ordering by priority."""
 
-import json
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -14,6 +12,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.json_input import JSONInputError, loads_bounded
 from personalization.models import Segment
 from personalization.selectors import SampleError, segment_trial
 from personalization.services import segment_set_enabled, segments_reorder
@@ -32,10 +31,10 @@ def segment_test(request):
     if len(request.body) > MAX_TRIAL_BYTES:
         return JsonResponse({"error": _("The request is too large.")}, status=413)
     try:
-        body = json.loads(request.body)
-        if not isinstance(body, dict) or "definition" not in body:
-            raise ValueError
-    except ValueError:
+        body = loads_bounded(request.body)
+    except JSONInputError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    if not isinstance(body, dict) or "definition" not in body:
         return JsonResponse({"error": _("Send a JSON object with the definition.")}, status=400)
     sample = body.get("sample")
     if sample is not None and not isinstance(sample, dict):
@@ -45,7 +44,7 @@ def segment_test(request):
             definition=body["definition"],
             sample=sample,
             key=str(body.get("key") or ""),
-            segment_id=_int(body.get("segment_id")),
+            segment_id=_segment_id(body.get("segment_id")),
         )
     except SampleError as exc:
         problem = _("The sample visitor is not usable: %(problem)s") % {"problem": exc}
@@ -53,11 +52,14 @@ def segment_test(request):
     return JsonResponse(trial.as_dict())
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _segment_id(value) -> int | None:
+    """The edited segment's id (the editor sends it as a string), if `value` can be one.
+
+    Only plain ASCII digits that fit a 64-bit column: int() would take '¹' no more than
+    an infinity, and SQLite overflows on a larger number.
+    """
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    return int(text) if _is_id(text) else None
 
 
 class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
@@ -85,7 +87,7 @@ class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
         return self.render_to_response(self.get_context_data(segments=list(live_segments())))
 
     def post(self, request):
-        order = [int(pk) for pk in request.POST.getlist("order") if pk.isdigit()]
+        order = [int(pk) for pk in request.POST.getlist("order") if _is_id(pk)]
         if move := request.POST.get("move"):
             order = _moved(order, move)
         try:
@@ -99,10 +101,15 @@ class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
         return HttpResponseRedirect(request.path)
 
 
+def _is_id(text: str) -> bool:
+    """Whether a posted value is an id: str.isdigit() alone takes '¹', which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _moved(order: list[int], move: str) -> list[int]:
     """The order after "<pk>:up" or "<pk>:down" (the buttons that work without JavaScript)."""
     pk, _, direction = move.partition(":")
-    if not pk.isdigit() or int(pk) not in order:
+    if not _is_id(pk) or int(pk) not in order:
         return order
     index = order.index(int(pk))
     other = index - 1 if direction == "up" else index + 1

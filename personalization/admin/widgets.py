@@ -9,6 +9,7 @@ import json
 from django import forms
 from django.urls import reverse
 
+from cms.json_input import loads_bounded
 from personalization.selectors import builder_catalogue
 
 
@@ -26,8 +27,8 @@ class RuleBuilderWidget(forms.Textarea):
         """Indented JSON, so the no-JavaScript textarea is readable; anything unparsable as posted."""
         text = super().format_value(value)
         try:
-            return json.dumps(json.loads(text), indent=2, ensure_ascii=False) if text else text
-        except ValueError:
+            return json.dumps(loads_bounded(text), indent=2, ensure_ascii=False) if text else text
+        except ValueError:  # JSONInputError too: deep or huge input is shown back as typed
             return text
 
     def get_context(self, name, value, attrs):

@@ -8,6 +8,7 @@ errors are the delivery API's problem responses.
 from cms.api.schema import (
     EXTRA_COMPONENTS,
     RATE_LIMIT_HEADERS,
+    TIME_ZONE,
     BlockSchemas,
     DeliveryApiSchema,
     obj,

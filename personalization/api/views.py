@@ -1,6 +1,7 @@
 """`POST /api/v2/personalize/decide/`: a visitor context and placement keys in, chosen content out."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
@@ -9,7 +10,7 @@ from rest_framework.views import APIView
 
 from cms.api.problems import ProblemError
 from cms.api.views import ChannelContextMixin
-from personalization.api.schema import DECIDE_RESPONSE, DecideSchema
+from personalization.api.schema import DECIDE_RESPONSE, TIME_ZONE, DecideSchema
 from personalization.delivery import PersonalizationState
 from personalization.models import Placement
 from personalization.request_context import MAX_VALUE_LENGTH, ContextError
@@ -20,20 +21,45 @@ MAX_PLACEMENTS = 50
 CONTEXT_FIELDS = {"tz": "timezone"}
 
 
+class _JSONStringOnly:
+    """JSON strings only, as the schema says: DRF's text fields would take a number as its digits."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_JSONStringOnly, serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # DRF refuses NUL characters in text; as a pattern, the schema says so too.
+        self.validators.append(RegexValidator(r"^[^\x00]*\Z", message="Null characters are not allowed."))
+
+
+class StrictSlugField(_JSONStringOnly, serializers.SlugField):
+    pass
+
+
 # min_length=1 repeats the non-blank rule of CharField so that the schema states it too.
 def _text(max_length: int, help_text: str = "") -> serializers.CharField:
-    return serializers.CharField(min_length=1, max_length=max_length, required=False, help_text=help_text)
+    return StrictCharField(min_length=1, max_length=max_length, required=False, help_text=help_text)
 
 
 def _texts(help_text: str) -> serializers.DictField:
     return serializers.DictField(child=_text(MAX_VALUE_LENGTH), required=False, help_text=help_text)
 
 
+@extend_schema_field(TIME_ZONE)
+class TimeZoneField(StrictCharField):
+    """A time zone name: the schema lists the IANA names (the visitor context refuses any other, 422)."""
+
+
 @extend_schema_serializer(component_name="DecideContext")
 class ContextSerializer(serializers.Serializer):
     """The visitor context: what a page request carries in its headers and query parameters."""
 
-    visitor_id = serializers.CharField(
+    visitor_id = StrictCharField(
         max_length=128, required=False, allow_blank=True,
         help_text="A stable anonymous visitor id; it links the stored profile (`X-Visitor-Id`).",
     )
@@ -43,7 +69,10 @@ class ContextSerializer(serializers.Serializer):
     country = _text(MAX_VALUE_LENGTH, "`country=` / `X-Country`.")
     region = _text(MAX_VALUE_LENGTH, "`region=` / `X-Region`.")
     referrer = _text(MAX_VALUE_LENGTH, "`referrer=` / `X-Referrer`.")
-    timezone = _text(64, "An IANA time zone, e.g. `Europe/Paris` (`tz=` / `X-Timezone`); default UTC.")
+    timezone = TimeZoneField(
+        min_length=1, max_length=64, required=False,
+        help_text="An IANA time zone, e.g. `Europe/Paris` (`tz=` / `X-Timezone`); default UTC.",
+    )
     utm = _texts("UTM parameters by name without `utm_`: `source`, `medium`, `campaign`, `term`, `content`.")
     query = _texts("The frontend's page query parameters (`q.<name>=`).")
     ctx = _texts("Free request traits (`ctx.<name>=`).")
@@ -54,19 +83,28 @@ class ContextSerializer(serializers.Serializer):
     )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false` only, as the schema says: DRF would also take 0, 1, "yes" or "on"."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 @extend_schema_serializer(component_name="DecideRequest")
 class DecideSerializer(serializers.Serializer):
     """A visitor context and the placements to fill for it."""
 
     context = ContextSerializer(required=False, default=dict)
     placements = serializers.ListField(
-        child=serializers.SlugField(max_length=64),
+        child=StrictSlugField(max_length=64),
         allow_empty=False,
         min_length=1,  # allow_empty's rule, stated so that the schema has it too
         max_length=MAX_PLACEMENTS,
         help_text="Placement keys, e.g. `home-hero`.",
     )
-    explain = serializers.BooleanField(
+    explain = StrictBooleanField(
         required=False, default=False, help_text="Say which conditions decided each segment."
     )
 

@@ -140,6 +140,37 @@ def test_an_oversized_upload_is_refused_with_a_form_error(admin_client, settings
     assert "Maximum filesize 9.8\xa0KB" in file_errors(response)
 
 
+def jpeg_bytes(width: int, height: int) -> bytes:
+    buffer = BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "cut"),
+    [
+        ("png", 8),  # the signature alone: UnidentifiedImageError when Wagtail counts pixels
+        ("png", 60),  # the header and part of the data: "image file is truncated" as Wagtail decodes
+        ("png", 1000),
+        ("png", -12),  # every pixel but no end chunk: Wagtail's decoding takes it, Pillow's verify does not
+        ("jpg", 600),
+    ],
+)
+def test_a_truncated_image_is_a_form_error(admin_client, name, cut, django_capture_on_commit_callbacks):
+    content = noise_png(40, 40) if name == "png" else jpeg_bytes(40, 40)
+    admin_client.raise_request_exception = False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/images/add/",
+            {"title": "Cut", "alt_text": "A", "credit": "B", "file": SimpleUploadedFile(f"cut.{name}", content[:cut])},
+        )
+
+    assert response.status_code == 200, response.status_code
+    assert "Upload a valid image" in file_errors(response)
+    assert not CustomImage.objects.exists()
+
+
 def test_an_svg_is_refused(admin_client):
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 

@@ -130,6 +130,11 @@ def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
             "any[0].attribute: unknown attribute",
         ),
         ('{"all": [', "Enter a valid JSON."),
+        # Python's decoder raises RecursionError and its int-string limit a plain ValueError: not 500s.
+        ('{"all": ' + "[" * 5000 + "]" * 5000 + "}", "The JSON is nested more than 64 levels deep."),
+        ('{"all": ' + "[" * 70 + "]" * 70 + "}", "The JSON is nested more than 64 levels deep."),
+        ('{"all": [{"attribute": "visit_count", "operator": "gte", "value": %s}]}' % ("9" * 5000),
+         "The JSON has a number with too many digits."),
     ],
 )
 def test_an_invalid_definition_is_a_form_error_naming_the_path(client, marketer, definition, error):
@@ -262,6 +267,22 @@ def test_a_marketer_manages_trait_definitions(client, marketer):
     assert client.get(reverse("wagtailsnippets_personalization_traitdefinition:list")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("choices", "error"),
+    [
+        ("[" * 5000 + "]" * 5000, "The JSON is nested more than 64 levels deep."),
+        ("[%s]" % ("9" * 5000), "The JSON has a number with too many digits."),
+    ],
+)
+def test_trait_choices_that_python_cannot_decode_are_a_form_error(client, marketer, choices, error):
+    add = reverse("wagtailsnippets_personalization_traitdefinition:add")
+    response = client.post(add, {"name": "tier", "type": "choice", "description": "", "choices": choices})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["choices"] == [error]
+    assert not TraitDefinition.objects.exists()
+
+
 # --- the trial endpoint -------------------------------------------------------------------
 
 
@@ -358,6 +379,33 @@ def test_the_trial_rejects_unusable_requests(client, marketer, body, status):
 
     assert response.status_code == status
     assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ('{"definition": ' + "[" * 5000 + "]" * 5000 + "}", "The JSON is nested more than 64 levels deep."),
+        ('{"definition": {"all": []}, "sample": {"ctx": ' + "[" * 100 + "]" * 100 + "}}",
+         "The JSON is nested more than 64 levels deep."),
+        ('{"definition": {"all": [{"attribute": "visit_count", "operator": "gte", "value": %s}]}}' % ("9" * 5000),
+         "The JSON has a number with too many digits."),
+        (b'{"definition": "\xff"}', "The JSON is not valid UTF-8."),
+        ("[1, 2", "Enter valid JSON (Expecting ',' delimiter at line 1, column 6)."),
+    ],
+)
+def test_the_trial_answers_unreadable_json_with_a_400(client, marketer, body, error):
+    response = client.post(url("test"), body, content_type="application/json")
+
+    assert (response.status_code, response.json()) == (400, {"error": error})
+
+
+@pytest.mark.parametrize("segment_id", ["¹", "9" * 30, 1e300, True, [1]])
+def test_the_trial_ignores_a_segment_id_that_cannot_be_one(client, marketer, segment_id):
+    body = '{"definition": {"all": []}, "segment_id": %s}' % ("1e400" if segment_id == 1e300 else json.dumps(segment_id))
+
+    response = client.post(url("test"), body, content_type="application/json")
+
+    assert response.status_code == 200 and response.json()["valid"] is True
 
 
 def test_the_trial_is_csrf_protected(marketer):

@@ -328,6 +328,14 @@ def page_probes(s: Seeded) -> list[str]:
         probes.append(_q("/api/v2/pages/find/", html_path=f"/{marker(name)}/"))
         probes.append(_q("/api/v2/pages/find/", html_path=f"/{marker('private')}/{marker(name)}/"))
     probes.append(_q("/api/v2/pages/find/", html_path="/", site=PRIVATE_HOST))
+    # Bad input (issue 11): never a 500, whatever the key.
+    probes += [
+        _q("/api/v2/pages/", id="\u00b9"),
+        _q("/api/v2/pages/find/", id="\u00b9"),
+        _q("/api/v2/pages/", type="cms.ArticlePage", authors="9" * 20),
+        _q("/api/v2/pages/", site="localhost:\u00b9"),
+        _q("/api/v2/pages/", tz="Mars/Olympus"),
+    ]
     # Preview without a (valid) token must open nothing.
     draft = s.pages["draft"]
     probes += [
@@ -375,6 +383,8 @@ def media_probes(s: Seeded) -> list[str]:
             probes.append(f"{base}{obj.pk}/")
             probes.append(_q(f"{base}{obj.pk}/", fields="*"))
             probes.append(_q(base, id=obj.pk, fields="*"))
+        # Bad input (issue 11): 4xx problems for readers, the key's own 401/403 for the rest, never a 500.
+        probes += [_q(base, id="\u00b9"), _q(f"{base}find/", id="\u00b9"), _q(base, id="9" * 30), _q(base, width="9" * 20)]
     for endpoint in ("call-to-actions", "promos"):
         base = f"/api/v2/snippets/{endpoint}/"
         probes += [base, _q(base, fields="*"), _q(base, order="-id", fields="*")]
