@@ -27,7 +27,7 @@ from tests.factories import ArticlePageFactory
 from tests.helpers.celery import wait_until
 from tests.helpers.effects import lines
 from tests.helpers.processes import manage
-from tests.helpers.servers import embedded_server, parent_pid
+from tests.helpers.servers import embedded_env, parent_pid, serving
 
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SCALE = 0.02  # the webhook schedule shortened: 30 s → 0.6 s, 60 s → 1.2 s
@@ -186,7 +186,7 @@ def test_runserver_publishes_a_scheduled_page_on_time_from_its_serving_child_onl
     ticks = tmp_path / "ticks.txt"
 
     env = {"PUBLISH_EVERY": "1", "TICK_FILE": str(ticks)}
-    with embedded_server("runserver", tmp_path / "runserver.log", env=env) as server:
+    with serving(tmp_path, embedded_env(env), kind="runserver") as [server]:
         wait_until(lambda: Page.objects.get(pk=page.pk).live, timeout=40, message=server.log)
         went_live = timezone.now()
         wait_until(lambda: len(lines(ticks)) >= 2, timeout=20, message=server.log)
@@ -207,7 +207,7 @@ def test_two_gunicorn_workers_share_the_outbox_and_the_schedule_without_doubles(
     settings.OUTBOX_RUNNER = "thread"  # this process commits the jobs like a shell would: it runs none
     effects, ticks = tmp_path / "effects.txt", tmp_path / "ticks.txt"
     env = {"TICK_FILE": str(ticks), "TICK_EVERY": "1"}
-    with embedded_server("gunicorn", tmp_path / "gunicorn.log", env=env, workers=2) as server:
+    with serving(tmp_path, embedded_env(env), workers=2) as [server]:
         started = "embedded background work started in process"
         wait_until(lambda: server.log().count(started) == 2, timeout=60, message=server.log)  # both compete
         with transaction.atomic():

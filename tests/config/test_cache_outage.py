@@ -8,8 +8,6 @@ pages, images, find and decide; then it comes back and the same process caches a
 import json
 import signal
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 import redis
@@ -29,7 +27,7 @@ from personalization.signal_handlers import RULES_CHANGED
 from tests.factories import ChannelFactory, ImageFactory, LandingPageFactory
 from tests.factories.personalised import heading
 from tests.helpers.celery import RedisServer, wait_until
-from tests.helpers.serving import serving
+from tests.helpers.servers import Server, serving
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -208,16 +206,9 @@ def test_the_breaker_names_the_server_without_its_password():
     assert _breaker_for("redis://:s3cret@127.0.0.1:1/0", 5).name == "redis://127.0.0.1:1/0"
 
 
-def http_status(url: str, *, key: str | None = None, body: dict | None = None) -> int:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # follows find's redirect
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+def http_status(server: Server, path: str, *, key: str | None = None, body: dict | None = None) -> int:
+    """The status of GET path, or of POST body to it; find's redirect is followed."""
+    return server.request(path, key=key, body=body, timeout=10)[0]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -227,23 +218,23 @@ def test_a_gunicorn_process_survives_a_redis_restart_without_restarting(hub, tmp
     decide = {"context": {"visitor_id": "v1", "device": "mobile"}, "placements": ["hero"]}
     with RedisServer() as server:
         env = {"REDIS_URL": server.url, "CACHE_TIMEOUT_SECONDS": str(TIMEOUT), "CACHE_RETRY_AFTER_SECONDS": str(RETRY_AFTER)}
-        with serving(tmp_path / "gunicorn.log", env) as base:
+        with serving(tmp_path, env) as [api]:
             def answers() -> dict[str, int]:
                 return {
-                    "pages": http_status(f"{base}/api/v2/pages/", key=key),
-                    "page": http_status(f"{base}/api/v2/pages/{page.pk}/", key=key),
-                    "images": http_status(f"{base}/api/v2/images/", key=key),
-                    "find": http_status(f"{base}/api/v2/pages/find/?html_path={page.url}", key=key),
-                    "decide": http_status(f"{base}/api/v2/personalize/decide/", key=key, body=decide),
+                    "pages": http_status(api, "/api/v2/pages/", key=key),
+                    "page": http_status(api, f"/api/v2/pages/{page.pk}/", key=key),
+                    "images": http_status(api, "/api/v2/images/", key=key),
+                    "find": http_status(api, f"/api/v2/pages/find/?html_path={page.url}", key=key),
+                    "decide": http_status(api, "/api/v2/personalize/decide/", key=key, body=decide),
                 }
 
             every_200 = dict.fromkeys(["pages", "page", "images", "find", "decide"], 200)
             assert answers() == every_200
             server.stop()
             assert answers() == every_200
-            assert http_status(f"{base}/readyz") == 503
+            assert http_status(api, "/readyz") == 503
             server.start()
-            wait_until(lambda: http_status(f"{base}/readyz") == 200, timeout=10)
+            wait_until(lambda: http_status(api, "/readyz") == 200, timeout=10)
             assert answers() == every_200
             assert keys_in(server) > 1, "the process caches again"
 

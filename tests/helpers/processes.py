@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +17,19 @@ def manage(*args: str, env: dict[str, str] | None = None, timeout: float = 120) 
 
 def python(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the project's Python with the base settings and only the given service variables."""
-    clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES and k != "DJANGO_SETTINGS_MODULE"}
-    clean["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    clean.update(env or {})
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=environment(env), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def environment(
+    env: Mapping[str, str] | None = None, *, settings: str = "config.settings.base"
+) -> dict[str, str]:
+    """This process's environment without its service variables, with `settings` and then `env`.
+
+    What a test runs in another process uses only the services the test names, never
+    whatever the shell running pytest exports.
+    """
+    dropped = (*SERVICE_VARIABLES, "DJANGO_SETTINGS_MODULE")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    return {**clean, "DJANGO_SETTINGS_MODULE": settings, **(env or {})}

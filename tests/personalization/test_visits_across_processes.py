@@ -5,9 +5,7 @@ visits are batched per process and land in the stored profile later. The visit w
 and the batch interval are shortened so that a few seconds cross several of each.
 """
 
-import json
 import time
-import urllib.request
 from datetime import datetime, timezone
 
 import pytest
@@ -17,7 +15,7 @@ from personalization.models import Placement, Segment, VisitorProfile
 from personalization.profiles import profile_upsert
 from tests.factories import ChannelFactory
 from tests.helpers.celery import RedisServer
-from tests.helpers.serving import serving
+from tests.helpers.servers import Server, serving
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -38,15 +36,11 @@ def key(db):
     return api_key_create(channel=ChannelFactory(slug="web"), name="web", scopes=["delivery"])[1]
 
 
-def seen(base_url: str, key: str, visitor_id: str) -> tuple[int, bool]:
+def seen(server: Server, key: str, visitor_id: str) -> tuple[int, bool]:
     """(visit count, returning) as decide explains them for this visitor."""
-    body = json.dumps({"context": {"visitor_id": visitor_id, "consent": ["behaviour"]}, "placements": ["hero"], "explain": True})
-    request = urllib.request.Request(
-        f"{base_url}/api/v2/personalize/decide/", data=body.encode(), method="POST",
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        decision = json.load(response)
+    body = {"context": {"visitor_id": visitor_id, "consent": ["behaviour"]}, "placements": ["hero"], "explain": True}
+    status, decision = server.post("/api/v2/personalize/decide/", body, key, timeout=10)
+    assert status == 200, decision
     count = next(trace["conditions"][0]["actual"] for trace in decision["explain"] if trace["key"] == "counted")
     return count, "returning" in decision["segments"]
 
@@ -55,7 +49,7 @@ def test_visit_counts_never_go_down_across_requests_visits_and_processes(key, tm
     settings = {"VISIT_WINDOW_SECONDS": str(VISIT_WINDOW), "VISIT_FLUSH_SECONDS": "0.3"}
     with RedisServer() as redis_server:
         settings["REDIS_URL"] = redis_server.url
-        with serving(tmp_path / "a.log", settings) as a, serving(tmp_path / "b.log", settings) as b:
+        with serving(tmp_path, settings, count=2) as (a, b):
             sequences: dict[str, list[tuple[int, bool]]] = {"v-036": [], "newcomer": []}
             started = time.monotonic()
             n = 0

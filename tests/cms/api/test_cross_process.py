@@ -18,7 +18,7 @@ import redis
 
 from personalization.models import Segment
 from tests.factories import ArticlePageFactory, SectionPageFactory
-from tests.helpers.shared_servers import serving, shared_state_env, shell
+from tests.helpers.servers import serving, shared_state_env, shell
 
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TEST_REDIS_URL = os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -58,7 +58,7 @@ def test_pages_changed_by_another_process_are_served_right_by_every_process(home
 
     hidden, shown = (404, False, False), (200, True, True)
     page = f"from wagtail.models import Page, PageViewRestriction; page = Page.objects.get(pk={article.pk}).specific"
-    with serving(2, tmp_path, shared) as servers:
+    with serving(tmp_path, shared, count=2) as servers:
         assert [seen(server) for server in servers] == [hidden, hidden]
 
         shell(f"{page}; page.save_revision().publish()", shared)
@@ -96,7 +96,7 @@ def test_a_segment_changed_by_another_process_decides_in_every_process(home, web
         return (f"from personalization.models import Segment; s = Segment.objects.get(pk={segment.pk}); "
                 f"s.definition = {definition!r}; s.save(); s.save_revision().publish()")
 
-    with serving(2, tmp_path, shared) as servers:
+    with serving(tmp_path, shared, count=2) as servers:
         assert [matched(server) for server in servers] == [["handheld"], ["handheld"]]
 
         shell(redefine(DESKTOP), shared)
