@@ -619,7 +619,7 @@ class DeliveryApiSchema(AutoSchema):
             operation["description"] = (
                 "wagtail-headless-preview's form of `page_preview/{id}/`: the same draft, never cached."
             )
-            operation["parameters"] = self._detail_parameters(view_cls)
+            operation["parameters"] = self._detail_parameters(view_cls, model)
             operation["responses"] = self._responses(200, ref("PageDetail"))
         elif action == "listing_view":
             operation["summary"] = f"List {noun}"
