@@ -13,6 +13,7 @@ class CmsConfig(AppConfig):
 
         from . import checks, signal_handlers  # noqa: F401  (checks register themselves)
         from .api import cors
+        from .api import schema  # noqa: F401  (drf-spectacular registers its extensions on definition)
         from .json_input import BoundedJSONField
 
         signal_handlers.connect()

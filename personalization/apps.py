@@ -8,6 +8,11 @@ class PersonalizationConfig(AppConfig):
     verbose_name = "Personalisation"
 
     def ready(self) -> None:
+        from cms.api.schema import register_component_builder
+
         from . import signal_handlers
+        from .api.schema import decide_components
 
         signal_handlers.connect()
+        # The decide endpoint's bodies embed placements' blocks: the delivery schema builds them too.
+        register_component_builder(decide_components)

@@ -6,7 +6,6 @@ errors are the delivery API's problem responses.
 """
 
 from cms.api.schema import (
-    EXTRA_COMPONENTS,
     RATE_LIMIT_HEADERS,
     TIME_ZONE,
     BlockSchemas,
@@ -28,7 +27,11 @@ DECIDE_RESPONSE = ref("DecideResponse")
 
 
 def decide_components(block_schemas: BlockSchemas) -> dict[str, dict]:
-    """The decide response and the per-placement choice it holds (see EXTRA_COMPONENTS)."""
+    """The decide response and the per-placement choice it holds.
+
+    PersonalizationConfig.ready registers it (cms.api.schema.register_component_builder), so that
+    its blocks are walked with the pages' and a block type has one component.
+    """
     stream_block = Placement._meta.get_field("default").stream_block
     choice = resolved_slot(
         block_schemas.value(stream_block, path="Placement.content"),
@@ -63,9 +66,6 @@ def decide_components(block_schemas: BlockSchemas) -> dict[str, dict]:
         description="The decision for a visitor context and the content it chose per placement.",
     )
     return {"PlacementChoice": choice, "DecideResponse": response}
-
-
-EXTRA_COMPONENTS.append(decide_components)
 
 
 class DecideSchema(DeliveryApiSchema):

@@ -1,4 +1,4 @@
-"""The OpenAPI schema (cms/api/schema.py): valid, complete, typed per block, served without a key."""
+"""The OpenAPI schema (cms/api/schema/): valid, complete, typed per block, served without a key."""
 
 import json
 from urllib.parse import urlencode
@@ -213,7 +213,7 @@ def test_every_block_type_has_a_schema(schema, block_set):
     definitions = BLOCK_SETS[block_set]()
     schemas = BlockSchemas()
     schemas.stream(blocks.StreamBlock(definitions))
-    assert schemas.unmapped == [], "blocks without a schema: describe them in cms/api/schema.py"
+    assert schemas.unmapped == [], "blocks without a schema: describe them in cms/api/schema/blocks.py"
     for name, block in definitions:
         wrapper = component(schema, f"{camel(name)}Block")
         assert wrapper["required"] == ["type", "value", "id"]

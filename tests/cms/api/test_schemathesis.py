@@ -13,7 +13,7 @@ requests every time. Besides "no 5xx, responses as documented", it checks that t
 schema says what the API accepts: schema-invalid requests are refused
 (`negative_data_rejection`) and schema-valid ones accepted (`positive_data_acceptance`),
 except for the rules between parameters that OpenAPI cannot state (DEPENDENT_PARAMETERS
-in cms/api/schema.py, which the listings' descriptions give).
+in cms/api/schema/parameters.py, which the listings' descriptions give).
 """
 
 import json
