@@ -17,7 +17,7 @@ from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.fields import StreamField
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import (
@@ -279,11 +279,18 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def _returned_stream_fields(self) -> frozenset[str]:
         """Names of the StreamFields among the fields this listing returns (`fields=`, or the defaults)."""
         if not hasattr(self, "_stream_fields"):
-            queryset = self.get_queryset()
-            self.check_query_parameters(queryset)  # its errors come first, as in Wagtail's listing
-            model = queryset.model
+            # Only the queryset's model is read here, before the cache is asked: an empty base
+            # queryset spares the cache-hit path the visibility query of get_base_queryset.
+            self._shape_only = True
+            try:
+                queryset = self.get_queryset()
+                self.check_query_parameters(queryset)  # its errors come first, as in Wagtail's listing
+                model = queryset.model
+                fields = self.get_serializer_class().Meta.fields
+            finally:
+                self._shape_only = False
             names = set()
-            for name in self.get_serializer_class().Meta.fields:
+            for name in fields:
                 try:
                     field = model._meta.get_field(name)
                 except FieldDoesNotExist:
@@ -372,7 +379,11 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         """Whether the query has parameters that filter the detail's queryset (Wagtail applies them)."""
         return any(name not in UNFILTERING_PARAMETERS and not self.is_extra_parameter(name) for name in self.request.GET)
 
+    _shape_only = False  # see _returned_stream_fields
+
     def get_base_queryset(self):
+        if self._shape_only:
+            return Page.objects.none()
         site = self.content_site()
         root = site and site.root_page
         return visible_pages(channel_id=self.grant.channel_id, root=root, restricted=self.restricted_paths)

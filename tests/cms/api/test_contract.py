@@ -186,8 +186,9 @@ def test_editing_a_snippet_refreshes_every_page_that_embeds_it(site, keys, djang
     assert get(path, keys["web"]).json()["body"][0]["value"]["button_label"] == "Join now"
 
 
-def test_a_cached_response_costs_no_database_query(site, keys, django_assert_num_queries):
-    path = f"/api/v2/pages/{site['article'].pk}/"
+@pytest.mark.parametrize("kind", ["detail", "listing"])
+def test_a_cached_response_costs_no_database_query(site, keys, django_assert_num_queries, kind):
+    path = f"/api/v2/pages/{site['article'].pk}/" if kind == "detail" else "/api/v2/pages/?limit=20"
     get(path, keys["web"])
     with django_assert_num_queries(0):
         assert get(path, keys["web"]).status_code == 200
