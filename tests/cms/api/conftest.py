@@ -58,6 +58,12 @@ def mobile_channel(db):
     return channel_get_or_create("mobile")
 
 
+@pytest.fixture
+def channels(home, web_channel, mobile_channel):
+    """The web and mobile channels by slug, on a site whose root is `home`."""
+    return {"web": web_channel, "mobile": mobile_channel}
+
+
 def _key(channel, *scopes: str) -> str:
     _, raw = api_key_create(channel=channel, name=f"{channel.slug} {'+'.join(scopes) or 'none'}", scopes=list(scopes))
     return raw

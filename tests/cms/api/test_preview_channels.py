@@ -11,14 +11,9 @@ from django.test import Client, RequestFactory
 from cms.api.keys import api_key_create
 from cms.models import ArticlePage, PageChannelOverride
 from cms.preview_tokens import preview_signer, preview_token_channel
-from tests.factories import ArticlePageFactory, ChannelFactory
+from tests.factories import ArticlePageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def channels(home):
-    return {"web": ChannelFactory(slug="web"), "mobile": ChannelFactory(slug="mobile")}
 
 
 @pytest.fixture

@@ -7,14 +7,9 @@ from wagtail.models import PageViewRestriction, Site
 
 from cms.api.keys import api_key_create
 from cms.models import PageChannelOverride
-from tests.factories import ArticlePageFactory, ChannelFactory, SectionPageFactory
+from tests.factories import ArticlePageFactory, SectionPageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def channels(home):
-    return {"web": ChannelFactory(slug="web"), "mobile": ChannelFactory(slug="mobile")}
 
 
 @pytest.fixture
