@@ -7,12 +7,10 @@ a page no segment touches has one cached body per channel, whoever asks.
 
 from datetime import datetime
 
-from django.utils import timezone as django_timezone
-
 from personalization.engine import Decision, VariantSpec, resolve_slot
 from personalization.profiles import page_view_note, profile_load, visit_note
 from personalization.request_context import VISITOR_ID_HEADER, request_consent, visitor_context
-from personalization.ruleset_cache import CompiledRules, current_rules, forget_compiled_rules
+from personalization.ruleset_cache import CompiledRules, current_rules
 from personalization.simulation import simulation_check_channel
 
 
@@ -37,19 +35,6 @@ def _list_items(raw) -> list:
     ]
 
 
-def _unexpired_rules() -> CompiledRules:
-    """The compiled rules, compiled again once a segment in them has expired.
-
-    Expiry unpublishes a segment only when the scheduler runs; until then the segment must
-    already decide nothing (fail closed), and no one announces the moment.
-    """
-    rules = current_rules()
-    if rules.expires_at is not None and rules.expires_at <= django_timezone.now():
-        forget_compiled_rules()
-        rules = current_rules()
-    return rules
-
-
 class PersonalizationState:
     """The decision for one request and what was chosen with it."""
 
@@ -57,7 +42,7 @@ class PersonalizationState:
         self, *, channel: str, params, headers, explain: bool = False, now: datetime | None = None,
         locale: str | None = None, simulation: dict | None = None,
     ):
-        self.rules: CompiledRules = _unexpired_rules()
+        self.rules: CompiledRules = current_rules()
         self.channel = channel
         self.explain = explain
         self.simulated = simulation is not None

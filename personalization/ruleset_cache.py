@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
 from config.stamps import Stamp
 from personalization.engine import Ruleset
 from personalization.specs import live_rules
@@ -77,12 +79,22 @@ def current_rules() -> CompiledRules:
     """
     stamp = ruleset_stamp()
     rules = _holder.rules
-    if rules is not None and rules.stamp == stamp:
+    if _current(rules, stamp):
         return rules
     with _holder.lock:
-        if _holder.rules is None or _holder.rules.stamp != stamp:
+        if not _current(_holder.rules, stamp):
             _holder.rules = _compile(stamp)
         return _holder.rules
+
+
+def _current(rules: CompiledRules | None, stamp: int) -> bool:
+    # Expiry unpublishes a segment only when the scheduler runs, and nothing announces the
+    # moment: rules holding a segment past its expiry are stale (fail closed) and recompiled.
+    return (
+        rules is not None
+        and rules.stamp == stamp
+        and (rules.expires_at is None or rules.expires_at > timezone.now())
+    )
 
 
 def forget_compiled_rules() -> None:
