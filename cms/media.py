@@ -14,7 +14,6 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 from wagtail.images import get_image_model
 from wagtail.images.permissions import permission_policy
-from wagtail.models import Collection
 
 # Editors see thumbnails and previews of every image they may work with, private or not.
 ADMIN_IMAGE_ACTIONS = ["choose", "change"]
@@ -32,11 +31,6 @@ def _image_of(path: str):
     return image
 
 
-def collection_admits(request: HttpRequest, collection: Collection) -> bool:
-    """Whether every view restriction on `collection` (and its ancestors) accepts this request."""
-    return all(restriction.accept_request(request) for restriction in collection.get_view_restrictions())
-
-
 @require_safe
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     """Serve an image file under MEDIA_URL if its collection lets the request see it, else 404."""
@@ -44,11 +38,11 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     if image is None:
         raise Http404("No such file.")
     # Read from the database on every request: a collection made private stops its files at once.
-    public = not image.collection.get_view_restrictions().exists()
+    restrictions = list(image.collection.get_view_restrictions())
+    public = not restrictions
     user = request.user
     if not (
-        public
-        or collection_admits(request, image.collection)
+        all(restriction.accept_request(request) for restriction in restrictions)
         or permission_policy.user_has_any_permission_for_instance(user, ADMIN_IMAGE_ACTIONS, image)
     ):
         raise Http404("No such file.")  # as if absent: a private file's existence is not confirmed

@@ -53,7 +53,7 @@ class DeliveryRedirectsViewSet(DeliveryMixin, RedirectsAPIViewSet):
         site = self.content_site()
         if site is None:
             return self.model.objects.none()
-        pages = visible_pages(channel_id=self.grant.channel_id, root=site.root_page)
+        pages = visible_pages(channel_id=self.grant.channel_id, root=site.root_page, restricted=self.restricted_paths)
         return (
             self.model.get_for_site(site)
             .filter(Q(redirect_page__isnull=True) | Q(redirect_page__in=pages.values("pk")))
