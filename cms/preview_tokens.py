@@ -6,18 +6,12 @@ channel can read the draft: a mobile key must not read what was previewed for we
 """
 
 from django.apps import apps
-from django.core.signing import TimestampSigner
 
 from cms.api.generation import PerGeneration, content_generation
 
 # The admin's preview modes for frontends: one per channel, e.g. `headless:web`.
 HEADLESS_MODE_PREFIX = "headless:"
 _CHANNEL_PART = "channel="
-
-
-def preview_signer() -> TimestampSigner:
-    """wagtail-headless-preview's signer (same salt), so its tokens and ours share one format."""
-    return TimestampSigner(salt="headlesspreview.token")
 
 
 def preview_token_value(identifier: str, channel_slug: str) -> str:

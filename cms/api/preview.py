@@ -13,12 +13,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.signing import BadSignature, SignatureExpired
 from rest_framework.response import Response
-from wagtail_headless_preview.models import PagePreview
+from wagtail_headless_preview.models import HeadlessPreviewMixin, PagePreview
 
 from cms.api.problems import ProblemError
 from cms.api.views import DeliveryPagesViewSet
 from cms.models import PageChannelOverride
-from cms.preview_tokens import preview_signer, preview_token_channel
+from cms.preview_tokens import preview_token_channel
 
 
 def preview_page_from_token(content_type: str, token: str, *, channel_slug: str):
@@ -26,7 +26,7 @@ def preview_page_from_token(content_type: str, token: str, *, channel_slug: str)
     if not content_type or not token:
         raise ProblemError("content_type and token are required", parameter="token")
     try:
-        value = preview_signer().unsign(token, max_age=settings.PREVIEW_TOKEN_MAX_AGE)
+        value = HeadlessPreviewMixin.get_preview_signer().unsign(token, max_age=settings.PREVIEW_TOKEN_MAX_AGE)
     except SignatureExpired as exc:
         raise ProblemError("preview token has expired: open the preview again", status_code=404, parameter="token") from exc
     except BadSignature as exc:
