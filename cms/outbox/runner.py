@@ -22,7 +22,6 @@ the lease.
 """
 
 import atexit
-import functools
 import logging
 import os
 import threading
@@ -31,11 +30,12 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from cms.models import OutboxJob
 
-from .services import MAX_ATTEMPTS, REDISPATCH_AFTER, OutboxRetry, outbox_retry_delay, outbox_run
+from .services import (
+    MAX_ATTEMPTS, REDISPATCH_AFTER, OutboxRetry, handler_outside_transaction, outbox_retry_delay, outbox_run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +48,9 @@ _running: set[int] = set()
 _running_lock = threading.Lock()
 
 
-@functools.cache
 def outbox_lane(handler: str) -> str:
     """A handler's lane: "network" if it waits on a remote party (`outside_transaction`), else "work"."""
-    try:
-        return "network" if getattr(import_string(handler), "outbox_outside_transaction", False) else "work"
-    except ImportError:
-        return "work"  # outbox_run records the failure on the job
+    return "network" if handler_outside_transaction(handler) else "work"
 
 
 def outbox_claim_next(lane: str | None = None) -> int | None:

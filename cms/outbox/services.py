@@ -1,3 +1,4 @@
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -181,8 +182,14 @@ def outbox_run(job_id: int) -> bool:
 
 
 def _runs_outside_transaction(job: OutboxJob) -> bool:
+    return handler_outside_transaction(job.handler)
+
+
+@functools.cache
+def handler_outside_transaction(handler: str) -> bool:
+    """Whether a handler declared `outside_transaction` (it waits on a remote party)."""
     try:
-        return getattr(import_string(job.handler), "outbox_outside_transaction", False)
+        return getattr(import_string(handler), "outbox_outside_transaction", False)
     except ImportError:
         return False  # the transactional path records the failure on the job
 
