@@ -134,7 +134,6 @@ class ResilientRedisCache(RedisCache):
         options = dict(params.get("OPTIONS", {}))
         retry_after = float(options.pop("RETRY_AFTER_SECONDS", 5))
         super().__init__(server, {**params, "OPTIONS": options})
-        self._options = options
         self._probing = threading.local()
         self.breaker = _breaker_for(server if isinstance(server, str) else ",".join(server), retry_after)
 

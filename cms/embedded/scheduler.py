@@ -111,7 +111,6 @@ class EmbeddedScheduler(threading.Thread):
         super().__init__(name="tailor-scheduler", daemon=True)
         self.entries = entries
         self.stopping = threading.Event()
-        self.pid = os.getpid()
 
     def run(self) -> None:
         from config.celery import app
