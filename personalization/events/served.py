@@ -61,7 +61,8 @@ class _Counts:
 
 
 _buffer = _Counts()
-_tallies: dict[str, Tally] = {}  # ETag -> tally of that body (_NOT_PERSONALISED: counts nothing)
+# An ETag -> the tally of that body (_NOT_PERSONALISED: counts nothing); a decision's keys -> their tally.
+_tallies: dict[str | tuple, Tally] = {}
 _tallies_lock = threading.Lock()
 
 
@@ -80,7 +81,7 @@ def served_body_note(*, channel_id: int, page_id: int, etag: str, body: bytes) -
     if tally is None:
         tally = _remember(etag, _tally_of_body(body))
     if tally is not _NOT_PERSONALISED:
-        _buffer.add(BufferKey(_hour(), channel_id, page_id, tally))
+        _buffer.add((_hour(), channel_id, page_id, tally))
 
 
 def _tally_of_body(body: bytes) -> Tally:
@@ -107,7 +108,7 @@ def served_decision_note(*, channel_id: int, segments, blocks: dict) -> None:
     tally = _tallies.get(keys)
     if tally is None:
         tally = _remember(keys, Tally(keys))
-    _buffer.add(BufferKey(_hour(), channel_id, 0, tally))
+    _buffer.add((_hour(), channel_id, 0, tally))
 
 
 def served_flush() -> int:

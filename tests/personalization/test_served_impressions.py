@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from cms.api.keys import api_key_create
 from personalization.events import served
 from personalization.events.models import ServedImpression
-from personalization.events.tally import BufferKey, ServedRow, Tally, served_keys, served_rows
+from personalization.events.tally import ServedRow, Tally, served_keys, served_rows
 from personalization.models import Placement
 from personalization.simulation import simulation_token
 from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory
@@ -77,7 +77,7 @@ def test_a_body_counts_under_every_segment_for_the_body_and_each_slot_variant():
 
 def test_buffered_bodies_spread_into_rows_that_two_bodies_may_share():
     one, other = Tally(served_keys(["a"], {})), Tally(served_keys(["b"], {}))
-    rows = served_rows({BufferKey(7, 1, 5, one): 3, BufferKey(7, 1, 5, other): 2})
+    rows = served_rows({(7, 1, 5, one): 3, (7, 1, 5, other): 2})
     assert rows == {ServedRow(7, 1, 5, "", "", ""): 5, ServedRow(7, 1, 5, "a", "", ""): 3, ServedRow(7, 1, 5, "b", "", ""): 2}
 
 
