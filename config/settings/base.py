@@ -392,6 +392,8 @@ VISIT_FLUSH_SECONDS = env.float("VISIT_FLUSH_SECONDS", default=5.0)
 # added to ServedImpression by a thread of each serving process this often, and at exit.
 # IMPRESSIONS_COUNTING=0 turns the counting off (reach then comes from frontend events only).
 IMPRESSIONS_FLUSH_SECONDS = env.float("IMPRESSIONS_FLUSH_SECONDS", default=5.0)
+if IMPRESSIONS_FLUSH_SECONDS <= 0:
+    raise ImproperlyConfigured("IMPRESSIONS_FLUSH_SECONDS must be a positive number of seconds")
 IMPRESSIONS_COUNTING = env.bool("IMPRESSIONS_COUNTING", default=True)
 # Frontend preview: where the admin sends editors, and how long a preview token lives.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
