@@ -185,11 +185,12 @@ _hooks_installed = False
 def served_flusher_start() -> None:
     """Flush this serving process's counts in the background and at exit. Idempotent per process.
 
-    Only serving processes start it: elsewhere (tests, shell, workers) nothing is served,
-    and a test process must not write its counts anywhere at exit.
+    Only serving processes start it (elsewhere nothing is served), with or without a
+    broker: the counts are in this process's memory. Not in tests (OUTBOX_RUNNER=inline:
+    no background work), where a test flushes with `served_flush()` in its own transaction.
     """
     global _flusher, _flusher_pid, _hooks_installed
-    if _flusher_pid == os.getpid():
+    if _flusher_pid == os.getpid() or settings.OUTBOX_RUNNER == "inline":
         return
     _flusher, _flusher_pid = _Flusher(), os.getpid()
     _flusher.start()
