@@ -92,11 +92,11 @@ def _tally_of_body(body: bytes) -> Tally:
     return Tally(served_keys(meta.get("segments", ()), meta.get("blocks", {}), meta.get("page_variant")))
 
 
-def _remember(etag: str, tally: Tally) -> Tally:
+def _remember(key: str | tuple, tally: Tally) -> Tally:
     with _tallies_lock:
         if len(_tallies) >= TALLY_MEMO_SIZE:
             del _tallies[next(iter(_tallies))]  # the oldest: dicts keep insertion order
-        return _tallies.setdefault(etag, tally)
+        return _tallies.setdefault(key, tally)
 
 
 def served_decision_note(*, channel_id: int, segments, blocks: dict) -> None:

@@ -82,6 +82,7 @@ def test_buffered_bodies_spread_into_rows_that_two_bodies_may_share():
 
 
 def test_hits_and_misses_count_exactly_what_was_served(hub):
+    hour_before = int(time.time()) // 3600 * 3600
     path = f"/api/v2/pages/{hub['landing'].pk}/"
     for _ in range(3):  # one miss, two hits
         get(hub, f"{path}?device=mobile")
@@ -97,7 +98,7 @@ def test_hits_and_misses_count_exactly_what_was_served(hub):
     }
     row = ServedImpression.objects.first()
     assert row.channel_id == hub["channel_id"]
-    assert row.bucket.timestamp() == int(time.time()) // 3600 * 3600  # the current UTC hour
+    assert row.bucket.timestamp() in (hour_before, int(time.time()) // 3600 * 3600)  # the UTC hour served in
 
 
 def test_a_hit_in_a_process_that_did_not_build_the_body_counts_the_same(hub):
