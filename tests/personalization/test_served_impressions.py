@@ -178,3 +178,17 @@ def test_counting_can_be_turned_off(hub, settings):
     get(hub, f"/api/v2/pages/{hub['landing'].pk}/?device=mobile")
     decide(hub, {"context": {"device": "mobile"}, "placements": ["home-hero"]})
     assert counted() == {}
+
+
+def test_the_tally_memo_is_bounded_and_a_forgotten_body_is_read_again(monkeypatch):
+    monkeypatch.setattr(served, "TALLY_MEMO_SIZE", 2)
+
+    def body(segment: str) -> bytes:
+        meta = {"segments": [segment], "referenced_segments": [segment], "blocks": {}}
+        return json.dumps({"meta": {"personalization": meta}}).encode()
+
+    for segment in ("a", "b", "c", "a"):
+        served.served_body_note(channel_id=1, page_id=2, etag=f'"{segment}"', body=body(segment))
+    assert len(served._tallies) == 2
+    rows = served_rows(served._buffer.take())
+    assert {row.segment: count for row, count in rows.items()} == {"": 4, "a": 2, "b": 1, "c": 1}
