@@ -203,7 +203,7 @@ def served_flusher_start() -> None:
 
 def _restart_after_fork() -> None:
     global _buffer, _tallies_lock
-    if _flusher_pid is not None and _flusher_pid != os.getpid():
+    if _flusher_pid is not None:  # the parent ran a flusher: this child needs its own
         # The parent's counts are the parent's to flush; locks held at fork time stay held in the child.
         _buffer, _tallies_lock = _Counts(), threading.Lock()
         served_flusher_start()

@@ -101,6 +101,23 @@ def test_hits_and_misses_count_exactly_what_was_served(hub):
     assert row.bucket.timestamp() in (hour_before, int(time.time()) // 3600 * 3600)  # the UTC hour served in
 
 
+def test_a_page_variant_counts_under_the_requested_page_naming_the_page_served(hub, home, django_capture_on_commit_callbacks):
+    from personalization.models import PageVariant, Segment
+
+    alternative = LandingPageFactory(parent=home, title="Offer for mobile", body=[heading("Alt")])
+    page = hub["plain"]
+    with django_capture_on_commit_callbacks(execute=True):
+        page.segment_variants = [PageVariant(segment=Segment.objects.get(key="mobile"), alternative=alternative)]
+        page.save_revision().publish()
+    get(hub, f"/api/v2/pages/{page.pk}/?device=mobile")
+    get(hub, f"/api/v2/pages/{page.pk}/?device=mobile")
+    get(hub, f"/api/v2/pages/{page.pk}/?device=desktop")
+    assert counted() == {
+        (page.pk, "", "", f"page:{alternative.pk}"): 2, (page.pk, "mobile", "", f"page:{alternative.pk}"): 2,
+        (page.pk, "", "", ""): 1,
+    }
+
+
 def test_a_hit_in_a_process_that_did_not_build_the_body_counts_the_same(hub):
     path = f"/api/v2/pages/{hub['landing'].pk}/?device=mobile&country=GB"
     get(hub, path)
