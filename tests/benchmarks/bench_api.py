@@ -32,7 +32,7 @@ What it does:
      median (on a loaded machine single blocks swing by ±15 %); `served_body_note` alone
      is also timed;
    - throughput: wrk against the two idle twins in BENCH_COUNTING_PAIRS alternating pairs
-     (c g, g c, …) after a warm-up of each. On a loaded machine this swings by more than
+     (counting first, then not first, …) after a warm-up of each. On a loaded machine this swings by more than
      the 5 % measured, so it is shown, with each pair's ratio, but does not decide.
    The counting twin is then stopped (SIGTERM: its workers hand over their counts) and the
    bodies it counted are checked against the requests wrk saw completed: none may be missing.
@@ -712,7 +712,7 @@ def main() -> int:
     connections.close_all()
     say(f"seeded: {seeded.pages} live pages, {seeded.segments} live segments; measured page id {seeded.page_id}")
 
-    # "main" serves steps 3; the twins, counting impressions and not, step 4.
+    # "main" serves step 3; the twins, counting impressions (True) and not (False), step 4.
     bases = {name: f"http://127.0.0.1:{free_port()}" for name in ("main", True, False)}
     base = bases["main"]
     servers: dict[object, subprocess.Popen] = {}
