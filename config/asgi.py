@@ -9,3 +9,8 @@ application = get_asgi_application()
 from cms.embedded import embedded_start  # noqa: E402  (needs the apps loaded above)
 
 embedded_start()
+
+# Personalised bodies served are counted per process; a thread adds them to the database (events-served).
+from personalization.events.served import served_flusher_start  # noqa: E402
+
+served_flusher_start()

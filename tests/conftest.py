@@ -20,9 +20,10 @@ def root_page(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with empty caches, fresh stamps, no compiled ruleset and no buffered visits."""
+    """Each test starts with empty caches, fresh stamps, no compiled ruleset and no buffered visits or impressions."""
     from cms.api.generation import content_generation_reset
     from personalization import profiles
+    from personalization.events import served
     from personalization.ruleset_cache import forget_compiled_rules, ruleset_stamp_reset
 
     cache.clear()
@@ -31,5 +32,7 @@ def _empty_cache():
     ruleset_stamp_reset()
     forget_compiled_rules()
     profiles._buffer.drain()
+    served._buffer.take()
+    served._tallies.clear()
     yield
     profiles._buffer.drain()  # else the exit hook would flush it into a test database already gone

@@ -40,6 +40,7 @@ from cms.api.visibility import (
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
+from personalization.events.served import served_body_note  # events-served
 from personalization.request_context import ContextError, check_context_parameters, is_context_parameter
 from personalization.simulation import simulation_from_token
 
@@ -159,9 +160,12 @@ class DeliveryMixin(ChannelContextMixin):
             path=self.request.path,
             query=[(k, v) for k, v in self.request.GET.items() if not self.is_extra_parameter(k)] + [("~", variant)],
         )
+        page_id = int(self.kwargs.get("pk", 0))  # events-served: the requested page (build may serve a variant)
         entry = cached_body(key, build)
         if isinstance(entry, Response):
             return entry
+        if variant:  # events-served: a personalised body served, hit or miss, 200 or 304
+            served_body_note(channel_id=self.grant.channel_id, page_id=page_id, etag=entry[0], body=entry[1])
         cache_control = channel_cache_control.get(self.generation, self.grant.channel_id)
         response = conditional_response(self.request, *entry, cache_control=cache_control)
         if variant:

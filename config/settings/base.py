@@ -388,6 +388,13 @@ if API_RATE_LIMIT_ON_CACHE_ERROR not in ("open", "closed"):
 # profiles in batches at most this often.
 VISIT_WINDOW_SECONDS = env.int("VISIT_WINDOW_SECONDS", default=30 * 60)
 VISIT_FLUSH_SECONDS = env.float("VISIT_FLUSH_SECONDS", default=5.0)
+# Personalised bodies the API serves are counted per process (no I/O on the request) and
+# added to ServedImpression by a thread of each serving process this often, and at exit.
+# IMPRESSIONS_COUNTING=0 turns the counting off (reach then comes from frontend events only).
+IMPRESSIONS_FLUSH_SECONDS = env.float("IMPRESSIONS_FLUSH_SECONDS", default=5.0)
+if IMPRESSIONS_FLUSH_SECONDS <= 0:
+    raise ImproperlyConfigured("IMPRESSIONS_FLUSH_SECONDS must be a positive number of seconds")
+IMPRESSIONS_COUNTING = env.bool("IMPRESSIONS_COUNTING", default=True)
 # Frontend preview: where the admin sends editors, and how long a preview token lives.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
 PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)

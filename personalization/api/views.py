@@ -12,6 +12,7 @@ from cms.api.problems import ProblemError
 from cms.api.views import ChannelContextMixin
 from personalization.api.schema import DECIDE_RESPONSE, TIME_ZONE, DecideSchema
 from personalization.delivery import PersonalizationState
+from personalization.events.served import served_decision_note
 from personalization.models import Placement
 from personalization.request_context import MAX_VALUE_LENGTH, ContextError
 
@@ -174,6 +175,8 @@ class DecideView(ChannelContextMixin, APIView):
         }
         if data["explain"]:
             response["explain"] = [trace.as_dict() for trace in state.decision.trace]
+        else:  # an explanation is for one viewer, not an impression
+            served_decision_note(channel_id=self.grant.channel_id, segments=response["segments"], blocks=state.slots)
         return Response(response, headers={"Cache-Control": "private, no-store"})
 
 

@@ -9,7 +9,9 @@ What it does:
    body has a personalised block that two of those segments decide, plus a hero, promo
    cards, rich text and an image: the measured page;
 2. gunicorn (2 sync workers) on a free port of 127.0.0.1, with tests/benchmarks/settings.py
-   (DEBUG off; Wagtail's stock API v2 and a trivial JSON view mounted beside ours);
+   (DEBUG off; Wagtail's stock API v2 and a trivial JSON view mounted beside ours), and two
+   more alike, idle until step 4: one counting served impressions (the default, as the
+   first does), one not (IMPRESSIONS_COUNTING=0);
 3. wrk (-t2 -c16 --latency, 10s per scenario in two interleaved rounds of 5s, after a short
    warm-up) against:
    a  /reference/trivial/              a Django view returning {"ok": true}: the ceiling
@@ -18,7 +20,22 @@ What it does:
    d  /api/v2/pages/<id>/?_=<unique>   ours, cache miss on every request (see below)
    e  /api/v2/pages/?limit=20          ours, a listing (hit path)
    f  /reference/api/v2/pages/?limit=20  stock, the same listing
-   and prints requests/s, p50 and p99 with the ratios PRODUCT.md sets targets for.
+   and prints requests/s, p50 and p99 with the ratios PRODUCT.md sets targets for;
+4. what server-side impression counting (personalization/events/served.py) adds to a
+   personalised cache hit (c), two ways in the same run:
+   - CPU time: this process serves c through Django's WSGI handler in alternating blocks
+     with counting on and off (BENCH_COUNTING_BLOCKS pairs of 300 requests; the counting
+     blocks also write their counts to the database, far more often than a server does).
+     CPU time is what other processes on a shared machine disturb least, and the whole
+     cost of counting is CPU in the serving process. The median of the pairs' ratios
+     decides the target: a block that another process disturbed moves one pair, not the
+     median (on a loaded machine single blocks swing by ±15 %); `served_body_note` alone
+     is also timed;
+   - throughput: wrk against the two idle twins in BENCH_COUNTING_PAIRS alternating pairs
+     (counting first, then not first, …) after a warm-up of each. On a loaded machine this swings by more than
+     the 5 % measured, so it is shown, with each pair's ratio, but does not decide.
+   The counting twin is then stopped (SIGTERM: its workers hand over their counts) and the
+   bodies it counted are checked against the requests wrk saw completed: none may be missing.
 
 The miss path (d): `_` is the cache-busting parameter Wagtail's API accepts (for jQuery),
 and it is part of our cache key. A wrk Lua script gives every request a value never used
@@ -32,7 +49,8 @@ first request after a publish (which fills those memos once per process).
 
 Requests are anonymous visitors (no X-Visitor-Id): no profile is read or written.
 
-Environment: BENCH_SECONDS (10, per scenario), BENCH_ROUNDS (2), BENCH_WARMUP_SECONDS (2), BENCH_THREADS (2),
+Environment: BENCH_SECONDS (10, per scenario), BENCH_ROUNDS (2), BENCH_COUNTING_BLOCKS (16),
+BENCH_COUNTING_PAIRS (6), BENCH_WARMUP_SECONDS (2), BENCH_THREADS (2),
 BENCH_CONNECTIONS (16), BENCH_WORKERS (2), BENCH_PAGES (1000), BENCH_FRESH_SCHEMA=1 to
 migrate from scratch instead of copying the migrated schema cached for this exact set of
 migration files and package versions (var/bench/schema-<hash>.sqlite3), BENCH_STRICT=1 to
@@ -73,6 +91,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 # The scenarios run in interleaved rounds (a..f, a..f), SECONDS split between them, so that
 # a machine whose load changes during the run moves every figure alike.
 ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "2")))
+COUNTING_BLOCKS = max(1, int(os.environ.get("BENCH_COUNTING_BLOCKS", "16")))
+COUNTING_PAIRS = max(1, int(os.environ.get("BENCH_COUNTING_PAIRS", "6")))
 WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -83,6 +103,7 @@ SEGMENTS = 100
 # PRODUCT.md, "Performance targets"
 TARGET_HIT_VS_TRIVIAL = 0.5
 TARGET_VS_STOCK = 1.0
+TARGET_COUNTING_COST = 0.05  # counting served impressions may add this much to a personalised hit
 
 _started = time.monotonic()
 
@@ -163,6 +184,8 @@ class Seeded:
     key: str
     pages: int
     segments: int
+    twin_key: str  # for the twins of step 4: a channel of their own, so their counts are told apart
+    twin_channel_id: int
 
 
 def _stream_id() -> str:
@@ -328,8 +351,10 @@ def seed() -> Seeded:
     say(f"search index: {len(created)} article pages added in bulk")
 
     _, raw_key = api_key_create(channel=web, name="benchmark", scopes=["delivery"])
+    twins = Channel.objects.create(slug="bench-twins", name="Benchmark twins", allowed_origins=web_spec["allowed_origins"])
+    _, twin_key = api_key_create(channel=twins, name="benchmark twins", scopes=["delivery"])
     return Seeded(page_id=offer.pk, key=raw_key, pages=Page.objects.filter(depth__gte=2, live=True).count(),
-                  segments=Segment.objects.filter(live=True).count())
+                  segments=Segment.objects.filter(live=True).count(), twin_key=twin_key, twin_channel_id=twins.pk)
 
 
 # --- server -------------------------------------------------------------------------------
@@ -500,6 +525,136 @@ def check_responses(base: str, seeded: Seeded) -> None:
         raise SystemExit("the listing does not count every seeded page")
 
 
+# --- impression counting -----------------------------------------------------------------------
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass
+class CountingCost:
+    cpu_counting: float  # CPU seconds per hit served in this process, counting: the median block
+    cpu_not_counting: float
+    cpu_ratios: list[float]  # counting / not counting, per pair of blocks
+    note_seconds: float  # `served_body_note` alone, per call
+    wrk_counting: Result  # the hit on the counting twin
+    wrk_not_counting: Result
+    wrk_ratios: list[float]  # requests/s, counting / not counting, per pair
+    completed: int  # requests wrk saw completed on the counting twin, warm-up included
+    counted: int = 0  # bodies the counting twin added to ServedImpression
+
+
+def cpu_per_hit(seeded: Seeded, *, counting: bool, requests: int) -> float:
+    """CPU seconds per personalised cache hit served by Django's WSGI handler in this process."""
+    import io
+
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from personalization.events import served
+
+    handler, statuses = WSGIHandler(), []
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": f"/api/v2/pages/{seeded.page_id}/", "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_AUTHORIZATION": f"Bearer {seeded.key}", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+    }
+    settings.IMPRESSIONS_COUNTING = counting
+    started = time.process_time()
+    for _ in range(requests):
+        handler({**environ, "wsgi.input": io.BytesIO()}, lambda status, headers, exc_info=None: statuses.append(status)).close()
+    if counting:
+        served.served_flush()  # the database write a server's flusher makes, here once per block
+    elapsed = time.process_time() - started
+    if set(statuses) != {"200 OK"}:
+        raise SystemExit(f"the in-process hit answered {sorted(set(statuses))}")
+    return elapsed / requests
+
+
+def note_time(body: bytes, calls: int = 100_000) -> float:
+    """Seconds per `served_body_note` on a body (its tally memoised, as on every hit but the first)."""
+    from personalization.events import served
+
+    started = time.perf_counter()
+    for _ in range(calls):
+        served.served_body_note(channel_id=0, page_id=0, etag='"timed"', body=body)
+    elapsed = (time.perf_counter() - started) / calls
+    served._buffer.take()  # counted for the timing only
+    return elapsed
+
+
+def measure_counting(bases: dict[bool, str], seeded: Seeded) -> CountingCost:
+    """The personalised hit with and without counting: CPU time in this process, throughput of the twins."""
+    requests = 300
+    for counting in (True, False):
+        cpu_per_hit(seeded, counting=counting, requests=requests)  # warm-up: memos, the cached body
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+    for number in range(COUNTING_BLOCKS):
+        for counting in ((True, False) if number % 2 == 0 else (False, True)):
+            cpu[counting].append(cpu_per_hit(seeded, counting=counting, requests=requests))
+    say(f"  CPU per hit in-process: {median(cpu[True]) * 1e3:.3f} ms counting, {median(cpu[False]) * 1e3:.3f} ms not")
+
+    url = {counting: f"{bases[counting]}/api/v2/pages/{seeded.page_id}/" for counting in (True, False)}
+    completed = 0
+    if WARMUP_SECONDS:
+        for counting in (True, False):
+            warm = run_wrk(url[counting], seconds=WARMUP_SECONDS, key=seeded.twin_key, script=None, tag="warm")
+            completed += warm.requests if counting else 0
+    seconds = max(1, round(SECONDS / COUNTING_PAIRS))
+    runs: dict[bool, list[Result]] = {True: [], False: []}
+    for number in range(COUNTING_PAIRS):
+        for counting in ((True, False) if number % 2 == 0 else (False, True)):
+            runs[counting].append(run_wrk(url[counting], seconds=seconds, key=seeded.twin_key, script=None, tag="pair"))
+        completed += runs[True][-1].requests
+        say(f"  pair {number + 1} of {COUNTING_PAIRS}: {runs[True][-1].rps:.1f} req/s counting, {runs[False][-1].rps:.1f} not")
+    return CountingCost(
+        cpu_counting=median(cpu[True]), cpu_not_counting=median(cpu[False]),
+        cpu_ratios=[on / off for on, off in zip(cpu[True], cpu[False])],
+        note_seconds=note_time(fetch(url[False], seeded.twin_key)[1]),  # the twin that does not count
+        wrk_counting=combine(runs[True]), wrk_not_counting=combine(runs[False]),
+        wrk_ratios=[on.rps / off.rps for on, off in zip(runs[True], runs[False])], completed=completed,
+    )
+
+
+def counted_bodies(page_id: int, channel_id: int) -> int:
+    """Bodies of the measured page served on a channel, in ServedImpression (segment "", slot "": each body once)."""
+    from django.db.models import Sum
+
+    from personalization.events.models import ServedImpression
+
+    rows = ServedImpression.objects.filter(page_id=page_id, channel_id=channel_id, segment="", slot="")
+    return rows.aggregate(total=Sum("count"))["total"] or 0
+
+
+def report_counting(cost: CountingCost) -> tuple[bool, bool]:
+    """Print what counting adds to a hit; (target met, every body counted and no run saw errors)."""
+    added = median(cost.cpu_ratios) - 1
+    print()
+    print("server-side impression counting, personalised cache hit (c), same run:")
+    print(f"   CPU per hit in-process      {cost.cpu_counting * 1e3:8.3f} ms counting, {cost.cpu_not_counting * 1e3:.3f} ms not"
+          f" (median of {COUNTING_BLOCKS} blocks each)")
+    print(f"   added CPU, median of pairs  {added:+8.2%}  <= {TARGET_COUNTING_COST:.0%}  "
+          f"{'PASS' if added <= TARGET_COUNTING_COST else 'FAIL'}  (pairs of blocks: "
+          f"{', '.join(f'{r - 1:+.1%}' for r in cost.cpu_ratios)})")
+    print(f"   served_body_note alone      {cost.note_seconds * 1e6:8.2f} µs per call "
+          f"({cost.note_seconds / cost.cpu_not_counting:.2%} of a hit's CPU)")
+    wrk_ratio = median(cost.wrk_ratios)
+    print(f"   wrk on twin servers         {cost.wrk_counting.rps:8.1f} req/s counting, {cost.wrk_not_counting.rps:.1f} not: "
+          f"{wrk_ratio:.3f} (median of {COUNTING_PAIRS} pairs: {', '.join(f'{r:.2f}' for r in cost.wrk_ratios)}; "
+          f"load average {_load()})")
+    # wrk stops with up to CONNECTIONS requests in flight per run, which the server still serves and counts.
+    runs = COUNTING_PAIRS + (1 if WARMUP_SECONDS else 0)
+    extra = cost.counted - cost.completed
+    right = 0 <= extra <= CONNECTIONS * runs
+    print(f"   bodies counted by the twin  {cost.counted:8d} for {cost.completed} requests wrk saw completed "
+          f"(+{extra}: at most {CONNECTIONS * runs} in flight when wrk stopped)" + ("" if right else "  !! miscounted"))
+    errors = cost.wrk_counting.errors or cost.wrk_not_counting.errors
+    return added <= TARGET_COUNTING_COST, right and not errors
+
+
 # --- report ---------------------------------------------------------------------------------
 
 
@@ -557,14 +712,19 @@ def main() -> int:
     connections.close_all()
     say(f"seeded: {seeded.pages} live pages, {seeded.segments} live segments; measured page id {seeded.page_id}")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = None
+    # "main" serves step 3; the twins, counting impressions (True) and not (False), step 4.
+    bases = {name: f"http://127.0.0.1:{free_port()}" for name in ("main", True, False)}
+    base = bases["main"]
+    servers: dict[object, subprocess.Popen] = {}
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        server = start_gunicorn(env, port)
-        wait_until_up(server, base)
-        say(f"gunicorn up on {base} (pid {server.pid})")
+        for name, url in bases.items():  # all start before any is waited for: their start-ups overlap
+            counting = {"IMPRESSIONS_COUNTING": "0"} if name is False else {}
+            servers[name] = start_gunicorn({**env, **counting}, int(url.rsplit(":", 1)[1]))
+        for name, url in bases.items():
+            wait_until_up(servers[name], url)
+        say(f"gunicorn up on {base} (pid {servers['main'].pid}); twins counting impressions "
+            f"on {bases[True]}, not on {bases[False]}")
         check_responses(base, seeded)
         rounds: dict[str, list[Result]] = {s.label: [] for s in scenarios(seeded.page_id)}
         slice_seconds = max(1, round(SECONDS / ROUNDS))
@@ -583,9 +743,17 @@ def main() -> int:
                     rounds[scenario.label].append(r)
                     say(f"  {scenario.label} {scenario.name}: {r.rps:.1f} req/s, p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms")
         say(f"load average {_load()}")
+        say("impression counting: the personalised hit with and without it")
+        cost = measure_counting({counting: bases[counting] for counting in (True, False)}, seeded)
+        stop_gunicorn(servers.pop(True))  # SIGTERM: its workers hand over what they counted
+        cost.counted = counted_bodies(seeded.page_id, seeded.twin_channel_id)
         targets_met, clean = report({label: combine(results) for label, results in rounds.items()})
+        counting_met, counting_clean = report_counting(cost)
+        targets_met &= counting_met
+        clean &= counting_clean
     finally:
-        stop_gunicorn(server)
+        for server in servers.values():
+            stop_gunicorn(server)
         signal.signal(signal.SIGTERM, previous)
         say("gunicorn stopped")
     print(f"reproduce: .venv/bin/python tests/benchmarks/bench_api.py  (database: {DB_PATH.relative_to(ROOT)})")
