@@ -28,8 +28,9 @@ from django.db import connection, transaction
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+from personalization.events.inserts import rows_insert
 from personalization.events.models import Event, EventRollup, RollupWatermark
-from personalization.events.rollup import RollupRow, rollup_rows
+from personalization.events.rollup import DAY, HOUR, RollupRow, rollup_rows
 
 WATERMARK = "event-rollups"
 # Before the first run every event is new.
@@ -37,7 +38,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The order of `rollup.EventFacts`.
 EVENT_COLUMNS = ("channel_id", "page_id", "segments", "placement", "variant", "experiment", "arm", "type",
                  "visitor_id", "occurred_at", "value")
-ROLLUP_FIELDS = RollupRow.__slots__
+ROLLUP_FIELDS = RollupRow._fields
 
 Progress = Callable[[Iterable, str], Iterable]
 
@@ -93,9 +94,13 @@ def _rebuild(channels_by_day: dict[datetime, list[int]], progress: Progress) -> 
         channels = sorted(channels_by_day[day])
         with transaction.atomic():
             RollupWatermark.objects.select_for_update().filter(name=WATERMARK).exists()
-            EventRollup.objects.filter(
-                channel_id__in=channels, bucket__gte=day, bucket__lt=day + timedelta(days=1)
-            ).delete()
+            # Naming both granularities lets the (granularity, bucket) index find the rows. A raw
+            # DELETE: rollups are derived data, and the post_delete receivers other apps connect
+            # for every model would otherwise have Django load each row before deleting it.
+            stale = EventRollup.objects.filter(
+                granularity__in=(HOUR, DAY), bucket__gte=day, bucket__lt=day + timedelta(days=1), channel_id__in=channels
+            )
+            stale._raw_delete(stale.db)
             written += rollup_day(day, channels)
     return written, len(channels_by_day)
 
@@ -104,11 +109,7 @@ def _rollup_day_python(day: datetime, channels: list[int]) -> int:
     events = Event.objects.filter(
         channel_id__in=channels, occurred_at__gte=day, occurred_at__lt=day + timedelta(days=1)
     ).values_list(*EVENT_COLUMNS)
-    rows = rollup_rows(events.iterator(chunk_size=5_000))
-    EventRollup.objects.bulk_create(
-        (EventRollup(**{name: getattr(row, name) for name in ROLLUP_FIELDS}) for row in rows), batch_size=2_000
-    )
-    return len(rows)
+    return rows_insert(EventRollup, ROLLUP_FIELDS, rollup_rows(events.iterator(chunk_size=5_000)))
 
 
 # Segments as the core reads them: each non-empty string key once, beside "" for everyone.
@@ -136,6 +137,7 @@ GROUP BY GROUPING SETS (
     (hour, channel_id, page_id, segment, placement, variant, experiment, arm, type),
     (channel_id, page_id, segment, placement, variant, experiment, arm, type)
 )
+
 """
 
 

@@ -13,7 +13,6 @@ does the same in SQL; the tests hold both to this reference.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -39,9 +38,8 @@ class EventFacts(NamedTuple):
     value: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class RollupRow:
-    """One rollup row, as `EventRollup` stores it."""
+class RollupRow(NamedTuple):
+    """One rollup row, as `EventRollup` stores it (in the order of its fields)."""
 
     granularity: str
     bucket: datetime
