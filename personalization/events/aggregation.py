@@ -41,6 +41,7 @@ EVENT_COLUMNS = ("channel_id", "page_id", "segments", "placement", "variant", "e
 ROLLUP_FIELDS = RollupRow._fields
 
 Progress = Callable[[Iterable, str], Iterable]
+RollupDay = Callable[[datetime, list[int]], int]  # (UTC midnight, channel ids) -> rows written
 
 
 def _no_progress(items: Iterable, label: str) -> Iterable:
@@ -53,8 +54,7 @@ def aggregate_pending(*, now: datetime | None = None, progress: Progress | None 
     Returns what it did: days rebuilt, rollup rows written, the new watermark (ISO).
     """
     until = (now or timezone.now()) - timedelta(seconds=settings.EVENTS_AGGREGATION_LAG_SECONDS)
-    watermark, _ = RollupWatermark.objects.get_or_create(name=WATERMARK, defaults={"received_until": EPOCH})
-    since = watermark.received_until
+    since = _watermark().received_until
     if since >= until:
         return {"days": 0, "rows": 0, "received_until": since.isoformat()}
     touched = Event.objects.filter(received_at__gte=since, received_at__lt=until)
@@ -86,14 +86,21 @@ def _days_of(events) -> dict[datetime, list[int]]:
     return dict(sorted(channels.items()))
 
 
-def _rebuild(channels_by_day: dict[datetime, list[int]], progress: Progress) -> tuple[int, int]:
+def _watermark() -> RollupWatermark:
+    return RollupWatermark.objects.get_or_create(name=WATERMARK, defaults={"received_until": EPOCH})[0]
+
+
+def _rebuild(
+    channels_by_day: dict[datetime, list[int]], progress: Progress, rollup_day: RollupDay | None = None
+) -> tuple[int, int]:
     """Rebuild each day for its channels, one transaction per day; returns (rows written, days)."""
-    rollup_day = _rollup_day_sql if connection.vendor == "postgresql" else _rollup_day_python
+    rollup_day = rollup_day or (_rollup_day_sql if connection.vendor == "postgresql" else _rollup_day_python)
+    _watermark()  # the row every rebuild locks
     written = 0
     for day in progress(list(channels_by_day), "days"):
         channels = sorted(channels_by_day[day])
         with transaction.atomic():
-            RollupWatermark.objects.select_for_update().filter(name=WATERMARK).exists()
+            list(RollupWatermark.objects.select_for_update().filter(name=WATERMARK).values_list("pk"))
             # Naming both granularities lets the (granularity, bucket) index find the rows. A raw
             # DELETE: rollups are derived data, and the post_delete receivers other apps connect
             # for every model would otherwise have Django load each row before deleting it.

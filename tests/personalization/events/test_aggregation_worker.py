@@ -1,17 +1,20 @@
-"""The periodic roll-up through a real Redis broker and a real Celery worker.
+"""The roll-up against real services: a Celery worker on Redis, concurrent runs on PostgreSQL.
 
-The worker is another process, so the events are committed data
-(`transaction=True, serialized_rollback=True`).
+The worker and the threads use connections of their own, so the events are committed
+data (`transaction=True, serialized_rollback=True`).
 """
 
+import os
 import random
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, date, datetime
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
 
-from personalization.events.aggregation import EPOCH, ROLLUP_FIELDS, WATERMARK
+from personalization.events.aggregation import EPOCH, ROLLUP_FIELDS, WATERMARK, aggregate_rebuild
 from personalization.events.models import EventRollup, RollupWatermark
 from personalization.events.tasks import aggregate_events
 from tests.helpers.celery import celery_broker, celery_worker, unique_queue, wait_until
@@ -43,3 +46,26 @@ def test_a_worker_rolls_up_exactly_the_events_in_and_a_second_run_changes_nothin
             aggregate_events.apply_async()
             wait_until(lambda: received_until() > first_watermark, timeout=60, message=worker.log)
             assert list(EventRollup.objects.order_by("pk").values_list("pk", *ROLLUP_FIELDS)) == rows
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="DATABASE_URL is not PostgreSQL")
+def test_concurrent_runs_rebuild_a_day_one_after_the_other():
+    """Beat's run and an operator's rebuild at once: no duplicate-row error, the same rows."""
+    events = random_events(random.Random(9), 1_500, days=4)
+    errors = []
+
+    def rebuild() -> None:
+        try:
+            aggregate_rebuild(since=date(2026, 3, 1), until=date(2026, 3, 31))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=rebuild) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert stored_rows() == expected_rows(events)
