@@ -59,8 +59,9 @@ def demo_events_seed(
     progress = progress or (lambda items, label: items)
     if Event.objects.filter(event_id__startswith=EVENT_PREFIX).exists():
         return 0
-    # The days up to the last whole hour, so that the last day is never empty.
-    end = (now or timezone.now()).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    # Up to the last whole hour (well past the aggregation lag); the last day is never empty.
+    now = now or timezone.now()
+    end = (now - timedelta(minutes=1)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     start = (end - timedelta(hours=1)).replace(hour=0) - timedelta(days=DAYS - 1)
     keys = [segment.key for segment in segments]
     drop = DROP_SEGMENT if DROP_SEGMENT in keys or not keys else keys[1 % len(keys)]
@@ -73,14 +74,14 @@ def demo_events_seed(
             day = start + timedelta(days=offset)
             events = _day(rng, day, min(end, day + timedelta(days=1)), offset, visitors, page_ids, placements, drop)
             written += rows_insert(Event, EVENT_FIELDS, events)
-    _aggregate(start, progress)
+    _aggregate(start, now, progress)
     return written
 
 
 def _visitors(rng: random.Random, channel_ids: list[int], keys: list[str]) -> list[DemoVisitor]:
     visitors = []
     for n in range(VISITORS):
-        segments = tuple(sorted(set(rng.choices(keys, k=rng.choice((0, 1, 1, 2))))))
+        segments = tuple(sorted(set(rng.choices(keys, k=rng.choice((0, 1, 1, 2)))))) if keys else ()
         # The variant of the first of the visitor's segments that has one (v1, v2, v3: the first three).
         variant = next((f"v{keys.index(key) + 1}" for key in segments if keys.index(key) < 3), "default")
         visitors.append(DemoVisitor(
@@ -132,10 +133,10 @@ def _day(rng, day, until, offset, visitors, page_ids, placements, drop) -> list[
     return events
 
 
-def _aggregate(start: datetime, progress: Progress) -> None:
+def _aggregate(start: datetime, now: datetime, progress: Progress) -> None:
     """Roll the demo's events up: the usual incremental run, unless the watermark is already past them."""
     watermark = RollupWatermark.objects.filter(name=WATERMARK).values_list("received_until", flat=True).first()
     if watermark is None or watermark <= start:
-        aggregate_pending(progress=progress)
+        aggregate_pending(now=now, progress=progress)
     else:
         aggregate_rebuild(since=start.date(), progress=progress)
