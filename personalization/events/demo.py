@@ -79,6 +79,7 @@ def demo_events_seed(
 
 
 def _visitors(rng: random.Random, channel_ids: list[int], keys: list[str]) -> list[DemoVisitor]:
+    weights = [*CHANNEL_WEIGHTS, *[1] * len(channel_ids)][: len(channel_ids)]
     visitors = []
     for n in range(VISITORS):
         segments = tuple(sorted(set(rng.choices(keys, k=rng.choice((0, 1, 1, 2)))))) if keys else ()
@@ -86,7 +87,7 @@ def _visitors(rng: random.Random, channel_ids: list[int], keys: list[str]) -> li
         variant = next((f"v{keys.index(key) + 1}" for key in segments if keys.index(key) < 3), "default")
         visitors.append(DemoVisitor(
             id=f"demo-visitor-{n:04d}" if rng.random() < 0.9 else None,
-            channel_id=rng.choices(channel_ids, weights=[*CHANNEL_WEIGHTS, *[1] * len(channel_ids)][: len(channel_ids)])[0],
+            channel_id=rng.choices(channel_ids, weights=weights)[0],
             segments=segments,
             variant=variant,
         ))

@@ -13,7 +13,9 @@ from itertools import islice
 from django.db import connection, models
 
 
-def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 2_000) -> int:
+def rows_insert(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 2_000
+) -> int:
     """Insert `rows` (value tuples in the order of `fields`) into `model`'s table; returns how many."""
     converters = [_converter(model._meta.get_field(name)) for name in fields]
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
@@ -24,7 +26,8 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     with connection.cursor() as cursor:
         while batch := list(islice(rows, batch_size)):
             cursor.executemany(sql, [
-                tuple(value if convert is None or value is None else convert(value) for convert, value in zip(converters, row))
+                tuple(value if convert is None or value is None else convert(value)
+                      for convert, value in zip(converters, row))
                 for row in batch
             ])
             inserted += len(batch)

@@ -198,13 +198,16 @@ def main() -> int:
     print(f"events                        {EVENTS:>12,}   over {DAYS} days, 100 segments")
     print(f"days rebuilt / rollup rows    {result['days']:>12,}   {rows:,} rows ({result['rows']:,} written)")
     print(f"events counted in rollups     {counted:>12,}   {'exact' if counted == EVENTS else 'MISMATCH'}")
-    print(f"aggregation (SQL path)        {seconds:>11.2f}s   {EVENTS / seconds:,.0f} events/s   target ≤ {TARGET_SECONDS:.0f}s")
+    print(f"aggregation (SQL path)        {seconds:>11.2f}s   {EVENTS / seconds:,.0f} events/s, "
+          f"{result['rows'] / seconds:,.0f} rows/s   target ≤ {TARGET_SECONDS:.0f}s")
     print(f"  vs SELECT count(*)          {count_seconds:>11.2f}s   × {seconds / count_seconds:.1f}")
     print(f"  vs one GROUP BY             {group_seconds:>11.2f}s   × {seconds / group_seconds:.1f}")
     print(f"second run (nothing new)      {again_seconds:>11.2f}s   {again['days']} days rebuilt")
     if python_events:
-        print(f"python core path              {python_seconds:>11.2f}s   {python_events / python_seconds:,.0f} events/s "
-              f"({PYTHON_DAYS} days; the SQL path is × {(python_events / python_seconds) and (EVENTS / seconds) / (python_events / python_seconds):.1f} faster)")
+        python_rate = python_events / python_seconds
+        print(f"python core path              {python_seconds:>11.2f}s   {python_rate:,.0f} events/s "
+              f"({PYTHON_DAYS} days; the SQL path is × {EVENTS / seconds / python_rate:.1f} as fast)")
+    print(f"load average (1, 5, 15 min)   {' '.join(f'{load:.1f}' for load in os.getloadavg())}   on {os.cpu_count()} cores")
     print(f"{'OK' if ok else 'TARGET MISSED'}")
     return 0 if ok or os.environ.get("BENCH_STRICT") != "1" else 1
 
