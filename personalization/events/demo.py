@@ -137,7 +137,11 @@ def _day(rng, day, until, offset, visitors, page_ids, placements, drop) -> list[
 def _aggregate(start: datetime, now: datetime, progress: Progress) -> None:
     """Roll the demo's events up: the usual incremental run, unless the watermark is already past them."""
     watermark = RollupWatermark.objects.filter(name=WATERMARK).values_list("received_until", flat=True).first()
+
+    def rollup_progress(items: Iterable, label: str) -> Iterable:
+        return progress(items, f"event rollups ({label})")
+
     if watermark is None or watermark <= start:
-        aggregate_pending(now=now, progress=progress)
+        aggregate_pending(now=now, progress=rollup_progress)
     else:
-        aggregate_rebuild(since=start.date(), progress=progress)
+        aggregate_rebuild(since=start.date(), progress=rollup_progress)
