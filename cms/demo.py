@@ -26,6 +26,7 @@ from cms.models import (
     Promo,
     SectionPage,
 )
+from personalization.events.demo import demo_events_seed
 from personalization.models import Channel, ChannelRenditionPreset, Placement, Segment, TraitDefinition, VisitorProfile
 
 HOME_SLUG = "tailor-home"
@@ -79,6 +80,8 @@ def demo_seed(*, reset: bool = False, port: int = 8000, progress: Progress = no_
             _landing(home, images, ctas, promos, channels, admin, segments, *landing)
         _seed_placement(segments)
         _seed_profiles(progress)
+    demo_events_seed(channels=channels.values(), pages=home.get_descendants(inclusive=True).live(),
+                     segments=segments.values(), placements=("home-hero", "spring-hero"), progress=progress)
     return DemoSummary(users=users, counts=demo_counts(), api_key=api_key)
 
 

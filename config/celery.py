@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("tailor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Apps keep a tasks module per domain package too (personalization/events/tasks.py).
+app.autodiscover_tasks(["personalization.events"])

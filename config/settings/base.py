@@ -209,9 +209,16 @@ OUTBOX_RETRY_SCALE = env.float("OUTBOX_RETRY_SCALE", default=1.0)
 # Scheduled publishing and expiry are checked this often (beat or the embedded scheduler).
 PUBLISH_SCHEDULED_INTERVAL_SECONDS = env.float("PUBLISH_SCHEDULED_INTERVAL_SECONDS", default=60.0)
 
+# Events are rolled up only once received this long ago: a batch's received_at is taken
+# before its commit, and the aggregation watermark must not pass a batch still committing.
+EVENTS_AGGREGATION_LAG_SECONDS = env.int("EVENTS_AGGREGATION_LAG_SECONDS", default=30)
+# How often new events are rolled up for the dashboards (beat or the embedded scheduler).
+EVENTS_AGGREGATION_SECONDS = env.float("EVENTS_AGGREGATION_SECONDS", default=60.0)
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
+    "aggregate-events": {"task": "personalization.aggregate_events", "schedule": EVENTS_AGGREGATION_SECONDS},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)
