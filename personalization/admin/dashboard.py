@@ -39,7 +39,7 @@ class DashboardForm(forms.Form):
         self.fields["segment"].choices = [("", "Everyone"), *Segment.objects.order_by("name").values_list("key", "name")]
         self.fields["page"].choices = [("", "Every page"), *Page.objects.filter(depth__gt=1).order_by("path").values_list("pk", "title")]
         # Variants that have figures in the longest range allowed (not just the chosen one, which is not cleaned yet).
-        widest = ReportFilter(_midnight(today - timedelta(days=MAX_RANGE_DAYS)), _midnight(today + timedelta(days=1)))
+        widest = ReportFilter(midnight(today - timedelta(days=MAX_RANGE_DAYS)), midnight(today + timedelta(days=1)))
         self.fields["variant"].choices = [("", "Every variant")] + [
             (f"{placement}{VARIANT_SEPARATOR}{variant}", f"{placement or '(no placement)'} | {variant}")
             for placement, variant in placements_and_variants(widest)
@@ -68,8 +68,8 @@ class DashboardForm(forms.Form):
         if data.get("variant"):
             placement, _, variant = data["variant"].rpartition(VARIANT_SEPARATOR)
         return ReportFilter(
-            start=_midnight(data["start"]),
-            end=_midnight(data["end"] + timedelta(days=1)),
+            start=midnight(data["start"]),
+            end=midnight(data["end"] + timedelta(days=1)),
             channel_id=data["channel"].pk if data.get("channel") else None,
             segment=data.get("segment") or "",
             page_id=data.get("page"),
@@ -78,14 +78,14 @@ class DashboardForm(forms.Form):
         )
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
 def _form(request) -> DashboardForm:
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
-    today = django_timezone.now().astimezone(timezone.utc).date()
+    today = django_timezone.now().date()  # now() is UTC: days are UTC days, as rollup buckets are
     return DashboardForm(request.GET or {"range": DEFAULT_PRESET}, today=today)
 
 

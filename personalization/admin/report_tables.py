@@ -30,13 +30,13 @@ class Table:
         return [header for header, _ in self.columns]
 
     def display_rows(self) -> list[list[str]]:
-        return [[_display(value, kind) for value, (_, kind) in zip(row, self.columns)] for row in self.rows]
+        return [[display(value, kind) for value, (_, kind) in zip(row, self.columns)] for row in self.rows]
 
     def csv_rows(self) -> list[list]:
         return [[_exported(value, kind) for value, (_, kind) in zip(row, self.columns)] for row in self.rows]
 
 
-def _display(value, kind: str) -> str:
+def display(value, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "rate":

@@ -190,3 +190,13 @@ def placements_and_variants(report: ReportFilter) -> list[tuple[str, str]]:
         EventRollup.objects.filter(granularity=Granularity.DAY, bucket__gte=report.start, bucket__lt=report.end, segment="")
         .exclude(variant="").values_list("placement", "variant").distinct().order_by("placement", "variant")
     )
+
+
+def served_by_variant(report: ReportFilter) -> dict[tuple[str, str], int]:
+    """Bodies the server served per (slot, variant), under "" (everyone) or the chosen segment."""
+    served = _narrowed(
+        ServedImpression.objects.filter(bucket__gte=report.start, bucket__lt=report.end, segment=report.segment),
+        report, slot_field="slot",
+    )
+    return {(slot, variant): count for slot, variant, count in
+            served.values_list("slot", "variant").annotate(Sum("count")).order_by()}

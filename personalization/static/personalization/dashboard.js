@@ -1,35 +1,45 @@
-// Draws the dashboard's charts with Chart.js (served by the hub itself). Without Chart.js
-// the page keeps its tables and says that the charts are missing.
+// Draws the charts of the dashboard and of the figures panels with Chart.js (served by the hub
+// itself). Each [data-charts-root] holds its data as JSON and canvases named by data-chart;
+// without Chart.js the tables stay and a note says that the charts are missing.
 (function () {
   "use strict";
-  const source = document.getElementById("dashboard-charts");
-  if (!source) return;
-  if (typeof window.Chart === "undefined") {
-    const note = document.querySelector("[data-charts-missing]");
-    if (note) note.hidden = false;
-    return;
-  }
-  const data = JSON.parse(source.textContent);
-  const canvas = (name) => document.querySelector(`canvas[data-chart="${name}"]`);
   const line = (label, values, axis) => ({ label, data: values, yAxisID: axis || "y", tension: 0.2, pointRadius: 0 });
   const options = { animation: false, maintainAspectRatio: false, interaction: { mode: "index", intersect: false } };
+  const charts = {
+    counts: (data) => ({
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: [line("Impressions", data.impressions), line("Clicks", data.clicks, "y2"), line("Conversions", data.conversions, "y2")],
+      },
+      options: { ...options, scales: { y: { beginAtZero: true }, y2: { beginAtZero: true, position: "right" } } },
+    }),
+    rates: (data) => ({
+      type: "line",
+      data: { labels: data.labels, datasets: [line("Click-through rate", data.ctr), line("Conversion rate", data.cvr)] },
+      options: { ...options, spanGaps: true, scales: { y: { beginAtZero: true } } },
+    }),
+    segments: (data) => ({
+      type: "bar",
+      data: { labels: data.segments, datasets: [{ label: "Impressions", data: data.segment_impressions }] },
+      options: { ...options, indexAxis: "y" },
+    }),
+  };
 
-  new window.Chart(canvas("counts"), {
-    type: "line",
-    data: {
-      labels: data.labels,
-      datasets: [line("Impressions", data.impressions), line("Clicks", data.clicks, "y2"), line("Conversions", data.conversions, "y2")],
-    },
-    options: { ...options, scales: { y: { beginAtZero: true }, y2: { beginAtZero: true, position: "right" } } },
-  });
-  new window.Chart(canvas("rates"), {
-    type: "line",
-    data: { labels: data.labels, datasets: [line("Click-through rate", data.ctr), line("Conversion rate", data.cvr)] },
-    options: { ...options, spanGaps: true, scales: { y: { beginAtZero: true } } },
-  });
-  new window.Chart(canvas("segments"), {
-    type: "bar",
-    data: { labels: data.segments, datasets: [{ label: "Impressions", data: data.segment_impressions }] },
-    options: { ...options, indexAxis: "y" },
-  });
+  function draw(root) {
+    const source = root.querySelector("script[type='application/json']");
+    if (!source) return;
+    if (typeof window.Chart === "undefined") {
+      root.querySelectorAll("[data-charts-missing]").forEach((note) => { note.hidden = false; });
+      return;
+    }
+    const data = JSON.parse(source.textContent);
+    root.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+      new window.Chart(canvas, charts[canvas.dataset.chart](data));
+    });
+  }
+
+  const start = () => document.querySelectorAll("[data-charts-root]").forEach(draw);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
