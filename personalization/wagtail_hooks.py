@@ -68,7 +68,7 @@ class SegmentViewersMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
     """Marketers (and the chief content officer) read what visitors did, per segment, variant and channel."""
-    return DashboardViewersMenuItem(_("Dashboard"), reverse("personalization_dashboard"), icon_name="table", order=305)
+    return DashboardViewersMenuItem(_("Analytics"), reverse("personalization_dashboard"), icon_name="table", order=305)
 
 
 class DashboardViewersMenuItem(MenuItem):

@@ -93,7 +93,7 @@ def _page(request, form: DashboardForm, **context) -> TemplateResponse:
     # An invalid filter is the visitor's mistake: the form shows what is wrong, with a 400.
     return TemplateResponse(
         request, "personalization/admin/dashboard.html",
-        {"form": form, "page_title": "Dashboard", "header_title": "Dashboard", "header_icon": "table", **context},
+        {"form": form, "page_title": "Analytics", "header_title": "Analytics", "header_icon": "table", **context},
         status=200 if form.is_valid() else 400,
     )
 

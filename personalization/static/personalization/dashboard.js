@@ -3,7 +3,7 @@
 // without Chart.js the tables stay and a note says that the charts are missing.
 (function () {
   "use strict";
-  const line = (label, values, axis) => ({ label, data: values, yAxisID: axis || "y", tension: 0.2, pointRadius: 0 });
+  const line = (label, values, axis) => ({ label, data: values, yAxisID: axis || "y", tension: 0, pointRadius: 2 });
   const options = { animation: false, maintainAspectRatio: false, interaction: { mode: "index", intersect: false } };
   const charts = {
     counts: (data) => ({
