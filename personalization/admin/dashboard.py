@@ -37,7 +37,7 @@ class DashboardForm(forms.Form):
         super().__init__(data)
         self.today = today
         self.fields["segment"].choices = [("", "Everyone"), *Segment.objects.order_by("name").values_list("key", "name")]
-        self.fields["page"].choices = [("", "Every page"), *Page.objects.filter(depth__gt=1).order_by("path").values_list("pk", "title")]
+        self.fields["page"].choices = [("", "Every page"), *Page.objects.live().filter(depth__gt=1).order_by("path").values_list("pk", "title")]
         # Variants that have figures in the longest range allowed (not just the chosen one, which is not cleaned yet).
         widest = ReportFilter(midnight(today - timedelta(days=MAX_RANGE_DAYS)), midnight(today + timedelta(days=1)))
         self.fields["variant"].choices = [("", "Every variant")] + [

@@ -1,6 +1,6 @@
 """The dashboard's tables: one definition each, shown as HTML and exported as CSV from the same rows."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from wagtail.models import Page
@@ -22,7 +22,7 @@ class Table:
     name: str
     title: str
     columns: tuple[tuple[str, str], ...]
-    rows: list[list] = field(default_factory=list)
+    rows: list[list]
     note: str = ""
 
     @property
@@ -35,8 +35,14 @@ class Table:
     def csv_rows(self) -> list[list]:
         return [[_exported(value, kind) for value, (_, kind) in zip(row, self.columns)] for row in self.rows]
 
+    def column(self, header: str) -> list:
+        """The raw values of one column."""
+        index = self.headers.index(header)
+        return [row[index] for row in self.rows]
+
 
 def display(value, kind: str) -> str:
+    """A cell as the admin shows it: counts with thousands separators, rates in per cent, "—" for no rate."""
     if value is None:
         return "—"
     if kind == "rate":
@@ -170,16 +176,16 @@ TABLES = {
 
 def chart_data(tables: dict[str, Table]) -> dict:
     """What dashboard.js draws: the series over time, and impressions of the ten largest segments."""
-    over_time, segments = tables["over-time"].rows, tables["segments"].rows[:10]
+    over_time, segments = tables["over-time"], tables["segments"]
     return {
-        "labels": [row[0] for row in over_time],
-        "impressions": [row[2] for row in over_time],
-        "clicks": [row[3] for row in over_time],
-        "conversions": [row[5] for row in over_time],
-        "ctr": [_percent(row[4]) for row in over_time],
-        "cvr": [_percent(row[6]) for row in over_time],
-        "segments": [row[0] for row in segments],
-        "segment_impressions": [row[3] for row in segments],
+        "labels": [row[0] for row in over_time.rows],
+        "impressions": over_time.column("Impressions"),
+        "clicks": over_time.column("Clicks"),
+        "conversions": over_time.column("Conversions"),
+        "ctr": [_percent(value) for value in over_time.column("Click-through rate")],
+        "cvr": [_percent(value) for value in over_time.column("Conversion rate")],
+        "segments": segments.column("Segment")[:10],
+        "segment_impressions": segments.column("Impressions")[:10],
     }
 
 

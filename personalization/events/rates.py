@@ -44,11 +44,6 @@ class Figures:
         )
 
 
-def figures_from_counts(counts: dict[str, int], value: Decimal = Decimal(0)) -> Figures:
-    """Figures from counts per event type (other types are ignored)."""
-    return Figures(counts.get("impression", 0), counts.get("click", 0), counts.get("conversion", 0), value)
-
-
 def granularity_for(start: datetime, end: datetime) -> str:
     """'hour' for a range of at most two days, else 'day' (end exclusive)."""
     return "hour" if end - start <= HOURLY_UP_TO else "day"

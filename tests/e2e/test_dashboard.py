@@ -4,7 +4,6 @@ Screenshots land in test-output/e2e/dashboard-*.png.
 """
 
 import csv
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from cms.roles import MARKETERS
 from tests.factories import SegmentFactory
-from tests.factories.rollups import RollupFactory
+from tests.factories.rollups import RollupFactory, utc_day
 from tests.helpers.browser import STEP_TIMEOUT_MS, log_in, shot
 from tests.helpers.wagtail_admin import role_user
 
@@ -24,12 +23,11 @@ CHART_JS = Path(__file__).resolve().parents[2] / "personalization/static/persona
 
 def _figures() -> None:
     """Gold: 1,000 impressions 20 days ago and 200 yesterday; new visitors: 50 yesterday."""
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     SegmentFactory(key="gold", name="Gold members")
     SegmentFactory(key="new", name="New visitors")
     for days_ago, segment, impressions, clicks in ((20, "gold", 1000, 30), (1, "gold", 200, 10), (1, "new", 50, 5)):
         for under in ("", segment):
-            common = {"bucket": today - timedelta(days=days_ago), "segment": under, "placement": "hero", "variant": "v1",
+            common = {"bucket": utc_day(days_ago), "segment": under, "placement": "hero", "variant": "v1",
                       "page_id": len(segment)}  # one page per segment, so their rows under "" stay apart
             RollupFactory(type="impression", count=impressions, visitors=impressions // 4, **common)
             RollupFactory(type="click", count=clicks, **common)

@@ -2,22 +2,17 @@
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.urls import reverse
 
 from cms.roles import CHIEF_CONTENT_OFFICER, DEVELOPERS, EDITORS, MARKETERS
 from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory, UserFactory
-from tests.factories.rollups import RollupFactory
+from tests.factories.rollups import RollupFactory, utc_day
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/personalization/dashboard/"
-
-
-def today() -> datetime:
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -34,7 +29,7 @@ def figures(home):
     page = LandingPageFactory(parent=home, title="Spring offer")
     for days_ago, impressions, clicks in ((0, 100, 7), (20, 400, 4)):
         for segment in ("", "gold"):
-            common = {"bucket": today() - timedelta(days=days_ago), "segment": segment, "page_id": page.pk,
+            common = {"bucket": utc_day(days_ago), "segment": segment, "page_id": page.pk,
                       "placement": "hero", "variant": "v2", "channel_id": web.pk}
             RollupFactory(type="impression", count=impressions, visitors=impressions // 2, **common)
             RollupFactory(type="click", count=clicks, **common)
@@ -81,8 +76,8 @@ def test_a_seven_day_range_and_a_segment_filter_change_the_figures(marketer, fig
 
 
 def test_a_custom_range_of_two_days_is_drawn_in_hours(marketer, figures):
-    start = (today() - timedelta(days=1)).date()
-    response = marketer.get(URL, {"range": "custom", "start": start.isoformat(), "end": today().date().isoformat()})
+    start = utc_day(1).date()
+    response = marketer.get(URL, {"range": "custom", "start": start.isoformat(), "end": utc_day().date().isoformat()})
     over_time = next(t for t in response.context["tables"] if t.name == "over-time")
     assert over_time.headers[0] == "Hour" and len(over_time.rows) == 48
 
@@ -109,7 +104,7 @@ def test_bad_filter_values_are_form_errors(marketer, figures, query, field):
 
 def test_the_csv_of_a_table_has_its_header_and_rows_with_the_same_filters(marketer, figures):
     channel = ChannelFactory(slug="app", name="App")
-    RollupFactory(type="impression", count=5, bucket=today(), channel_id=channel.pk)
+    RollupFactory(type="impression", count=5, bucket=utc_day(), channel_id=channel.pk)
     response = marketer.get(URL + "variants.csv", {"range": "7", "channel": channel.pk})
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
@@ -125,7 +120,7 @@ def test_the_csv_of_a_table_has_its_header_and_rows_with_the_same_filters(market
 def test_csv_cells_cannot_start_a_formula(marketer, figures):
     figures["segment"].name = "=HYPERLINK(\"http://evil\")"
     figures["segment"].save()
-    RollupFactory(type="impression", count=1, bucket=today(), placement="+cmd", variant="-1")
+    RollupFactory(type="impression", count=1, bucket=utc_day(), placement="+cmd", variant="-1")
     segments = read_csv(marketer.get(URL + "segments.csv"))
     assert segments[1][0] == "'=HYPERLINK(\"http://evil\")"
     variants = read_csv(marketer.get(URL + "variants.csv"))

@@ -1,28 +1,22 @@
 """Figures where marketers look: a segment's reach and trend, each variant of a page."""
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from django.urls import reverse
 
 from cms.roles import CHIEF_CONTENT_OFFICER, EDITORS, MARKETERS
 from tests.factories import LandingPageFactory, SegmentFactory, UserFactory
-from tests.factories.rollups import RollupFactory, ServedImpressionFactory
+from tests.factories.rollups import RollupFactory, ServedImpressionFactory, utc_day
 
 pytestmark = pytest.mark.django_db
-
-
-def days_ago(n: int) -> datetime:
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=n)
 
 
 @pytest.fixture
 def gold():
     segment = SegmentFactory(key="gold", name="Gold members")
-    RollupFactory(segment="gold", type="impression", count=300, visitors=120, bucket=days_ago(3))
-    RollupFactory(segment="gold", type="click", count=15, bucket=days_ago(3))
-    RollupFactory(segment="gold", type="impression", count=900, visitors=900, bucket=days_ago(40))  # too old
-    ServedImpressionFactory(segment="gold", count=4321, bucket=days_ago(2))
+    RollupFactory(segment="gold", type="impression", count=300, visitors=120, bucket=utc_day(3))
+    RollupFactory(segment="gold", type="click", count=15, bucket=utc_day(3))
+    RollupFactory(segment="gold", type="impression", count=900, visitors=900, bucket=utc_day(40))  # too old
+    ServedImpressionFactory(segment="gold", count=4321, bucket=utc_day(2))
     return segment
 
 
@@ -48,10 +42,10 @@ def offer(home):
     page = LandingPageFactory(parent=home, title="Spring offer")
     for variant, impressions, clicks in (("v1", 200, 10), ("v2", 100, 12)):
         RollupFactory(page_id=page.pk, placement="hero", variant=variant, type="impression", count=impressions,
-                      bucket=days_ago(1))
-        RollupFactory(page_id=page.pk, placement="hero", variant=variant, type="click", count=clicks, bucket=days_ago(1))
-    RollupFactory(page_id=page.pk + 1, placement="hero", variant="v1", type="impression", count=999, bucket=days_ago(1))
-    ServedImpressionFactory(page_id=page.pk, slot="hero", variant="v3", count=77, bucket=days_ago(1))
+                      bucket=utc_day(1))
+        RollupFactory(page_id=page.pk, placement="hero", variant=variant, type="click", count=clicks, bucket=utc_day(1))
+    RollupFactory(page_id=page.pk + 1, placement="hero", variant="v1", type="impression", count=999, bucket=utc_day(1))
+    ServedImpressionFactory(page_id=page.pk, slot="hero", variant="v3", count=77, bucket=utc_day(1))
     return page
 
 
@@ -61,7 +55,7 @@ def test_a_pages_personalisation_tab_shows_each_variants_figures(client, offer):
     html = response.content.decode()
     assert response.status_code == 200 and "Variant figures" in html
     table = html[html.index("Each variant's figures"):]
-    rows = [row for row in table.split("<tr>")[2:5]]
+    rows = table.split("<tr>")[2:5]  # after the header row
     assert "v1" in rows[0] and "200" in rows[0] and "5.00 %" in rows[0] and "999" not in table
     assert "v2" in rows[1] and "12.00 %" in rows[1]
     assert "v3" in rows[2] and "77" in rows[2]
