@@ -15,7 +15,8 @@ What it does:
 3. each report the dashboard runs (personalization.events.reports), for the filters a
    marketer uses (30 and 90 days, one segment, one page, one variant, a 2-day hourly
    range), repeated BENCH_REPEATS times after a warm-up: median and p95 in ms;
-4. baselines in the same run and connection: `SELECT 1` (a round trip) and counting the
+4. the whole dashboard page's tables (every report plus the names they show), 30 and 90 days;
+5. baselines in the same run and connection: `SELECT 1` (a round trip) and counting the
    day rows of the 90 days (a scan of what the slowest report reads).
 
 Environment: BENCH_DASHBOARD_DATABASE_URL, BENCH_REPEATS (15), BENCH_SEGMENTS (100),
@@ -185,6 +186,7 @@ def main() -> int:
     from django.db import connection
 
     from personalization.admin.dashboard import MAX_RANGE_DAYS
+    from personalization.admin.report_tables import TABLES
     from personalization.events import reports
     from personalization.events.reports import ReportFilter
 
@@ -224,11 +226,14 @@ def main() -> int:
     say(f"==> timing each report {REPEATS} times (median / p95, ms)")
     baseline_trip, _ = timed(round_trip)
     baseline_scan, _ = timed(scan)
-    results = []
+    results, pages = [], []
     for filter_name, report in filters.items():
         for query_name, query in queries.items():
             median, p95 = timed(lambda: query(report))
             results.append((median, p95, query_name, filter_name))
+    for filter_name in ("30 days", "90 days"):
+        median, p95 = timed(lambda: [build(filters[filter_name]) for build in TABLES.values()])
+        pages.append((median, p95, filter_name))
     widest = ReportFilter(today - timedelta(days=MAX_RANGE_DAYS), end)
     median, p95 = timed(lambda: reports.placements_and_variants(widest))
     results.append((median, p95, "placements_and_variants", f"{MAX_RANGE_DAYS} days (the variant filter's choices)"))
@@ -236,6 +241,8 @@ def main() -> int:
     say(f"\n{'query':<26}{'filter':<48}{'median':>9}{'p95':>9}{'× scan':>9}")
     for median, p95, query_name, filter_name in sorted(results, reverse=True):
         say(f"{query_name:<26}{filter_name:<48}{median:>9.1f}{p95:>9.1f}{median / baseline_scan:>9.2f}")
+    for median, p95, filter_name in pages:
+        say(f"the whole dashboard page's {len(TABLES)} tables, {filter_name}: median {median:.1f} ms, p95 {p95:.1f} ms")
     slowest = max(results)
     say(f"\nbaselines: SELECT 1 round trip {baseline_trip:.2f} ms; counting the 90 days' day rows {baseline_scan:.1f} ms")
     say(f"slowest: {slowest[2]} ({slowest[3]}) median {slowest[0]:.1f} ms, p95 {slowest[1]:.1f} ms "
