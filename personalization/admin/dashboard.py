@@ -58,6 +58,8 @@ class DashboardForm(forms.Form):
             raise forms.ValidationError("Give both dates of a custom range.")
         if start > end:
             raise forms.ValidationError("The range ends before it starts.")
+        if end > self.today:
+            raise forms.ValidationError("The range cannot end after today (UTC): there are no figures yet.")
         if (end - start).days + 1 > MAX_RANGE_DAYS:
             raise forms.ValidationError(f"Choose at most {MAX_RANGE_DAYS} days.")
         return data

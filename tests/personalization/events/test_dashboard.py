@@ -92,6 +92,8 @@ def test_a_custom_range_of_two_days_is_drawn_in_hours(marketer, figures):
     ({"page": "x"}, "page"),
     ({"page": "99999999999999999999"}, "page"),
     ({"channel": "0"}, "channel"),
+    ({"channel": "99999999999999999999"}, "channel"),
+    ({"range": "custom", "start": "9999-12-30", "end": "9999-12-31"}, "__all__"),
     ({"variant": "hero|v9"}, "variant"),
 ])
 def test_bad_filter_values_are_form_errors(marketer, figures, query, field):
