@@ -11,7 +11,7 @@ What it does:
    4 placements of 3 variants, 100 segments, the four built-in event types; every day of
    90, each segment is seen on 5 of the pages and 2 variants there, with day rows for
    every segment and for everyone (""), and hour rows in 3 hours of each day for each
-   day row; served impressions per hour × segment × 2 variants. Row counts are printed;
+   day row (rows of one key merge, as the aggregation's would); served impressions per hour × segment × 2 variants. Row counts are printed;
 3. each report the dashboard runs (personalization.events.reports), for the filters a
    marketer uses (30 and 90 days, one segment, one page, one variant, a 2-day hourly
    range), repeated BENCH_REPEATS times after a warm-up: median and p95 in ms;
@@ -101,12 +101,15 @@ def _rows(start: datetime, rng: random.Random):
                     scale = growth * (0.5 if segment == "segment-007" and day >= DAYS - 20 else 1)
                     for kind, weight in TYPES:
                         count = max(1, int(rng.randint(20, 400) * weight * scale))
+                        hours = rng.sample(range(24), HOURS_PER_DAY_ROW)
                         for under in ("", segment):
                             rollups.append(("day", bucket, channel, page, under, f"p{placement}", f"v{variant}", kind,
                                             count, max(1, count // 3)))
-                        for hour in rng.sample(range(24), HOURS_PER_DAY_ROW):
-                            rollups.append(("hour", bucket + timedelta(hours=hour), channel, page, segment,
-                                            f"p{placement}", f"v{variant}", kind, max(1, count // 3), max(1, count // 9)))
+                            rollups.extend(
+                                ("hour", bucket + timedelta(hours=hour), channel, page, under, f"p{placement}",
+                                 f"v{variant}", kind, max(1, count // 3), max(1, count // 9))
+                                for hour in hours
+                            )
             for hour in range(24):
                 for variant in range(2):
                     served.append((bucket + timedelta(hours=hour), 1 + hour % CHANNELS, 1 + hour % PAGES, segment,
