@@ -90,5 +90,6 @@ def test_without_the_chart_script_the_tables_and_csv_links_still_work(live_serve
     log_in(tab, live_server.url, "marketer")
     tab.goto(f"{live_server.url}/admin/personalization/dashboard/")
     expect(tab.locator("[data-charts-missing]")).to_be_visible()
+    expect(tab.locator("[data-charts]")).to_be_hidden()
     assert _cells(tab, "segments", 1) == ["Gold members", "New visitors"]
     shot(tab, "dashboard-04-no-charts")

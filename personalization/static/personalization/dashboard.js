@@ -31,6 +31,7 @@
     if (!source) return;
     if (typeof window.Chart === "undefined") {
       root.querySelectorAll("[data-charts-missing]").forEach((note) => { note.hidden = false; });
+      root.querySelectorAll("[data-charts]").forEach((empty) => { empty.hidden = true; });
       return;
     }
     const data = JSON.parse(source.textContent);
