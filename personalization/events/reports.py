@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from personalization.events.models import EventRollup, Granularity, ServedImpression
 from personalization.events.rates import Figures, bucket_starts, granularity_for
@@ -92,22 +92,23 @@ def _rollups(report: ReportFilter, granularity: str = Granularity.DAY, *, per_se
 
 
 def _counted(queryset: QuerySet, *fields: str) -> list[Row]:
-    """One Row per distinct value of `fields`, in their order, from one grouped query.
-
-    Grouped by type too and folded here: over the benchmark's rows PostgreSQL adds up one
-    plain sum per group about a fifth faster than five filtered sums per row.
-    """
-    counts: dict[tuple, dict[str, int]] = defaultdict(dict)
-    values: dict[tuple, Decimal] = defaultdict(Decimal)
-    grouped = queryset.values_list(*fields, "type").annotate(Sum("count"), Sum("value_sum")).order_by()
-    for *key, kind, count, value in grouped:
-        counts[tuple(key)][kind] = count
-        if kind == "conversion":  # value is revenue-like: only conversions carry it in a way worth adding up
-            values[tuple(key)] = Decimal(value)
+    """One Row per distinct value of `fields`, in their order, counting each type in one grouped query."""
+    rows = queryset.values(*fields).annotate(
+        views=Sum("count", filter=Q(type="view")),
+        impressions=Sum("count", filter=Q(type="impression")),
+        clicks=Sum("count", filter=Q(type="click")),
+        conversions=Sum("count", filter=Q(type="conversion")),
+        # Value is revenue-like: only conversions carry it in a way worth adding up.
+        value=Sum("value_sum", filter=Q(type="conversion")),
+    ).order_by(*fields)
     return [
-        Row(key, Figures(by_type.get("impression", 0), by_type.get("click", 0), by_type.get("conversion", 0),
-                         values[key]), views=by_type.get("view", 0))
-        for key, by_type in sorted(counts.items())
+        Row(
+            key=tuple(row[name] for name in fields),
+            figures=Figures(row["impressions"] or 0, row["clicks"] or 0, row["conversions"] or 0,
+                            Decimal(row["value"] or 0)),
+            views=row["views"] or 0,
+        )
+        for row in rows
     ]
 
 
