@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 
-.PHONY: run test worker bench migrate seed clean
+.PHONY: run test worker bench migrate seed chartjs clean
 
 # pip prints a line per package: the first run takes about two minutes and should be seen to progress.
 $(VENV)/.installed: requirements.txt
@@ -30,6 +30,17 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 /usr/bin/wrk:
 	(apt-get update -q && apt-get install -y -q wrk) >/dev/null
 
+# Chart.js for the admin dashboard: the version locked in package-lock.json (checked by npm ci),
+# copied into static files the hub serves itself (no CDN). The copy is git-ignored.
+CHART_JS := personalization/static/personalization/vendor/chart.umd.js
+$(CHART_JS): package.json package-lock.json
+	@echo "==> Chart.js for the admin dashboard (npm ci from package-lock.json)"
+	npm ci --no-audit --no-fund
+	mkdir -p $(@D)
+	cp node_modules/chart.js/dist/chart.umd.js $@
+
+chartjs: $(CHART_JS)
+
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
@@ -37,13 +48,13 @@ migrate: $(VENV)/.installed
 seed: migrate
 	$(PY) manage.py seed_demo --port $(PORT)
 
-run: seed
+run: $(CHART_JS) seed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A config worker --beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
-test: $(VENV)/.dev-installed /usr/bin/chromium
+test: $(VENV)/.dev-installed /usr/bin/chromium $(CHART_JS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev-installed /usr/bin/wrk

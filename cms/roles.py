@@ -35,6 +35,9 @@ _SEGMENTS = [
     *[f"personalization.{action}_traitdefinition" for action in ("add", "change", "delete", "view")],
 ]
 
+# Reading the events dashboard (rollups only: raw events are never shown in the admin).
+_DASHBOARD = ["personalization.view_eventrollup"]
+
 # Page permissions are granted on the root page, collection permissions on the root collection.
 ROLES: dict[str, dict[str, list[str]]] = {
     EDITORS: {
@@ -50,12 +53,13 @@ ROLES: dict[str, dict[str, list[str]]] = {
             *[f"personalization.{action}_channel" for action in ("add", "change", "delete", "view")],
             *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock")],
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
+            *_DASHBOARD,
         ],
         "pages": ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_SEGMENTS],
+        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_SEGMENTS, *_DASHBOARD],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },

@@ -11,6 +11,7 @@ from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
+from personalization.admin import dashboard
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
@@ -46,6 +47,8 @@ def register_preview_as_urls():
             "personalization/pages/results/", PersonalisedPagesView.as_view(results_only=True),
             name="personalization_pages_results",
         ),
+        path("personalization/dashboard/", dashboard.dashboard, name="personalization_dashboard"),
+        path("personalization/dashboard/<slug:table>.csv", dashboard.dashboard_csv, name="personalization_dashboard_csv"),
     ]
 
 
@@ -60,6 +63,17 @@ def register_pages_menu_item():
 class SegmentViewersMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(VIEW_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    """Marketers (and the chief content officer) read what visitors did, per segment, variant and channel."""
+    return DashboardViewersMenuItem(_("Analytics"), reverse("personalization_dashboard"), icon_name="table", order=305)
+
+
+class DashboardViewersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(dashboard.VIEW_PERMISSION)
 
 
 @hooks.register("register_page_header_buttons")

@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.http import urlencode
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.models import Page
 
 from cms.api.generation import content_generation
 from cms.api.lookups import page_segment_ids
+from personalization.admin.dashboard import VIEW_PERMISSION as DASHBOARD_PERMISSION
 from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.models import Segment
 
@@ -64,4 +66,15 @@ class PersonalisedPagesView(LeftOutBannerMixin, IndexView):
             Column("type", label=_("Type"), accessor=lambda page: capfirst(page.specific_class._meta.verbose_name)),
             Column("url", label=_("URL"), accessor="url"),
             segments,
+            *self._figures_column(),
         ]
+
+    def _figures_column(self) -> list[Column]:
+        """A link to the dashboard narrowed to the page, for people who may read it (marketers open no page editor)."""
+        if not self.request.user.has_perm(DASHBOARD_PERMISSION):
+            return []
+        dashboard = reverse("personalization_dashboard")
+        return [TitleColumn(
+            "figures", label=_("Figures"), accessor=lambda page: _("Figures"),
+            get_url=lambda page: f"{dashboard}?{urlencode({'page': page.pk})}",
+        )]

@@ -22,6 +22,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from personalization.admin.left_out import LeftOutBannerMixin
+from personalization.admin.figures_panels import SegmentFiguresPanel
 from personalization.admin.panels import SampleVisitorPanel
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
@@ -101,6 +102,7 @@ class SegmentViewSet(SnippetViewSet):
             FieldRowPanel([FieldPanel("priority"), FieldPanel("enabled")]),
             FieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
             MultiFieldPanel([SampleVisitorPanel()], heading=_("Test against a sample visitor")),
+            MultiFieldPanel([SegmentFiguresPanel()], heading=_("Reach and trend")),
             PublishingPanel(),
         ],
         base_form_class=SegmentForm,

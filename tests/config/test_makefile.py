@@ -1,5 +1,6 @@
 """`make run` calls only management commands that exist, with the port it serves on."""
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -39,3 +40,17 @@ def test_first_install_announces_itself_and_shows_pip_progress():
     assert "about two minutes" in printed
     install = next(line for line in printed.splitlines() if "pip install" in line)
     assert "--quiet" not in install and "Collecting" in install
+
+
+def test_run_and_test_install_chart_js_from_the_lock_file_into_the_static_path_the_dashboard_loads():
+    template = (ROOT / "personalization/templates/personalization/admin/dashboard.html").read_text()
+    served = re.search(r"static '([^']*chart[^']*)'", template).group(1)
+    for target in ("run", "test"):
+        printed = subprocess.run(
+            ["make", "-n", "-B", "-C", str(ROOT), "--no-print-directory", target], capture_output=True, text=True, check=True
+        ).stdout
+        assert "npm ci" in printed
+        assert f"cp node_modules/chart.js/dist/chart.umd.js personalization/static/{served}" in printed
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/chart.js"]
+    assert locked["version"].startswith("4.") and locked["integrity"].startswith("sha512-")
+    assert "personalization/static/personalization/vendor/" in (ROOT / ".gitignore").read_text().splitlines()

@@ -39,6 +39,8 @@ def test_a_marketer_sees_live_pages_the_segments_that_change_them_and_preview_as
     found = client.get(reverse("personalization_pages_results"), {"q": "spring"}).content.decode()
     assert "Spring offer" in found and "About us" not in found
     assert reverse("personalization_pages") in client.get(reverse("wagtailadmin_home")).content.decode()
+    # the page's figures are a link away (marketers open no page editor)
+    assert f'{reverse("personalization_dashboard")}?page={pages["offer"].pk}' in rows(html, "Spring offer")
 
 
 def test_people_who_cannot_view_segments_do_not_get_the_list(client, pages):
