@@ -110,7 +110,7 @@ def content_blocks() -> list[tuple[str, blocks.Block]]:
 
 def channel_choices() -> list[tuple[str, str]]:
     """Channels as block choices, read when the editor opens (channels are data)."""
-    from personalization.models import Channel
+    from cms.models import Channel
 
     return list(Channel.objects.values_list("slug", "name"))
 

@@ -19,6 +19,8 @@ from cms.models import (
     ArticlePage,
     Author,
     CallToAction,
+    Channel,
+    ChannelRenditionPreset,
     CustomImage,
     HomePage,
     LandingPage,
@@ -26,7 +28,7 @@ from cms.models import (
     Promo,
     SectionPage,
 )
-from personalization.models import Channel, ChannelRenditionPreset, Placement, Segment, TraitDefinition, VisitorProfile
+from personalization.models import Placement, Segment, TraitDefinition, VisitorProfile
 
 HOME_SLUG = "tailor-home"
 DEMO_CREDIT = "Tailor demo artwork"

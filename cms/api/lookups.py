@@ -12,9 +12,9 @@ from wagtail.models import Page, Site, get_page_models
 from wagtail.models.sites import get_site_for_hostname
 
 from cms.api.generation import PerGeneration
-from cms.models import PageChannelOverride
+from cms.models import Channel, PageChannelOverride
 from personalization.delivery import segment_ids_in_stream
-from personalization.models import Channel, PageVariant
+from personalization.models import PageVariant
 
 
 def _overrides(channel_id: int) -> dict[int, PageChannelOverride]:

@@ -12,11 +12,10 @@ from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRe
 from cms.api.filters import parse_id
 from cms.api.generation import PerGeneration
 from cms.api.visibility import Visibility
+from cms.models import ChannelRenditionPreset
 
 
 def _channel_presets(channel_id: int) -> tuple[tuple[str, str], ...]:
-    from personalization.models import ChannelRenditionPreset
-
     return tuple(ChannelRenditionPreset.objects.filter(channel_id=channel_id).values_list("name", "filter_spec"))
 
 
