@@ -21,7 +21,7 @@ from wagtail.models import Page, Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import (
-    PERSONALISED_VARY, VARY, cached_body, conditional_response, content_generation, response_cache_key,
+    VARY, cached_body, conditional_response, content_generation, personalised_vary, response_cache_key,
 )
 from cms.api.filters import DeliveryFieldsFilter, parse_id
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
@@ -31,6 +31,7 @@ from cms.api.lookups import (
     page_view_facts, site_for,
 )
 from cms.api.pagination import DeliveryPagination
+from cms.api.personalisers import ContextError, DefaultState, PersonalisationState, personaliser
 from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
@@ -39,9 +40,6 @@ from cms.api.visibility import (
     Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages,
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
-from personalization.delivery import PersonalizationState, page_view_record
-from personalization.request_context import ContextError, check_context_parameters, is_context_parameter
-from personalization.simulation import simulation_from_token
 
 
 class ChannelContextMixin(ProblemMixin):
@@ -167,7 +165,7 @@ class DeliveryMixin(ChannelContextMixin):
         if variant:
             # The body depends on the visitor: browsers may keep it, shared caches may not.
             response["Cache-Control"] = f"private, {cache_control}"
-            response["Vary"] = PERSONALISED_VARY
+            response["Vary"] = personalised_vary()
             response["Tailor-Segments-Digest"] = variant
         return response
 
@@ -229,14 +227,14 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     # --- personalisation ------------------------------------------------------------
     def is_extra_parameter(self, name: str) -> bool:
-        return is_context_parameter(name)
+        return personaliser().is_context_parameter(name)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Before the cache: a cached body is shared by every visitor context, so a bad value
         # would otherwise be a 400 or a 200 depending on what happened to be cached.
         try:
-            check_context_parameters(request.GET)
+            personaliser().check_context_parameters(request.GET)
         except ContextError as exc:
             raise ProblemError(str(exc), parameter=exc.parameter) from exc
 
@@ -250,22 +248,17 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         return self.explain or "simulate" in self.request.GET
 
     @cached_property
-    def personalization(self) -> PersonalizationState:
+    def personalization(self) -> PersonalisationState:
+        simulation = self.request.GET.get("simulate") or None
+        if simulation and not self.grant.has("preview"):
+            raise ProblemError("simulate needs an API key with the 'preview' scope", status_code=403, parameter="simulate")
         try:
-            return PersonalizationState(
+            return personaliser().state(
                 channel=self.grant.channel_slug, params=self.request.GET, headers=self.request.headers,
-                explain=self.explain, simulation=self._simulation(),
+                explain=self.explain, simulation=simulation,
             )
         except ContextError as exc:
             raise ProblemError(str(exc), parameter=exc.parameter) from exc
-
-    def _simulation(self) -> dict | None:
-        token = self.request.GET.get("simulate")
-        if not token:
-            return None
-        if not self.grant.has("preview"):
-            raise ProblemError("simulate needs an API key with the 'preview' scope", status_code=403, parameter="simulate")
-        return simulation_from_token(token)
 
     def referenced_segment_ids(self) -> frozenset[int]:
         """Segments whose membership can change this response."""
@@ -308,7 +301,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def _personalization_meta(self, ids: frozenset[int]) -> dict:
         """`meta.personalization` once the body is built (its slots chose their variants)."""
-        return self.personalization.meta(ids) if ids else {"segments": [], "referenced_segments": [], "blocks": {}}
+        return self.personalization.meta(ids) if ids else DefaultState().meta(ids)
 
     def _personalized(self, build):
         """The cached response of `build`; never stored anywhere when it explains or simulates."""
@@ -350,7 +343,7 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         if facts is not None:
             # A decision made for this request lends its profile; pages nobody personalises make none.
             state = self.__dict__.get("personalization")
-            page_view_record(self.request.headers, path=facts[0], content_type=facts[1], state=state)
+            personaliser().page_view_record(self.request.headers, path=facts[0], content_type=facts[1], state=state)
 
     def _page_variant_for(self, page_id: int) -> int | None:
         """The alternative page this visitor gets instead of `page_id`, if a page variant applies."""
