@@ -1,6 +1,6 @@
 """Delivery viewsets: Wagtail API v2 endpoints behind channel keys, shaped per channel, cached."""
 
-from functools import cached_property
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Page, Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
+from cms.api.delivery_context import DeliveryContext
 from cms.api.caching import (
     VARY, cached_body, conditional_response, content_generation, personalised_vary, response_cache_key,
 )
@@ -27,7 +28,7 @@ from cms.api.filters import DeliveryFieldsFilter, parse_id
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.locales import DeliveryLocaleFilter
 from cms.api.lookups import (
-    all_segment_ids, channel_cache_control, channel_overrides, live_pages, page_segment_ids, page_variants,
+    all_segment_ids, channel_cache_control, live_pages, page_segment_ids, page_variants,
     page_view_facts, site_for,
 )
 from cms.api.pagination import DeliveryPagination
@@ -36,17 +37,15 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import (
-    Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages,
-)
-from cms.models import CallToAction, PageChannelOverride, Promo
+from cms.api.visibility import visible_in_collections, visible_pages
+from cms.models import CallToAction, Promo
 
 
 class ChannelContextMixin(ProblemMixin):
-    """Key authentication, scope, rate limit, CORS origin check, and the request's channel context.
+    """Key authentication, scope, rate limit, CORS origin check, and the request's delivery context.
 
-    Nested representations (images, snippets, rich text) ask the view about the channel:
-    its overrides, what is visible, where a page's API detail lives.
+    Nested representations (images, snippets, rich text) ask the delivery context about the
+    channel: its overrides, what is visible, how the visitor is personalised.
     """
 
     authentication_classes = [ApiKeyAuthentication]
@@ -61,18 +60,24 @@ class ChannelContextMixin(ProblemMixin):
         for name, value in request.GET.items():
             if "\x00" in name or "\x00" in value:
                 raise ProblemError("null characters are not allowed", parameter=name.replace("\x00", ""))
-        self.grant = request.auth
-        self.generation = content_generation()
+        self.delivery = DeliveryContext(
+            grant=request.auth, generation=content_generation(), site=self.content_site, personalise=self.personalise,
+        )
         self._remember_site(request)
         origin = request.headers.get("Origin")
-        if origin and origin not in channel_origins.get(self.generation, self.grant.channel_id):
+        if origin and origin not in channel_origins.get(self.delivery.generation, self.delivery.channel_id):
             raise ProblemError(f"origin {origin} is not allowed for this key's channel", status_code=403)
+
+    personalise: Callable[[], PersonalisationState] | None = None  # endpoints that personalise decide with it
 
     def _remember_site(self, request) -> None:
         """Resolve the request's site from a per-generation memo; Wagtail would query on every request."""
         if not hasattr(request, "_wagtail_site"):
             hostname = split_domain_port(request._get_raw_host())[0]
-            request._wagtail_site = site_for.get(self.generation, hostname, request.get_port())
+            request._wagtail_site = site_for.get(self.delivery.generation, hostname, request.get_port())
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "delivery": self.delivery}
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -83,37 +88,8 @@ class ChannelContextMixin(ProblemMixin):
         patch_vary_headers(response, [header.strip() for header in VARY.split(",")])
         return response
 
-    def channel_override(self, page_id: int) -> PageChannelOverride | None:
-        return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
-
-    def image_is_visible(self, image) -> bool:
-        return image.collection_id not in self.visibility().private_collection_ids
-
-    def page_is_visible(self, page_id: int) -> bool:
-        return page_id in self.visibility().page_ids
-
-    def visible_page_ids(self) -> frozenset[int]:
-        return self.visibility().page_ids
-
-    def visibility(self) -> Visibility:
-        """What this request may see, read from the database once per request that builds a body."""
-        if self._visibility is None:
-            site = self.content_site()
-            self._visibility = visibility_read(
-                generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page,
-                restricted=self.restricted_paths,
-            )
-        return self._visibility
-
-    _visibility: Visibility | None = None
-
-    @cached_property
-    def restricted_paths(self) -> tuple[str, ...]:
-        """The view-restricted page paths, read from the database once per request that builds a body."""
-        return restricted_paths()
-
     def content_site(self) -> Site | None:
-        """The site whose pages this request may see."""
+        """The site whose pages this request may see (read once, through the delivery context)."""
         return Site.find_for_request(self.request)
 
 
@@ -151,8 +127,8 @@ class DeliveryMixin(ChannelContextMixin):
             return build()
         site = Site.find_for_request(self.request)  # the request's memoised site: no query
         key = response_cache_key(
-            generation=self.generation,
-            channel_id=self.grant.channel_id,
+            generation=self.delivery.generation,
+            channel_id=self.delivery.channel_id,
             site_id=site and site.pk,
             path=self.request.path,
             query=[(k, v) for k, v in self.request.GET.items() if not self.is_extra_parameter(k)] + [("~", variant)],
@@ -160,7 +136,7 @@ class DeliveryMixin(ChannelContextMixin):
         entry = cached_body(key, build)
         if isinstance(entry, Response):
             return entry
-        cache_control = channel_cache_control.get(self.generation, self.grant.channel_id)
+        cache_control = channel_cache_control.get(self.delivery.generation, self.delivery.channel_id)
         response = conditional_response(self.request, *entry, cache_control=cache_control)
         if variant:
             # The body depends on the visitor: browsers may keep it, shared caches may not.
@@ -247,14 +223,14 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         """Explanations and simulations are for one viewer: never cached anywhere."""
         return self.explain or "simulate" in self.request.GET
 
-    @cached_property
-    def personalization(self) -> PersonalisationState:
+    def personalise(self) -> PersonalisationState:
+        """The decision for this request (the delivery context asks once, on first use)."""
         simulation = self.request.GET.get("simulate") or None
-        if simulation and not self.grant.has("preview"):
+        if simulation and not self.delivery.grant.has("preview"):
             raise ProblemError("simulate needs an API key with the 'preview' scope", status_code=403, parameter="simulate")
         try:
             return personaliser().state(
-                channel=self.grant.channel_slug, params=self.request.GET, headers=self.request.headers,
+                channel=self.delivery.grant.channel_slug, params=self.request.GET, headers=self.request.headers,
                 explain=self.explain, simulation=simulation,
             )
         except ContextError as exc:
@@ -263,11 +239,12 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def referenced_segment_ids(self) -> frozenset[int]:
         """Segments whose membership can change this response."""
         if self.action == "detail_view":
-            return page_segment_ids.get(self.generation, self.generation, int(self.kwargs["pk"]))
+            generation = self.delivery.generation
+            return page_segment_ids.get(generation, generation, int(self.kwargs["pk"]))
         # A listing is personalised only through the StreamFields it returns: a listing of
         # titles is one body for every visitor, however many segments the pages' bodies use.
         fields = self._returned_stream_fields()
-        return all_segment_ids.get(self.generation, fields) if fields else frozenset()
+        return all_segment_ids.get(self.delivery.generation, fields) if fields else frozenset()
 
     def _returned_stream_fields(self) -> frozenset[str]:
         """Names of the StreamFields among the fields this listing returns (`fields=`, or the defaults)."""
@@ -297,11 +274,11 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         ids = self.referenced_segment_ids()
         if self.uncacheable:
             return None
-        return self.personalization.digest(ids) if ids else ""
+        return self.delivery.personalization.digest(ids) if ids else ""
 
     def _personalization_meta(self, ids: frozenset[int]) -> dict:
         """`meta.personalization` once the body is built (its slots chose their variants)."""
-        return self.personalization.meta(ids) if ids else DefaultState().meta(ids)
+        return self.delivery.personalization.meta(ids) if ids else DefaultState().meta(ids)
 
     def _personalized(self, build):
         """The cached response of `build`; never stored anywhere when it explains or simulates."""
@@ -339,29 +316,30 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def _record_page_view(self, page_id: int) -> None:
         """The visitor viewed the requested page (its URL path, whichever variant was served)."""
-        facts = page_view_facts.get(self.generation, self.generation, page_id)
+        generation = self.delivery.generation
+        facts = page_view_facts.get(generation, generation, page_id)
         if facts is not None:
             # A decision made for this request lends its profile; pages nobody personalises make none.
-            state = self.__dict__.get("personalization")
+            state = self.delivery.decided
             personaliser().page_view_record(self.request.headers, path=facts[0], content_type=facts[1], state=state)
 
     def _page_variant_for(self, page_id: int) -> int | None:
         """The alternative page this visitor gets instead of `page_id`, if a page variant applies."""
         variants = [
             (segment_id, alternative_id)
-            for segment_id, alternative_id, channel_id in page_variants.get(self.generation, page_id)
-            if channel_id in (None, self.grant.channel_id) and self.page_is_visible(alternative_id)
+            for segment_id, alternative_id, channel_id in page_variants.get(self.delivery.generation, page_id)
+            if channel_id in (None, self.delivery.channel_id) and self.delivery.page_is_visible(alternative_id)
         ]
         if not variants:
             return None
-        return self.personalization.choose_page(variants)
+        return self.delivery.personalization.choose_page(variants)
 
     def get_object(self):
         """The requested page; without filters, from the live-page memo if the database says it is visible."""
         if hasattr(self, "_cached_object") or self._filtered:
             return super().get_object()
         pk = int(self.kwargs["pk"])
-        page = live_pages.get(self.generation, pk) if self.page_is_visible(pk) else None
+        page = live_pages.get(self.delivery.generation, pk) if self.delivery.page_is_visible(pk) else None
         if page is None:
             raise Http404("No Page matches the given query.")  # DRF's wording, as in stock Wagtail
         self._cached_object = page
@@ -377,15 +355,11 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def get_base_queryset(self):
         if self._shape_only:
             return Page.objects.none()
-        site = self.content_site()
+        site = self.delivery.site
         root = site and site.root_page
-        return visible_pages(channel_id=self.grant.channel_id, root=root, restricted=self.restricted_paths)
+        return visible_pages(channel_id=self.delivery.channel_id, root=root, restricted=self.delivery.restricted_paths)
 
     def content_site(self) -> Site | None:
-        return self._requested_site
-
-    @cached_property
-    def _requested_site(self) -> Site | None:
         """The `site` parameter's site (Wagtail's rules), else the request's."""
         requested = self.request.GET.get("site")
         if not requested:

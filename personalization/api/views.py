@@ -164,7 +164,7 @@ class DecideView(ChannelContextMixin, APIView):
         data = _validated_body(request)
         state = _personalization(request, data)
         found = {p.key: p for p in Placement.objects.filter(key__in=data["placements"])}
-        context = {"request": request, "view": self}
+        context = {"request": request, "view": self, "delivery": self.delivery}
         results = {key: state.resolve_block(found[key].as_slot(), context) for key in data["placements"] if key in found}
         response = {
             "segments": list(state.decision.matched),
