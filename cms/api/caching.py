@@ -9,7 +9,7 @@ from rest_framework.renderers import JSONRenderer
 
 from cms.api.generation import content_generation
 from cms.api.personalisers import personaliser
-from cms.api.visibility import visibility_epoch
+from cms.visibility import visibility_epoch
 
 # A response depends on the key (its channel and scopes) and on these request headers.
 VARY = "Authorization, Origin"

@@ -14,8 +14,8 @@ from wagtail.models import Site
 from cms.api.keys import KeyGrant
 from cms.api.lookups import channel_overrides
 from cms.api.personalisers import DefaultState, PersonalisationState
-from cms.api.visibility import Visibility, restricted_paths, visibility_read
 from cms.models import PageChannelOverride
+from cms.visibility import Visibility, restricted_paths, visibility_read
 
 
 class DeliveryContext:

@@ -16,7 +16,7 @@ from wagtail.contrib.redirects.middleware import get_redirect
 from wagtail.models import Site
 
 from cms.api.views import DeliveryMixin, _delivery_filters
-from cms.api.visibility import visible_pages
+from cms.visibility import visible_pages
 
 
 class RedirectSiteSerializer(serializers.ModelSerializer):

@@ -11,8 +11,8 @@ from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRe
 
 from cms.api.filters import parse_id
 from cms.api.generation import PerGeneration
-from cms.api.visibility import Visibility
 from cms.models import ChannelRenditionPreset
+from cms.visibility import Visibility
 
 
 def _channel_presets(channel_id: int) -> tuple[tuple[str, str], ...]:

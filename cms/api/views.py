@@ -20,10 +20,10 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Page, Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
-from cms.api.delivery_context import DeliveryContext
 from cms.api.caching import (
     VARY, cached_body, conditional_response, content_generation, personalised_vary, response_cache_key,
 )
+from cms.api.delivery_context import DeliveryContext
 from cms.api.filters import DeliveryFieldsFilter, parse_id
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.locales import DeliveryLocaleFilter
@@ -37,8 +37,8 @@ from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import visible_in_collections, visible_pages
 from cms.models import CallToAction, Promo
+from cms.visibility import visible_in_collections, visible_pages
 
 
 class ChannelContextMixin(ProblemMixin):
