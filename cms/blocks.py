@@ -12,8 +12,8 @@ RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol
 
 
 def _delivery_context(context) -> bool:
-    """True when serialising for Tailor's delivery API (which knows the channel)."""
-    return bool(context) and hasattr(context.get("view"), "grant")
+    """True when serialising for Tailor's delivery API (its context carries the request's channel)."""
+    return bool(context) and context.get("delivery") is not None
 
 
 class ChannelImageChooserBlock(ImageChooserBlock):
@@ -110,7 +110,7 @@ def content_blocks() -> list[tuple[str, blocks.Block]]:
 
 def channel_choices() -> list[tuple[str, str]]:
     """Channels as block choices, read when the editor opens (channels are data)."""
-    from personalization.models import Channel
+    from cms.models import Channel
 
     return list(Channel.objects.values_list("slug", "name"))
 
@@ -153,11 +153,9 @@ class PersonalisedBlock(blocks.StructBlock):
         return context
 
     def get_api_representation(self, value, context=None):
-        view = context.get("view") if context else None
-        state = getattr(view, "personalization", None)
-        if state is None:
+        if not _delivery_context(context):
             return super().get_api_representation(value, context)
-        return state.resolve_block(value, context)
+        return context["delivery"].personalization.resolve_block(value, context)
 
 
 def campaign_blocks() -> list[tuple[str, blocks.Block]]:

@@ -1,10 +1,12 @@
-"""Seeding the demo hub: channels, people, pages and images, idempotently."""
+"""Seeding the demo hub: channels, people, pages and images, idempotently.
 
-import uuid
+The demo's personalisation (segments, the spring page's personalised hero, profiles) is
+personalization.demo's, seeded on top of this by the `seed_demo` command.
+"""
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -19,6 +21,8 @@ from cms.models import (
     ArticlePage,
     Author,
     CallToAction,
+    Channel,
+    ChannelRenditionPreset,
     CustomImage,
     HomePage,
     LandingPage,
@@ -26,8 +30,6 @@ from cms.models import (
     Promo,
     SectionPage,
 )
-from personalization.events.demo import demo_events_seed
-from personalization.models import Channel, ChannelRenditionPreset, Placement, Segment, TraitDefinition, VisitorProfile
 
 HOME_SLUG = "tailor-home"
 DEMO_CREDIT = "Tailor demo artwork"
@@ -71,17 +73,12 @@ def demo_seed(*, reset: bool = False, port: int = 8000, progress: Progress = no_
         authors = [_author(name, role) for name, role in content.AUTHORS]
         ctas = {title: _cta(title, text, label) for title, text, label in content.CALLS_TO_ACTION}
         promos = [_promo(title, body, images[title]) for title, body in content.PROMOS]
-        segments = _seed_personalisation(admin)
         home = _seed_home(admin, port)
         sections = {slug: _section(home, slug, title, intro, admin) for slug, title, intro in content.SECTIONS}
         for index, article in enumerate(progress(content.ARTICLES, "articles")):
             _article(sections, authors, images, channels, admin, index, *article)
         for landing in progress(content.LANDING_PAGES, "landing pages"):
-            _landing(home, images, ctas, promos, channels, admin, segments, *landing)
-        _seed_placement(segments)
-        _seed_profiles(progress)
-    demo_events_seed(channels=channels.values(), pages=home.get_descendants(inclusive=True).live(),
-                     segments=segments.values(), placements=("home-hero", "spring-hero"), progress=progress)
+            _landing(home, images, ctas, promos, channels, admin, *landing)
     return DemoSummary(users=users, counts=demo_counts(), api_key=api_key)
 
 
@@ -98,9 +95,6 @@ def demo_counts() -> dict[str, int]:
         "calls to action": CallToAction.objects.count(),
         "promos": Promo.objects.count(),
         "API keys": ApiKey.objects.count(),
-        "segments": Segment.objects.count(),
-        "placements": Placement.objects.count(),
-        "visitor profiles": VisitorProfile.objects.count(),
     }
 
 
@@ -114,7 +108,7 @@ def _image_titles() -> list[str]:
 def _reset() -> None:
     for home in HomePage.objects.filter(slug=HOME_SLUG):
         home.delete()
-    for model in (Promo, CallToAction, Author, ApiKey, Placement, Segment, TraitDefinition, VisitorProfile):
+    for model in (Promo, CallToAction, Author, ApiKey):
         model.objects.all().delete()
     CustomImage.objects.filter(credit=DEMO_CREDIT).delete()
 
@@ -248,87 +242,13 @@ def _article(sections, authors, images, channels, admin, index, section, title, 
     return page
 
 
-def _seed_personalisation(admin: User) -> dict[str, Segment]:
-    """Traits and published segments; a segment is created once, so a marketer's edits survive a re-seed."""
-    for name, kind, description, choices in content.TRAITS:
-        TraitDefinition.objects.get_or_create(name=name, defaults={"type": kind, "description": description, "choices": choices})
-    segments = {}
-    for key, name, priority, definition in content.SEGMENTS:
-        segment = Segment.objects.filter(key=key).first()
-        if segment is None:
-            segment = Segment.objects.create(key=key, name=name, priority=priority, definition=definition, created_by=admin)
-            segment.save_revision(user=admin, log_action=True).publish(user=admin)
-        segments[key] = segment
-    return segments
-
-
-def _stream_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _heading(text: str) -> dict:
-    return {"type": "heading", "value": text, "id": _stream_id()}
-
-
-def _variants(segments: dict[str, Segment]) -> list[dict]:
-    return [
-        {
-            "type": "item",
-            "id": _stream_id(),
-            "value": {
-                "segments": [{"type": "item", "value": segments[key].pk, "id": _stream_id()} for key in keys],
-                "channels": channels,
-                "content": [_heading(text)],
-            },
-        }
-        for keys, channels, text in content.SPRING_VARIANTS
-    ]
-
-
-def _spring_hero(segments: dict[str, Segment]) -> tuple:
-    """The spring page's personalised slot, built from the raw form the page editor saves."""
-    block = LandingPage.body.field.stream_block.child_blocks["personalised"]
-    raw = {"slot": "spring-hero", "mode": "first", "default": [_heading(content.SPRING_DEFAULT)], "variants": _variants(segments)}
-    return ("personalised", block.to_python(raw))
-
-
-def _seed_placement(segments: dict[str, Segment]) -> None:
-    if Placement.objects.filter(key="home-hero").exists():
-        return
-    placement = Placement(key="home-hero", name="Home page hero", default=[_heading(content.SPRING_DEFAULT)])
-    placement.variants = [
-        {"type": "variant", "id": item["id"], "value": item["value"]} for item in _variants(segments)
-    ]
-    placement.save()
-
-
-def _seed_profiles(progress: Progress) -> None:
-    """Sample visitor profiles, so reach estimates and behaviour rules have something to count."""
-    if VisitorProfile.objects.exists():
-        return
-    start = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
-    rows = []
-    for n in progress(range(200), "visitor profiles"):
-        rows.append(VisitorProfile(
-            visitor_id=f"demo-visitor-{n:03d}",
-            first_seen=start + timedelta(days=n),
-            last_seen=start + timedelta(days=n + n % 30),
-            visit_count=1 + n % 9,
-            traits={"tier": ("bronze", "silver", "gold")[n % 3], "lifetime_value": 40 * (n % 25),
-                    "churn_risk": round((n * 37 % 100) / 100, 2), "sentiment": round(((n * 53 % 200) - 100) / 100, 2)},
-            consent=["behaviour", "crm"] if n % 4 else ["behaviour"],
-        ))
-    VisitorProfile.objects.bulk_create(rows)
-
-
-def _landing(home, images, ctas, promos, channels, admin, segments, slug, title, summary, heading, subheading, cta_title):
-    personalised = [_spring_hero(segments)] if slug == "spring-offer" else []
+def _landing(home, images, ctas, promos, channels, admin, slug, title, summary, heading, subheading, cta_title):
     page = LandingPage(
         title=title,
         slug=slug,
         summary=summary,
         hero_image=images[title],
-        body=personalised + [
+        body=[
             ("hero", {"heading": heading, "subheading": subheading, "image": images[title], "call_to_action": ctas[cta_title]}),
             ("paragraph", RichText(f"<p>{summary}</p>")),
             ("promo_cards", {"heading": "This week", "promos": promos}),

@@ -186,39 +186,3 @@ PROMOS = [
     ("Members' evening", "Early access for loyalty members."),
     ("Refer a friend", "You both get a month free."),
 ]
-
-# CRM traits marketers can use: (name, type, description, choices)
-TRAITS = [
-    ("tier", "choice", "Loyalty tier from the CRM.", ["bronze", "silver", "gold"]),
-    ("lifetime_value", "number", "Total spend in euros.", []),
-    ("churn_risk", "number", "Model score from 0 (loyal) to 1 (about to leave).", []),
-    ("sentiment", "number", "Average survey sentiment, -1 to 1.", []),
-]
-
-# (key, name, priority, definition)
-SEGMENTS = [
-    ("gold-members", "Gold members", 5,
-     {"attribute": "trait.tier", "operator": "equals", "value": "gold"}),
-    ("mobile-returning", "Returning visitors on mobile", 10,
-     {"all": [{"attribute": "device", "operator": "equals", "value": "mobile"},
-              {"attribute": "returning", "operator": "equals", "value": True}]}),
-    ("spring-campaign", "Spring campaign traffic", 15,
-     {"any": [{"attribute": "utm_campaign", "operator": "equals", "value": "spring"},
-              {"attribute": "referrer_host", "operator": "ends_with", "value": "newsletter.example"}]}),
-    ("first-visit", "First-time visitors", 20,
-     {"attribute": "first_visit", "operator": "equals", "value": True}),
-    ("at-risk", "Customers at risk of leaving", 30,
-     {"all": [{"attribute": "trait.churn_risk", "operator": "gte", "value": 0.7},
-              {"not": {"attribute": "segment", "operator": "member_of", "value": "gold-members"}}]}),
-    ("weekend-evenings", "Weekend evenings in London", 40,
-     {"all": [{"attribute": "day_of_week", "operator": "day_of_week_in", "value": ["sat", "sun"], "timezone": "Europe/London"},
-              {"attribute": "local_time", "operator": "time_between", "value": ["18:00", "23:00"], "timezone": "Europe/London"}]}),
-]
-
-# The spring landing page's personalised hero: (segment keys, channels, heading)
-SPRING_VARIANTS = [
-    (["gold-members"], [], "Gold members: your spring offer is doubled"),
-    (["mobile-returning"], ["mobile"], "Welcome back: tap to claim your spring offer"),
-    (["first-visit"], [], "New here? Your first spring order ships free"),
-]
-SPRING_DEFAULT = "Spring offers, picked for you"

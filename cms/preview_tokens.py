@@ -35,7 +35,7 @@ def preview_mode_channel(mode_name: str) -> str | None:
 
 
 def _channel_preview_modes() -> tuple[tuple[str, str], ...]:
-    channels = apps.get_model("personalization", "Channel").objects.order_by("name").values_list("slug", "name")
+    channels = apps.get_model("cms", "Channel").objects.order_by("name").values_list("slug", "name")
     return tuple((f"{HEADLESS_MODE_PREFIX}{slug}", f"Frontend: {name}") for slug, name in channels)
 
 

@@ -1,12 +1,10 @@
 """Channel rendition presets and admin previews: generated ahead of time so no request pays for them."""
 
-from cms.models import CustomImage
+from cms.models import ChannelRenditionPreset, CustomImage
 
 
 def channel_filter_specs() -> list[str]:
     """Every distinct filter spec that some channel's presets ask for."""
-    from personalization.models import ChannelRenditionPreset
-
     return sorted(set(ChannelRenditionPreset.objects.values_list("filter_spec", flat=True)))
 
 

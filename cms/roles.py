@@ -50,7 +50,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "wagtailadmin.access_admin",
             *_SNIPPETS,
             *[f"cms.delete_{model}" for model in ("author", "calltoaction", "promo")],
-            *[f"personalization.{action}_channel" for action in ("add", "change", "delete", "view")],
+            *[f"cms.{action}_channel" for action in ("add", "change", "delete", "view")],
             *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock")],
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
             *_DASHBOARD,
@@ -59,12 +59,12 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_SEGMENTS, *_DASHBOARD],
+        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_DASHBOARD],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },
     DEVELOPERS: {
-        "global": ["wagtailadmin.access_admin", "personalization.view_channel", *_WEBHOOKS, *_API_KEYS],
+        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_WEBHOOKS, *_API_KEYS],
         "pages": [],
         "collections": [],
     },

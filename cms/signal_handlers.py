@@ -12,7 +12,7 @@ from wagtail.models import Collection, CollectionViewRestriction, Page, PageView
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.api.generation import content_generation_bump
-from cms.models import Author, CallToAction, CustomImage, Promo
+from cms.models import Author, CallToAction, Channel, ChannelRenditionPreset, CustomImage, Promo
 from cms.outbox import outbox_after_success, outbox_enqueue
 from cms.renditions import rendition_job_key
 from cms.webhooks import signal_handlers as webhook_signal_handlers
@@ -68,8 +68,6 @@ def connect() -> None:
     PILImage.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
     post_save.connect(enqueue_channel_renditions, sender=CustomImage, dispatch_uid="cms.renditions")
     cache_recovered.connect(retire_responses_after_outage, dispatch_uid="cms.api.cache-recovered")
-
-    from personalization.models import Channel, ChannelRenditionPreset
 
     page_published.connect(invalidate_api_responses, dispatch_uid="cms.api.published")
     page_unpublished.connect(invalidate_api_responses, dispatch_uid="cms.api.unpublished")

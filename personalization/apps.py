@@ -2,17 +2,30 @@ from django.apps import AppConfig
 
 
 class PersonalizationConfig(AppConfig):
-    """Channels, segments and the rules engine that decides who sees what."""
+    """Segments and the rules engine that decide who sees what; the delivery API's personaliser."""
 
     name = "personalization"
     verbose_name = "Personalisation"
 
     def ready(self) -> None:
+        from cms.api.personalisers import personaliser_register
         from cms.api.schema import register_component_builder
+        from cms.panels import page_panel_register
 
         from . import signal_handlers
         from .api.schema import decide_components
+        from .personaliser import SegmentPersonaliser
 
         signal_handlers.connect()
+        personaliser_register(SegmentPersonaliser())
         # The decide endpoint's bodies embed placements' blocks: the delivery schema builds them too.
         register_component_builder(decide_components)
+        page_panel_register("personalisation", _variant_figures_panel)
+
+
+def _variant_figures_panel():
+    from wagtail.admin.panels import MultiFieldPanel
+
+    from .admin.figures_panels import VariantFiguresPanel
+
+    return MultiFieldPanel([VariantFiguresPanel()], heading="Variant figures")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cms.api.personalisers import ContextError
 from personalization.engine import Event, VisitorContext
 from personalization.profiles import StoredProfile
 
@@ -32,14 +33,6 @@ BROWSER_CONTROLLED_HEADERS = frozenset({"Referer"})
 CONTEXT_PARAMETERS = frozenset({*ATTRIBUTES, *(f"utm_{name}" for name in UTM_FIELDS), "explain", "simulate"})
 MAX_VALUE_LENGTH = 200
 CONSENT_CATEGORIES = frozenset({"behaviour", "crm"})
-
-
-class ContextError(ValueError):
-    """A request attribute that cannot be used, with the parameter that carried it."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message)
-        self.parameter = parameter
 
 
 def is_context_parameter(name: str) -> bool:

@@ -8,13 +8,16 @@ from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework.renderers import JSONRenderer
 
 from cms.api.generation import content_generation
-from cms.api.visibility import visibility_epoch
-from personalization.request_context import CONTEXT_HEADERS
+from cms.api.personalisers import personaliser
+from cms.visibility import visibility_epoch
 
 # A response depends on the key (its channel and scopes) and on these request headers.
 VARY = "Authorization, Origin"
-# A personalised response also depends on the visitor's context headers.
-PERSONALISED_VARY = ", ".join([VARY, *CONTEXT_HEADERS])
+
+
+def personalised_vary() -> str:
+    """A personalised response also depends on the visitor's context headers."""
+    return ", ".join([VARY, *personaliser().context_headers])
 
 
 def response_cache_key(

@@ -3,17 +3,14 @@
 from corsheaders.signals import check_request_enabled
 
 from cms.api.generation import PerGeneration, content_generation
+from cms.models import Channel
 
 
 def _all_origins() -> frozenset[str]:
-    from personalization.models import Channel
-
     return frozenset(origin for channel in Channel.objects.all() for origin in channel.origins)
 
 
 def _channel_origins(channel_id: int) -> frozenset[str]:
-    from personalization.models import Channel
-
     channel = Channel.objects.filter(pk=channel_id).first()
     return frozenset(channel.origins) if channel else frozenset()
 

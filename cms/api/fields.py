@@ -2,12 +2,8 @@
 
 from rest_framework.fields import Field
 
+from cms.api.delivery_context import delivery_context
 from cms.api.representations import image_representation, link_url, rich_text_html
-
-
-def _delivery_view(context):
-    view = context.get("view")
-    return view if hasattr(view, "grant") else None
 
 
 class ChannelOverridableField(Field):
@@ -21,8 +17,8 @@ class ChannelOverridableField(Field):
         return instance
 
     def to_representation(self, page):
-        view = _delivery_view(self.context)
-        override = view.channel_override(page.pk) if view else None
+        delivery = delivery_context(self.context)
+        override = delivery.channel_override(page.pk) if delivery else None
         return (override and getattr(override, self.attribute)) or getattr(page, self.attribute)
 
 
@@ -37,11 +33,11 @@ class ChannelImageField(Field):
         return instance
 
     def to_representation(self, obj):
-        view = _delivery_view(self.context)
-        if view is None:
+        delivery = delivery_context(self.context)
+        if delivery is None:
             image_id = getattr(obj, f"{self.attribute}_id")
             return image_id and {"id": image_id}
-        override = view.channel_override(obj.pk) if self.attribute == "hero_image" else None
+        override = delivery.channel_override(obj.pk) if self.attribute == "hero_image" else None
         image = override.hero_image if override and override.hero_image_id else getattr(obj, self.attribute)
         return image_representation(image, self.context)
 
@@ -53,7 +49,7 @@ class RenditionsField(Field):
         return instance
 
     def to_representation(self, image):
-        representation = image_representation(image, self.context) if _delivery_view(self.context) else None
+        representation = image_representation(image, self.context) if delivery_context(self.context) else None
         return representation and representation["renditions"]
 
 
@@ -79,11 +75,11 @@ class LinkUrlField(_WholeObjectField):
     """A snippet's link: the linked page's URL when this channel may see it, else the external URL."""
 
     def to_representation(self, item):
-        return link_url(item, self.context) if _delivery_view(self.context) else item.link_url
+        return link_url(item, self.context) if delivery_context(self.context) else item.link_url
 
 
 class RichTextHtmlField(_WholeObjectField):
     """A rich text field as API-ready HTML."""
 
     def to_representation(self, item):
-        return rich_text_html(item.body, self.context) if _delivery_view(self.context) else item.body
+        return rich_text_html(item.body, self.context) if delivery_context(self.context) else item.body

@@ -40,7 +40,7 @@ class DeliveryLocaleFilter(LocaleFilter):
         if "locale" not in request.GET:
             return queryset
         child_of = getattr(queryset, "_filtered_by_child_of", None)
-        site = view.content_site()  # every delivery view has one (ChannelContextMixin)
+        site = view.delivery.site  # every delivery view has one (ChannelContextMixin)
         queryset = queryset.filter(locale=locale_for(request.GET["locale"], site))
         if child_of:
             queryset._filtered_by_child_of = child_of

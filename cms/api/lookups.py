@@ -12,9 +12,8 @@ from wagtail.models import Page, Site, get_page_models
 from wagtail.models.sites import get_site_for_hostname
 
 from cms.api.generation import PerGeneration
-from cms.models import PageChannelOverride
-from personalization.delivery import segment_ids_in_stream
-from personalization.models import Channel, PageVariant
+from cms.api.personalisers import PageVariantRow, personaliser
+from cms.models import Channel, PageChannelOverride
 
 
 def _overrides(channel_id: int) -> dict[int, PageChannelOverride]:
@@ -38,17 +37,15 @@ def _body_segment_ids(generation: int, page_id: int) -> frozenset[int]:
 def _stream_segment_ids(page: Page) -> set[int]:
     """Segments referred to by any StreamField of a specific page."""
     ids: set[int] = set()
+    segment_ids_in_stream = personaliser().segment_ids_in_stream
     for field in page._meta.concrete_fields:
         if isinstance(field, StreamField):
             ids |= segment_ids_in_stream(getattr(page, field.attname).raw_data)
     return ids
 
 
-def _page_variants(page_id: int) -> tuple[tuple[int, int, int | None], ...]:
-    """(segment id, alternative page id, channel id or None) in editor order."""
-    return tuple(
-        PageVariant.objects.filter(page_id=page_id).order_by("sort_order").values_list("segment_id", "alternative_id", "channel_id")
-    )
+def _page_variants(page_id: int) -> tuple[PageVariantRow, ...]:
+    return personaliser().page_variants(page_id)
 
 
 def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
@@ -67,6 +64,7 @@ def _all_segment_ids(field_names: frozenset[str] | None = None) -> frozenset[int
     `field_names` limits the search to the StreamFields of those names (the fields a listing returns).
     """
     ids: set[int] = set()
+    segment_ids_in_stream = personaliser().segment_ids_in_stream
     for model in get_page_models():
         fields = [
             f.attname for f in model._meta.concrete_fields

@@ -59,20 +59,15 @@ class PagePreviewViewSet(DeliveryPagesViewSet):
         if not hasattr(self, "_preview_page"):
             page = preview_page_from_token(
                 self.request.GET.get("content_type", ""), self.request.GET.get("token", ""),
-                channel_slug=self.grant.channel_slug,
+                channel_slug=self.delivery.grant.channel_slug,
             )
-            override = draft_channel_override(page, self.grant.channel_id)
+            override = draft_channel_override(page, self.delivery.channel_id)
             if override is not None and not override.offered:
                 raise ProblemError("this page is not offered on this key's channel", status_code=404, parameter="token")
-            self._preview_page, self._preview_override = page, override
+            # The draft's overrides for the previewed page (the live ones may differ); live ones elsewhere.
+            self.delivery.draft_overrides[page.pk] = override
+            self._preview_page = page
         return self._preview_page
-
-    def channel_override(self, page_id: int) -> PageChannelOverride | None:
-        """The draft's overrides for the previewed page (the live ones may differ); live ones elsewhere."""
-        page = self.get_object()
-        if page_id == page.pk:
-            return self._preview_override
-        return super().channel_override(page_id)
 
     def detail_view(self, request, pk):
         return self._preview_response()

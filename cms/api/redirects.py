@@ -16,7 +16,7 @@ from wagtail.contrib.redirects.middleware import get_redirect
 from wagtail.models import Site
 
 from cms.api.views import DeliveryMixin, _delivery_filters
-from cms.api.visibility import visible_pages
+from cms.visibility import visible_pages
 
 
 class RedirectSiteSerializer(serializers.ModelSerializer):
@@ -50,10 +50,10 @@ class DeliveryRedirectsViewSet(DeliveryMixin, RedirectsAPIViewSet):
     nested_default_fields = ["id", "old_path", "location"]
 
     def get_queryset(self):
-        site = self.content_site()
+        site = self.delivery.site
         if site is None:
             return self.model.objects.none()
-        pages = visible_pages(channel_id=self.grant.channel_id, root=site.root_page, restricted=self.restricted_paths)
+        pages = visible_pages(channel_id=self.delivery.channel_id, root=site.root_page, restricted=self.delivery.restricted_paths)
         return (
             self.model.get_for_site(site)
             .filter(Q(redirect_page__isnull=True) | Q(redirect_page__in=pages.values("pk")))

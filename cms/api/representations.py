@@ -1,6 +1,6 @@
 """JSON shapes of images, snippets and rich text as a channel receives them.
 
-Everything here takes the serializer context, whose view knows the request's
+Everything here takes the serializer context, whose `delivery` context knows the request's
 channel and content generation, so nested content is shaped per channel too.
 """
 
@@ -11,12 +11,11 @@ from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRe
 
 from cms.api.filters import parse_id
 from cms.api.generation import PerGeneration
-from cms.api.visibility import Visibility
+from cms.models import ChannelRenditionPreset
+from cms.visibility import Visibility
 
 
 def _channel_presets(channel_id: int) -> tuple[tuple[str, str], ...]:
-    from personalization.models import ChannelRenditionPreset
-
     return tuple(ChannelRenditionPreset.objects.filter(channel_id=channel_id).values_list("name", "filter_spec"))
 
 
@@ -27,11 +26,11 @@ def image_representation(image, context) -> dict | None:
     """An image with its alt text, credit, focal point and the channel's renditions."""
     if image is None:
         return None
-    view = context["view"]
-    if not view.image_is_visible(image):
+    delivery = context["delivery"]
+    if not delivery.image_is_visible(image):
         return None
     # Memoised per channel and generation: renditions cost a query per image otherwise.
-    return channel_images.get(view.generation, view.generation, view.grant.channel_id, image)
+    return channel_images.get(delivery.generation, delivery.generation, delivery.channel_id, image)
 
 
 def _channel_image(generation: int, channel_id: int, image) -> dict:
@@ -93,7 +92,7 @@ def promo_representation(promo, context) -> dict | None:
 
 
 def link_url(item, context) -> str:
-    if item.link_page_id and context["view"].page_is_visible(item.link_page_id):
+    if item.link_page_id and context["delivery"].page_is_visible(item.link_page_id):
         return item.link_page.url or ""
     return item.link_url
 
@@ -160,9 +159,9 @@ def rich_text_html(source: str, context) -> str:
 
     Links and embeds of items in private collections (documents, images) say nothing about them.
     """
-    view = context["view"]
+    delivery = context["delivery"]
     # Memoised: the same source renders the same for everyone who sees the same pages.
-    return rich_texts.get(view.generation, view.visibility(), source or "")
+    return rich_texts.get(delivery.generation, delivery.visibility, source or "")
 
 
 def _rich_text_html(visibility: Visibility, source: str) -> str:

@@ -3,6 +3,7 @@
 from taggit.managers import _TaggableManager
 from wagtail.api.v2.serializers import PageAliasOfField, PageParentField, PageSerializer, TagsField
 
+from cms.api.delivery_context import delivery_context
 from cms.api.generation import PerGeneration
 
 
@@ -23,8 +24,8 @@ class VisibleAliasOfField(PageAliasOfField):
 
     def get_attribute(self, instance):
         original = instance.alias_of
-        view = self.context.get("view")
-        if original is not None and hasattr(view, "page_is_visible") and not view.page_is_visible(original.pk):
+        delivery = delivery_context(self.context)
+        if original is not None and delivery is not None and not delivery.page_is_visible(original.pk):
             return None
         return original
 
@@ -33,21 +34,21 @@ class VisibleParentField(PageParentField):
     """`meta.parent` when visible, by the view's memoised visible ids rather than a query per page."""
 
     def get_attribute(self, instance):
-        view = self.context.get("view")
-        if not hasattr(view, "page_is_visible"):
+        delivery = delivery_context(self.context)
+        if delivery is None:
             return super().get_attribute(instance)
         parent = instance.get_parent()
-        return parent if parent is not None and view.page_is_visible(parent.pk) else None
+        return parent if parent is not None and delivery.page_is_visible(parent.pk) else None
 
 
 class MemoisedTagsField(TagsField):
     """Wagtail's tag names, memoised per content generation (tags change only with a publish)."""
 
     def to_representation(self, value):
-        view = self.context.get("view")
-        if not hasattr(view, "generation"):
+        delivery = delivery_context(self.context)
+        if delivery is None:
             return super().to_representation(value)
-        return list(tag_names.get(view.generation, value.instance, value.prefetch_cache_name))
+        return list(tag_names.get(delivery.generation, value.instance, value.prefetch_cache_name))
 
 
 class DeliveryPageSerializer(PageSerializer):

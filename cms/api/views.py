@@ -1,6 +1,6 @@
 """Delivery viewsets: Wagtail API v2 endpoints behind channel keys, shaped per channel, cached."""
 
-from functools import cached_property
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -21,35 +21,31 @@ from wagtail.models import Page, Site
 
 from cms.api.auth import ApiKeyAuthentication, HasScope
 from cms.api.caching import (
-    PERSONALISED_VARY, VARY, cached_body, conditional_response, content_generation, response_cache_key,
+    VARY, cached_body, conditional_response, content_generation, personalised_vary, response_cache_key,
 )
+from cms.api.delivery_context import DeliveryContext
 from cms.api.filters import DeliveryFieldsFilter, parse_id
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.locales import DeliveryLocaleFilter
 from cms.api.lookups import (
-    all_segment_ids, channel_cache_control, channel_overrides, live_pages, page_segment_ids, page_variants,
+    all_segment_ids, channel_cache_control, live_pages, page_segment_ids, page_variants,
     page_view_facts, site_for,
 )
 from cms.api.pagination import DeliveryPagination
+from cms.api.personalisers import ContextError, DefaultState, PersonalisationState, personaliser
 from cms.api.cors import channel_origins
 from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
-from cms.api.visibility import (
-    Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages,
-)
-from cms.models import CallToAction, PageChannelOverride, Promo
-from personalization.delivery import PersonalizationState, page_view_record
-from personalization.events.served import served_body_note  # events-served
-from personalization.request_context import ContextError, check_context_parameters, is_context_parameter
-from personalization.simulation import simulation_from_token
+from cms.models import CallToAction, Promo
+from cms.visibility import visible_in_collections, visible_pages
 
 
 class ChannelContextMixin(ProblemMixin):
-    """Key authentication, scope, rate limit, CORS origin check, and the request's channel context.
+    """Key authentication, scope, rate limit, CORS origin check, and the request's delivery context.
 
-    Nested representations (images, snippets, rich text) ask the view about the channel:
-    its overrides, what is visible, where a page's API detail lives.
+    Nested representations (images, snippets, rich text) ask the delivery context about the
+    channel: its overrides, what is visible, how the visitor is personalised.
     """
 
     authentication_classes = [ApiKeyAuthentication]
@@ -64,18 +60,24 @@ class ChannelContextMixin(ProblemMixin):
         for name, value in request.GET.items():
             if "\x00" in name or "\x00" in value:
                 raise ProblemError("null characters are not allowed", parameter=name.replace("\x00", ""))
-        self.grant = request.auth
-        self.generation = content_generation()
+        self.delivery = DeliveryContext(
+            grant=request.auth, generation=content_generation(), site=self.content_site, personalise=self.personalise,
+        )
         self._remember_site(request)
         origin = request.headers.get("Origin")
-        if origin and origin not in channel_origins.get(self.generation, self.grant.channel_id):
+        if origin and origin not in channel_origins.get(self.delivery.generation, self.delivery.channel_id):
             raise ProblemError(f"origin {origin} is not allowed for this key's channel", status_code=403)
+
+    personalise: Callable[[], PersonalisationState] | None = None  # endpoints that personalise decide with it
 
     def _remember_site(self, request) -> None:
         """Resolve the request's site from a per-generation memo; Wagtail would query on every request."""
         if not hasattr(request, "_wagtail_site"):
             hostname = split_domain_port(request._get_raw_host())[0]
-            request._wagtail_site = site_for.get(self.generation, hostname, request.get_port())
+            request._wagtail_site = site_for.get(self.delivery.generation, hostname, request.get_port())
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "delivery": self.delivery}
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -86,37 +88,8 @@ class ChannelContextMixin(ProblemMixin):
         patch_vary_headers(response, [header.strip() for header in VARY.split(",")])
         return response
 
-    def channel_override(self, page_id: int) -> PageChannelOverride | None:
-        return channel_overrides.get(self.generation, self.grant.channel_id).get(page_id)
-
-    def image_is_visible(self, image) -> bool:
-        return image.collection_id not in self.visibility().private_collection_ids
-
-    def page_is_visible(self, page_id: int) -> bool:
-        return page_id in self.visibility().page_ids
-
-    def visible_page_ids(self) -> frozenset[int]:
-        return self.visibility().page_ids
-
-    def visibility(self) -> Visibility:
-        """What this request may see, read from the database once per request that builds a body."""
-        if self._visibility is None:
-            site = self.content_site()
-            self._visibility = visibility_read(
-                generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page,
-                restricted=self.restricted_paths,
-            )
-        return self._visibility
-
-    _visibility: Visibility | None = None
-
-    @cached_property
-    def restricted_paths(self) -> tuple[str, ...]:
-        """The view-restricted page paths, read from the database once per request that builds a body."""
-        return restricted_paths()
-
     def content_site(self) -> Site | None:
-        """The site whose pages this request may see."""
+        """The site whose pages this request may see (read once, through the delivery context)."""
         return Site.find_for_request(self.request)
 
 
@@ -154,24 +127,24 @@ class DeliveryMixin(ChannelContextMixin):
             return build()
         site = Site.find_for_request(self.request)  # the request's memoised site: no query
         key = response_cache_key(
-            generation=self.generation,
-            channel_id=self.grant.channel_id,
+            generation=self.delivery.generation,
+            channel_id=self.delivery.channel_id,
             site_id=site and site.pk,
             path=self.request.path,
             query=[(k, v) for k, v in self.request.GET.items() if not self.is_extra_parameter(k)] + [("~", variant)],
         )
-        page_id = int(self.kwargs.get("pk", 0))  # events-served: the requested page (build may serve a variant)
+        page_id = int(self.kwargs.get("pk", 0))  # the requested page: build may serve a variant instead
         entry = cached_body(key, build)
         if isinstance(entry, Response):
             return entry
-        if variant:  # events-served: a personalised body served, hit or miss, 200 or 304
-            served_body_note(channel_id=self.grant.channel_id, page_id=page_id, etag=entry[0], body=entry[1])
-        cache_control = channel_cache_control.get(self.generation, self.grant.channel_id)
+        if variant:  # a personalised body served, hit or miss, 200 or 304
+            personaliser().body_served(channel_id=self.delivery.channel_id, page_id=page_id, etag=entry[0], body=entry[1])
+        cache_control = channel_cache_control.get(self.delivery.generation, self.delivery.channel_id)
         response = conditional_response(self.request, *entry, cache_control=cache_control)
         if variant:
             # The body depends on the visitor: browsers may keep it, shared caches may not.
             response["Cache-Control"] = f"private, {cache_control}"
-            response["Vary"] = PERSONALISED_VARY
+            response["Vary"] = personalised_vary()
             response["Tailor-Segments-Digest"] = variant
         return response
 
@@ -233,14 +206,14 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     # --- personalisation ------------------------------------------------------------
     def is_extra_parameter(self, name: str) -> bool:
-        return is_context_parameter(name)
+        return personaliser().is_context_parameter(name)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Before the cache: a cached body is shared by every visitor context, so a bad value
         # would otherwise be a 400 or a 200 depending on what happened to be cached.
         try:
-            check_context_parameters(request.GET)
+            personaliser().check_context_parameters(request.GET)
         except ContextError as exc:
             raise ProblemError(str(exc), parameter=exc.parameter) from exc
 
@@ -253,32 +226,28 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         """Explanations and simulations are for one viewer: never cached anywhere."""
         return self.explain or "simulate" in self.request.GET
 
-    @cached_property
-    def personalization(self) -> PersonalizationState:
+    def personalise(self) -> PersonalisationState:
+        """The decision for this request (the delivery context asks once, on first use)."""
+        simulation = self.request.GET.get("simulate") or None
+        if simulation and not self.delivery.grant.has("preview"):
+            raise ProblemError("simulate needs an API key with the 'preview' scope", status_code=403, parameter="simulate")
         try:
-            return PersonalizationState(
-                channel=self.grant.channel_slug, params=self.request.GET, headers=self.request.headers,
-                explain=self.explain, simulation=self._simulation(),
+            return personaliser().state(
+                channel=self.delivery.grant.channel_slug, params=self.request.GET, headers=self.request.headers,
+                explain=self.explain, simulation=simulation,
             )
         except ContextError as exc:
             raise ProblemError(str(exc), parameter=exc.parameter) from exc
 
-    def _simulation(self) -> dict | None:
-        token = self.request.GET.get("simulate")
-        if not token:
-            return None
-        if not self.grant.has("preview"):
-            raise ProblemError("simulate needs an API key with the 'preview' scope", status_code=403, parameter="simulate")
-        return simulation_from_token(token)
-
     def referenced_segment_ids(self) -> frozenset[int]:
         """Segments whose membership can change this response."""
         if self.action == "detail_view":
-            return page_segment_ids.get(self.generation, self.generation, int(self.kwargs["pk"]))
+            generation = self.delivery.generation
+            return page_segment_ids.get(generation, generation, int(self.kwargs["pk"]))
         # A listing is personalised only through the StreamFields it returns: a listing of
         # titles is one body for every visitor, however many segments the pages' bodies use.
         fields = self._returned_stream_fields()
-        return all_segment_ids.get(self.generation, fields) if fields else frozenset()
+        return all_segment_ids.get(self.delivery.generation, fields) if fields else frozenset()
 
     def _returned_stream_fields(self) -> frozenset[str]:
         """Names of the StreamFields among the fields this listing returns (`fields=`, or the defaults)."""
@@ -308,11 +277,11 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         ids = self.referenced_segment_ids()
         if self.uncacheable:
             return None
-        return self.personalization.digest(ids) if ids else ""
+        return self.delivery.personalization.digest(ids) if ids else ""
 
     def _personalization_meta(self, ids: frozenset[int]) -> dict:
         """`meta.personalization` once the body is built (its slots chose their variants)."""
-        return self.personalization.meta(ids) if ids else {"segments": [], "referenced_segments": [], "blocks": {}}
+        return self.delivery.personalization.meta(ids) if ids else DefaultState().meta(ids)
 
     def _personalized(self, build):
         """The cached response of `build`; never stored anywhere when it explains or simulates."""
@@ -350,29 +319,30 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def _record_page_view(self, page_id: int) -> None:
         """The visitor viewed the requested page (its URL path, whichever variant was served)."""
-        facts = page_view_facts.get(self.generation, self.generation, page_id)
+        generation = self.delivery.generation
+        facts = page_view_facts.get(generation, generation, page_id)
         if facts is not None:
             # A decision made for this request lends its profile; pages nobody personalises make none.
-            state = self.__dict__.get("personalization")
-            page_view_record(self.request.headers, path=facts[0], content_type=facts[1], state=state)
+            state = self.delivery.decided
+            personaliser().page_view_record(self.request.headers, path=facts[0], content_type=facts[1], state=state)
 
     def _page_variant_for(self, page_id: int) -> int | None:
         """The alternative page this visitor gets instead of `page_id`, if a page variant applies."""
         variants = [
             (segment_id, alternative_id)
-            for segment_id, alternative_id, channel_id in page_variants.get(self.generation, page_id)
-            if channel_id in (None, self.grant.channel_id) and self.page_is_visible(alternative_id)
+            for segment_id, alternative_id, channel_id in page_variants.get(self.delivery.generation, page_id)
+            if channel_id in (None, self.delivery.channel_id) and self.delivery.page_is_visible(alternative_id)
         ]
         if not variants:
             return None
-        return self.personalization.choose_page(variants)
+        return self.delivery.personalization.choose_page(variants)
 
     def get_object(self):
         """The requested page; without filters, from the live-page memo if the database says it is visible."""
         if hasattr(self, "_cached_object") or self._filtered:
             return super().get_object()
         pk = int(self.kwargs["pk"])
-        page = live_pages.get(self.generation, pk) if self.page_is_visible(pk) else None
+        page = live_pages.get(self.delivery.generation, pk) if self.delivery.page_is_visible(pk) else None
         if page is None:
             raise Http404("No Page matches the given query.")  # DRF's wording, as in stock Wagtail
         self._cached_object = page
@@ -388,15 +358,11 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def get_base_queryset(self):
         if self._shape_only:
             return Page.objects.none()
-        site = self.content_site()
+        site = self.delivery.site
         root = site and site.root_page
-        return visible_pages(channel_id=self.grant.channel_id, root=root, restricted=self.restricted_paths)
+        return visible_pages(channel_id=self.delivery.channel_id, root=root, restricted=self.delivery.restricted_paths)
 
     def content_site(self) -> Site | None:
-        return self._requested_site
-
-    @cached_property
-    def _requested_site(self) -> Site | None:
         """The `site` parameter's site (Wagtail's rules), else the request's."""
         requested = self.request.GET.get("site")
         if not requested:

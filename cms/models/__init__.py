@@ -1,11 +1,11 @@
 """Content models, split by kind and re-exported here.
 
 images and snippets depend on nothing in cms; pages depend on blocks (which name
-snippets and images lazily); channels (overrides) depend on pages and images; the
+snippets and images lazily); channels (their overrides) depend on pages and images; the
 outbox depends on nothing.
 """
 
-from .channels import PageChannelOverride
+from .channels import Channel, ChannelRenditionPreset, PageChannelOverride
 from .delivery import ApiKey, ApiScope, Webhook, WebhookDelivery, WebhookEvent
 from .images import CustomImage, CustomRendition
 from .outbox import OutboxJob, PeriodicRun
@@ -23,6 +23,8 @@ __all__ = [
     "Author",
     "BasePage",
     "CallToAction",
+    "Channel",
+    "ChannelRenditionPreset",
     "CustomImage",
     "CustomRendition",
     "HomePage",

@@ -20,7 +20,7 @@ class ApiKey(models.Model):
     """
 
     name = models.CharField(max_length=100)
-    channel = models.ForeignKey("personalization.Channel", on_delete=models.CASCADE, related_name="api_keys")
+    channel = models.ForeignKey("cms.Channel", on_delete=models.CASCADE, related_name="api_keys")
     scopes = models.JSONField(default=list, help_text="Any of: delivery, preview, events, crm.")
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -64,7 +64,7 @@ class Webhook(models.Model):
     secret = models.CharField(max_length=128, help_text="Shared secret for the HMAC-SHA256 signature.")
     events = models.JSONField(default=list, blank=True, help_text="Event names; empty means all.")
     channel = models.ForeignKey(
-        "personalization.Channel",
+        "cms.Channel",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

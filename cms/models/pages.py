@@ -16,8 +16,8 @@ from wagtail_headless_preview.signals import preview_update
 
 from cms.api.fields import AuthorsField, ChannelImageField, ChannelOverridableField
 from cms.blocks import campaign_blocks, content_blocks
+from cms.panels import RegisteredPanels
 from cms.preview_tokens import channel_preview_modes, preview_mode_channel, preview_token_value
-from personalization.admin.figures_panels import VariantFiguresPanel
 
 
 class BasePage(HeadlessPreviewMixin, Page):
@@ -48,7 +48,7 @@ class BasePage(HeadlessPreviewMixin, Page):
             heading="Page variants",
             help_text="Serve another page to a segment; the first variant in segment priority wins.",
         ),
-        MultiFieldPanel([VariantFiguresPanel()], heading="Variant figures"),
+        RegisteredPanels("personalisation"),  # e.g. each variant's figures (personalization)
     ]
 
     class Meta:

@@ -12,7 +12,8 @@ from wagtail.models import Page
 from personalization.admin.csv_export import csv_response
 from personalization.admin.report_tables import TABLES, chart_data
 from personalization.events.reports import ReportFilter, placements_and_variants
-from personalization.models import Channel, Segment
+from cms.models import Channel
+from personalization.models import Segment
 
 VIEW_PERMISSION = "personalization.view_eventrollup"
 PRESETS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "From … to …")]

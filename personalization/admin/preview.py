@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from wagtail.models import Page
 
 from personalization.delivery import PersonalizationState
-from personalization.models import Channel
+from cms.models import Channel
 from personalization.simulation import simulation_token
 from personalization.specs import live_segments
 

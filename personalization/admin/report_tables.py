@@ -7,7 +7,8 @@ from wagtail.models import Page
 
 from personalization.events import reports
 from personalization.events.reports import ReportFilter, Row
-from personalization.models import Channel, Segment
+from cms.models import Channel
+from personalization.models import Segment
 
 FIGURE_COLUMNS = (
     ("Views", "count"), ("Impressions", "count"), ("Clicks", "count"), ("Click-through rate", "rate"),

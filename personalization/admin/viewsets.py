@@ -26,7 +26,8 @@ from personalization.admin.figures_panels import SegmentFiguresPanel
 from personalization.admin.panels import SampleVisitorPanel
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
-from personalization.models import Channel, Placement, Segment, TraitDefinition
+from cms.models import Channel
+from personalization.models import Placement, Segment, TraitDefinition
 
 NEW_DEFINITION = {"all": []}
 

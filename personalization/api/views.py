@@ -165,7 +165,7 @@ class DecideView(ChannelContextMixin, APIView):
         data = _validated_body(request)
         state = _personalization(request, data)
         found = {p.key: p for p in Placement.objects.filter(key__in=data["placements"])}
-        context = {"request": request, "view": self}
+        context = {"request": request, "view": self, "delivery": self.delivery}
         results = {key: state.resolve_block(found[key].as_slot(), context) for key in data["placements"] if key in found}
         response = {
             "segments": list(state.decision.matched),
@@ -176,7 +176,7 @@ class DecideView(ChannelContextMixin, APIView):
         if data["explain"]:
             response["explain"] = [trace.as_dict() for trace in state.decision.trace]
         else:  # an explanation is for one viewer, not an impression
-            served_decision_note(channel_id=self.grant.channel_id, segments=response["segments"], blocks=state.slots)
+            served_decision_note(channel_id=self.delivery.channel_id, segments=response["segments"], blocks=state.slots)
         return Response(response, headers={"Cache-Control": "private, no-store"})
 
 

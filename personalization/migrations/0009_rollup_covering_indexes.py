@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('personalization', '0008_dashboard_permission'),
+        ('personalization', '0008_channels_moved_to_cms'),
     ]
 
     operations = [

@@ -17,7 +17,7 @@ class PageVariant(Orderable):
     segment = models.ForeignKey("personalization.Segment", on_delete=models.CASCADE, related_name="+")
     alternative = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     channel = models.ForeignKey(
-        "personalization.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        "cms.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
         help_text="Only on this channel; empty means every channel.",
     )
 

@@ -233,7 +233,8 @@ def seed() -> Seeded:
     from cms.demo_content import ARTICLES, AUTHORS, CHANNELS, SECTIONS
     from cms.demo_images import draw_demo_image
     from cms.models import ArticlePage, Author, CallToAction, CustomImage, HomePage, LandingPage, Promo, SectionPage
-    from personalization.models import Channel, ChannelRenditionPreset, Segment
+    from cms.models import Channel, ChannelRenditionPreset
+    from personalization.models import Segment
     from personalization.specs import segment_definition_errors
 
     web_spec = CHANNELS[0]

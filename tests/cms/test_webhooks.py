@@ -311,7 +311,7 @@ def test_channel_webhooks_hear_only_of_pages_offered_on_their_channel(
         ("/web", "rules.changed"),
     ]
     rules = next(r.json for r in receiver.requests if r.json["event"] == "rules.changed")
-    assert rules["object"] == {"type": "personalization.Channel", "id": web.pk}
+    assert rules["object"] == {"type": "cms.Channel", "id": web.pk}
 
 
 def test_inactive_or_unsubscribed_webhooks_get_nothing(receiver, article, django_capture_on_commit_callbacks):

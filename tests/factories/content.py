@@ -6,8 +6,7 @@ from django.core.files.images import ImageFile
 from PIL import Image
 from wagtail.models import Page
 
-from cms.models import ArticlePage, CustomImage, HomePage, LandingPage, SectionPage
-from personalization.models import Channel, ChannelRenditionPreset
+from cms.models import ArticlePage, Channel, ChannelRenditionPreset, CustomImage, HomePage, LandingPage, SectionPage
 
 
 def small_png(width: int = 64, height: int = 48, colour: str = "teal", name: str = "test.png") -> ImageFile:

@@ -82,7 +82,7 @@ def _serializer(view_cls, model, *, detail: bool):
 
 def _object_schema(fields: FieldSchemas, view_cls, model, *, detail: bool, page_type: bool) -> dict:
     body, meta = fields.serializer_properties(_serializer(view_cls, model, detail=detail))
-    if page_type and detail and hasattr(view_cls, "personalization"):
+    if page_type and detail and getattr(view_cls, "personalise", None):
         meta["personalization"] = ref("PersonalizationMeta")
     properties = {"id": body.pop("id", {"type": "integer"}), "meta": obj(meta), **body}
     kind = "detail" if detail else "listing item"

@@ -28,6 +28,7 @@ from wagtail.fields import StreamField
 from wagtail.models import get_page_models
 
 from cms.api.locales import LOCALE_DESCRIPTION
+from cms.api.personalisers import personaliser
 from cms.api.schema.json_schema import model_label, ref, string
 from cms.api.views import DeliveryMixin
 
@@ -160,17 +161,16 @@ def detail_parameters(view_cls, model) -> list[dict]:
 
 
 def _visitor_parameters(view_cls) -> list[dict]:
-    """The visitor context that a personalising endpoint reads (personalization.request_context)."""
+    """The visitor context that a personalising endpoint reads (the registered personaliser's)."""
     if getattr(view_cls, "is_extra_parameter", None) is getattr(
         DeliveryMixin, "is_extra_parameter", None
     ):
         return []
-    try:
-        from personalization.request_context import ATTRIBUTES, CONTEXT_PARAMETERS, MAX_VALUE_LENGTH
-    except ImportError:
+    visitor = personaliser()
+    if not visitor.context_parameters:
         return []
     parameters = []
-    for name in sorted(CONTEXT_PARAMETERS):
+    for name in sorted(visitor.context_parameters):
         if name == "explain":
             parameters.append(
                 _parameter(
@@ -181,11 +181,12 @@ def _visitor_parameters(view_cls) -> list[dict]:
                 )
             )
             continue
-        header = f" (or the `{ATTRIBUTES[name]}` header)" if name in ATTRIBUTES else ""
+        headers = visitor.attribute_headers
+        header = f" (or the `{headers[name]}` header)" if name in headers else ""
         if name == "tz":
             schema = ref("TimeZone")
-        elif name in ATTRIBUTES:
-            schema = string(maxLength=MAX_VALUE_LENGTH)  # longer is a 400
+        elif name in headers:
+            schema = string(maxLength=visitor.max_value_length)  # longer is a 400
         else:
             schema = string()  # UTM values are cut to MAX_VALUE_LENGTH; `simulate` is a token
         parameters.append(

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cms.api.keys import api_key_create
-from personalization.models import Channel
+from cms.models import Channel
 
 
 class Command(BaseCommand):

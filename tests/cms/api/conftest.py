@@ -41,7 +41,7 @@ CHANNEL_PRESETS = {
 
 def channel_get_or_create(slug: str):
     """The channel with this slug (a module-scoped seed may have made it), with its presets."""
-    from personalization.models import Channel
+    from cms.models import Channel
 
     return Channel.objects.filter(slug=slug).first() or ChannelFactory(
         slug=slug, name=slug.title(), presets=CHANNEL_PRESETS.get(slug, [])

@@ -7,8 +7,8 @@ from cms.roles import roles_apply
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("personalization", "0007_events"),
-        ("cms", "0009_periodic_run"),
+        ("personalization", "0009_rollup_covering_indexes"),
+        ("cms", "0011_channel_content_types"),
     ]
 
     operations = [migrations.RunPython(roles_apply, migrations.RunPython.noop)]

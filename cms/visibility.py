@@ -1,4 +1,5 @@
-"""What a delivery request may see. Every endpoint, filter and relation goes through here.
+"""What a delivery request may see. Every endpoint, filter and relation goes through here,
+and so do search results: nothing here knows of the API's views.
 
 An API key sees live, unexpired, public content offered on its channel. View
 restrictions (passwords, logins, groups), inherited by descendants, hide a page

@@ -1,10 +1,12 @@
-"""`manage.py seed_demo`: the demo hub, with progress, then what to open and how to log in."""
+"""`manage.py seed_demo`: the demo hub, then its personalisation on top, with progress; then what
+to open and how to log in. Here, in the top layer, because it seeds both apps."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from cms.demo import demo_password, demo_seed
+from personalization.demo import demo_personalisation_seed
 
 
 class Command(BaseCommand):
@@ -19,6 +21,7 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to seed demo users with known passwords while DEBUG is off (use --force).")
         summary = demo_seed(reset=reset, port=port, progress=self._progress)
+        summary.counts |= demo_personalisation_seed(reset=reset, progress=self._progress)
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(self.style.SUCCESS("\nTailor demo is ready."))
         self.stdout.write(f"  Admin:     {base}/admin/")

@@ -1,0 +1,160 @@
+"""Seeding the demo's personalisation on top of the demo hub (cms.demo): traits, segments, the
+spring page's personalised hero, a placement and sample visitor profiles, idempotently."""
+
+import uuid
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from wagtail.models import Page
+
+from cms import demo_content as hub_content
+from cms.demo import HOME_SLUG, Progress, no_progress
+from cms.models import Channel, LandingPage
+from personalization.events.demo import demo_events_seed
+from personalization.models import Placement, Segment, TraitDefinition, VisitorProfile
+
+# CRM traits marketers can use: (name, type, description, choices)
+TRAITS = [
+    ("tier", "choice", "Loyalty tier from the CRM.", ["bronze", "silver", "gold"]),
+    ("lifetime_value", "number", "Total spend in euros.", []),
+    ("churn_risk", "number", "Model score from 0 (loyal) to 1 (about to leave).", []),
+    ("sentiment", "number", "Average survey sentiment, -1 to 1.", []),
+]
+
+# (key, name, priority, definition)
+SEGMENTS = [
+    ("gold-members", "Gold members", 5,
+     {"attribute": "trait.tier", "operator": "equals", "value": "gold"}),
+    ("mobile-returning", "Returning visitors on mobile", 10,
+     {"all": [{"attribute": "device", "operator": "equals", "value": "mobile"},
+              {"attribute": "returning", "operator": "equals", "value": True}]}),
+    ("spring-campaign", "Spring campaign traffic", 15,
+     {"any": [{"attribute": "utm_campaign", "operator": "equals", "value": "spring"},
+              {"attribute": "referrer_host", "operator": "ends_with", "value": "newsletter.example"}]}),
+    ("first-visit", "First-time visitors", 20,
+     {"attribute": "first_visit", "operator": "equals", "value": True}),
+    ("at-risk", "Customers at risk of leaving", 30,
+     {"all": [{"attribute": "trait.churn_risk", "operator": "gte", "value": 0.7},
+              {"not": {"attribute": "segment", "operator": "member_of", "value": "gold-members"}}]}),
+    ("weekend-evenings", "Weekend evenings in London", 40,
+     {"all": [{"attribute": "day_of_week", "operator": "day_of_week_in", "value": ["sat", "sun"], "timezone": "Europe/London"},
+              {"attribute": "local_time", "operator": "time_between", "value": ["18:00", "23:00"], "timezone": "Europe/London"}]}),
+]
+
+# The spring landing page's personalised hero: (segment keys, channels, heading)
+SPRING_VARIANTS = [
+    (["gold-members"], [], "Gold members: your spring offer is doubled"),
+    (["mobile-returning"], ["mobile"], "Welcome back: tap to claim your spring offer"),
+    (["first-visit"], [], "New here? Your first spring order ships free"),
+]
+SPRING_DEFAULT = "Spring offers, picked for you"
+SPRING_SLUG = "spring-offer"
+
+
+def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_progress) -> dict[str, int]:
+    """Add the demo's personalisation to the seeded hub, or bring it back to its demo state; return its counts.
+
+    Run after cms.demo.demo_seed: the spring page's hero names these segments.
+    """
+    with transaction.atomic():
+        if reset:
+            for model in (Placement, Segment, TraitDefinition, VisitorProfile):
+                model.objects.all().delete()
+        admin = User.objects.get(username=hub_content.ADMIN_USERNAME)
+        segments = _seed_segments(admin)
+        _seed_spring_hero(segments, admin)
+        _seed_placement(segments)
+        _seed_profiles(progress)
+    home = Page.objects.get(slug=HOME_SLUG)
+    demo_events_seed(
+        channels=Channel.objects.all(), pages=home.get_descendants(inclusive=True).live(),
+        segments=segments.values(), placements=("home-hero", "spring-hero"), progress=progress,
+    )
+    return demo_personalisation_counts()
+
+
+def demo_personalisation_counts() -> dict[str, int]:
+    return {
+        "segments": Segment.objects.count(),
+        "placements": Placement.objects.count(),
+        "visitor profiles": VisitorProfile.objects.count(),
+    }
+
+
+def _seed_segments(admin: User) -> dict[str, Segment]:
+    """Traits and published segments; a segment is created once, so a marketer's edits survive a re-seed."""
+    for name, kind, description, choices in TRAITS:
+        TraitDefinition.objects.get_or_create(name=name, defaults={"type": kind, "description": description, "choices": choices})
+    segments = {}
+    for key, name, priority, definition in SEGMENTS:
+        segment = Segment.objects.filter(key=key).first()
+        if segment is None:
+            segment = Segment.objects.create(key=key, name=name, priority=priority, definition=definition, created_by=admin)
+            segment.save_revision(user=admin, log_action=True).publish(user=admin)
+        segments[key] = segment
+    return segments
+
+
+def _stream_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _heading(text: str) -> dict:
+    return {"type": "heading", "value": text, "id": _stream_id()}
+
+
+def _variants(segments: dict[str, Segment]) -> list[dict]:
+    return [
+        {
+            "type": "item",
+            "id": _stream_id(),
+            "value": {
+                "segments": [{"type": "item", "value": segments[key].pk, "id": _stream_id()} for key in keys],
+                "channels": channels,
+                "content": [_heading(text)],
+            },
+        }
+        for keys, channels, text in SPRING_VARIANTS
+    ]
+
+
+def _seed_spring_hero(segments: dict[str, Segment], admin: User) -> None:
+    """The spring page opens with a personalised slot, built from the raw form the page editor saves."""
+    page = LandingPage.objects.filter(slug=SPRING_SLUG).first()
+    if page is None or any(child.block_type == "personalised" for child in page.body):
+        return
+    block = LandingPage.body.field.stream_block.child_blocks["personalised"]
+    raw = {"slot": "spring-hero", "mode": "first", "default": [_heading(SPRING_DEFAULT)], "variants": _variants(segments)}
+    page.body.insert(0, ("personalised", block.to_python(raw)))
+    page.save_revision(user=admin, log_action=True).publish(user=admin)
+
+
+def _seed_placement(segments: dict[str, Segment]) -> None:
+    if Placement.objects.filter(key="home-hero").exists():
+        return
+    placement = Placement(key="home-hero", name="Home page hero", default=[_heading(SPRING_DEFAULT)])
+    placement.variants = [
+        {"type": "variant", "id": item["id"], "value": item["value"]} for item in _variants(segments)
+    ]
+    placement.save()
+
+
+def _seed_profiles(progress: Progress) -> None:
+    """Sample visitor profiles, so reach estimates and behaviour rules have something to count."""
+    if VisitorProfile.objects.exists():
+        return
+    start = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
+    rows = []
+    for n in progress(range(200), "visitor profiles"):
+        rows.append(VisitorProfile(
+            visitor_id=f"demo-visitor-{n:03d}",
+            first_seen=start + timedelta(days=n),
+            last_seen=start + timedelta(days=n + n % 30),
+            visit_count=1 + n % 9,
+            traits={"tier": ("bronze", "silver", "gold")[n % 3], "lifetime_value": 40 * (n % 25),
+                    "churn_risk": round((n * 37 % 100) / 100, 2), "sentiment": round(((n * 53 % 200) - 100) / 100, 2)},
+            consent=["behaviour", "crm"] if n % 4 else ["behaviour"],
+        ))
+    VisitorProfile.objects.bulk_create(rows)

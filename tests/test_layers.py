@@ -1,0 +1,108 @@
+"""The allowed import directions between the project's parts (PRODUCT.md, "The parts").
+
+    config            the top: settings, URLs, Celery; may import everything
+    personalization   builds on cms; its engine imports nothing but the standard library
+    search            may import cms, not personalization
+    cms               the hub: imports neither personalization nor search
+
+Every import counts, inside functions too (ast.walk), relative ones resolved. Migrations are
+scanned like any module: they name other apps by label, never import them.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = ("cms", "personalization", "search", "config")
+ENGINE = "personalization.engine"
+
+# package → project packages it must never import
+FORBIDDEN = {
+    "cms": ("personalization", "search"),
+    "search": ("personalization",),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> list[str]:
+    """Absolute names of every module a file imports, anywhere in it."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from . import x` and `from cms.api import views` may import submodules
+            names += [f"{base}.{alias.name}" for alias in node.names] if base else []
+            names.append(base)
+    return names
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package.replace(".", "/")).rglob("*.py"))
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _modules(package)
+        for name in set(imports_of(path))
+        if any(_within(name, other) for other in forbidden)
+    )
+
+
+def engine_violations() -> list[str]:
+    """Engine imports that are neither the standard library nor the engine itself (Django, the rest of us)."""
+    return sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _modules(ENGINE)
+        for name in set(imports_of(path))
+        if name.split(".")[0] not in sys.stdlib_module_names and not _within(name, ENGINE)
+    )
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_only_in_the_allowed_directions(package: str) -> None:
+    assert len(_modules(package)) > 1
+    assert violations(package, FORBIDDEN[package]) == []
+
+
+def test_the_engine_imports_only_the_standard_library_and_itself() -> None:
+    assert len(_modules(ENGINE)) > 5
+    assert engine_violations() == []
+
+
+def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path, monkeypatch) -> None:
+    package = tmp_path / "cms" / "api"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "views.py").write_text(
+        "from . import lookups\nfrom ..models import Channel\n"
+        "def view():\n    from personalization.delivery import State\n    import search.backends\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+
+    assert violations("cms", FORBIDDEN["cms"]) == [
+        "cms/api/views.py: personalization.delivery",
+        "cms/api/views.py: personalization.delivery.State",
+        "cms/api/views.py: search.backends",
+    ]
+    assert {"cms.api.lookups", "cms.models.Channel"} <= set(imports_of(package / "views.py"))
