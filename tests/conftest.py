@@ -5,6 +5,15 @@ from wagtail.models import Page, Site
 from tests.factories import HomePageFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _api_responses_match_the_schema():
+    """Every `/api/` response of the test clients is checked against the OpenAPI schema (tests/helpers/api_contract.py)."""
+    from tests.helpers.api_contract import checking_api_responses
+
+    with checking_api_responses():
+        yield
+
+
 @pytest.fixture
 def home(db):
     """A published home page as the default site's root."""
