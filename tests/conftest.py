@@ -14,6 +14,16 @@ def _api_responses_match_the_schema():
         yield
 
 
+def pytest_terminal_summary(terminalreporter):
+    """What checking the responses against the schema cost this run (this process's tests only)."""
+    from tests.helpers.api_contract import stats
+
+    if stats.responses:
+        terminalreporter.write_line(
+            f"API responses checked against the OpenAPI schema: {stats.responses} in {stats.seconds:.2f} s"
+        )
+
+
 @pytest.fixture
 def home(db):
     """A published home page as the default site's root."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,14 +185,30 @@ def response_contract() -> ResponseContract:
     return _contract
 
 
+@dataclass
+class ContractStats:
+    """How many responses were checked and the time it took (schema generation included)."""
+
+    responses: int = 0
+    seconds: float = 0.0
+
+
+stats = ContractStats()
+
+
 def check_response(method: str, path: str, response) -> None:
     """Raise ResponseContractError when this `/api/` response is not what the schema declares."""
     if not path.startswith("/api/") or path.startswith(UNDESCRIBED_PATHS):
         return
     if method == "options" and "access-control-allow-methods" in response:
         return  # a CORS preflight, answered by django-cors-headers before any view
+    started = time.perf_counter()
     body = b"" if response.streaming else response.content
-    problems = response_contract().problems(method, path, response.status_code, response.headers, body)
+    try:
+        problems = response_contract().problems(method, path, response.status_code, response.headers, body)
+    finally:
+        stats.responses += 1
+        stats.seconds += time.perf_counter() - started
     if problems:
         excerpt = body[:500].decode(errors="replace")
         raise ResponseContractError(
