@@ -36,7 +36,7 @@ from cms.api.problems import ProblemError, ProblemMixin
 from cms.api.serializers import DeliveryPageSerializer
 from cms.api.throttling import KeyRateThrottle, rate_limit_headers
 from cms.api.visibility import (
-    Visibility, restricted_paths, visibility_read, visible_in_collections, visible_pages,
+    Visibility, private_collection_ids, restricted_paths, visibility_read, visible_in_collections, visible_pages,
 )
 from cms.models import CallToAction, PageChannelOverride, Promo
 from personalization.delivery import PersonalizationState, page_view_record
@@ -103,7 +103,7 @@ class ChannelContextMixin(ProblemMixin):
             site = self.content_site()
             self._visibility = visibility_read(
                 generation=self.generation, channel_id=self.grant.channel_id, root=site and site.root_page,
-                restricted=self.restricted_paths,
+                restricted=self.restricted_paths, private=self.private_collections,
             )
         return self._visibility
 
@@ -113,6 +113,11 @@ class ChannelContextMixin(ProblemMixin):
     def restricted_paths(self) -> tuple[str, ...]:
         """The view-restricted page paths, read from the database once per request that builds a body."""
         return restricted_paths()
+
+    @cached_property
+    def private_collections(self) -> frozenset[int]:
+        """The private collections' ids, read from the database once per request that builds a body."""
+        return private_collection_ids()
 
     def content_site(self) -> Site | None:
         """The site whose pages this request may see."""
@@ -415,13 +420,13 @@ class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
     ]
 
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"))
+        return visible_in_collections(self.model.objects.order_by("id"), private=self.private_collections)
 
 
 class DeliveryDocumentsViewSet(DeliveryMixin, DocumentsAPIViewSet):
     filter_backends = _delivery_filters(DocumentsAPIViewSet.filter_backends)
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"))
+        return visible_in_collections(self.model.objects.order_by("id"), private=self.private_collections)
 
 
 class CallToActionsViewSet(DeliveryMixin, BaseAPIViewSet):
