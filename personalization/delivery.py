@@ -5,7 +5,11 @@ variants refer to, so it is cached under the digest of *those* matched segments:
 a page no segment touches has one cached body per channel, whoever asks.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
+
+from wagtail.fields import StreamField
+from wagtail.models import get_page_models
 
 from personalization.engine import Decision, VariantSpec, resolve_slot
 from personalization.profiles import page_view_note, profile_load, visit_note
@@ -25,6 +29,20 @@ def segment_ids_in_stream(raw_data) -> set[int]:
             for variant in _list_items((child.get("value") or {}).get("variants")):
                 ids.update(pk for pk in _list_items(variant.get("segments")) if isinstance(pk, int))
     return ids
+
+
+def live_page_segment_ids(field_names: frozenset[str] | None = None) -> Iterator[tuple[str, set[int]]]:
+    """(title, ids of the segments its personalised blocks name) of each live page, one query per page model.
+
+    Reads every StreamField of each page model (or only those named in `field_names`) as stored JSON.
+    """
+    for model in get_page_models():
+        fields = [
+            f.attname for f in model._meta.concrete_fields
+            if isinstance(f, StreamField) and f.model is model and (field_names is None or f.name in field_names)
+        ]
+        for title, *values in model.objects.live().values_list("title", *fields) if fields else ():
+            yield title, set().union(*(segment_ids_in_stream(getattr(value, "raw_data", value)) for value in values))
 
 
 def _list_items(raw) -> list:

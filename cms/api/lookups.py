@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 from django.db.models import prefetch_related_objects
 from wagtail.fields import StreamField
-from wagtail.models import Page, Site, get_page_models
+from wagtail.models import Page, Site
 from wagtail.models.sites import get_site_for_hostname
 
 from cms.api.generation import PerGeneration
 from cms.models import PageChannelOverride
-from personalization.delivery import segment_ids_in_stream
+from personalization.delivery import live_page_segment_ids, segment_ids_in_stream
 from personalization.models import Channel, PageVariant
 
 
@@ -66,16 +66,7 @@ def _all_segment_ids(field_names: frozenset[str] | None = None) -> frozenset[int
 
     `field_names` limits the search to the StreamFields of those names (the fields a listing returns).
     """
-    ids: set[int] = set()
-    for model in get_page_models():
-        fields = [
-            f.attname for f in model._meta.concrete_fields
-            if isinstance(f, StreamField) and f.model is model and (field_names is None or f.name in field_names)
-        ]
-        for values in model.objects.live().values_list(*fields) if fields else ():
-            for value in values:
-                ids |= segment_ids_in_stream(value.raw_data if hasattr(value, "raw_data") else value)
-    return frozenset(ids)
+    return frozenset().union(*(ids for _, ids in live_page_segment_ids(field_names)))
 
 
 def _site_for(hostname: str, port: int) -> Site | None:
