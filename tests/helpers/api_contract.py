@@ -1,8 +1,9 @@
 """Every `/api/` response a test receives is checked against the OpenAPI schema the API serves.
 
 `checking_api_responses()` wraps Django's test `Client.request` (DRF's `APIClient` goes
-through it too), so that a response to any path under `/api/` fails the test that made
-it, at the request, when:
+through it too), and the real serving processes of tests/helpers/servers.py call `check`,
+so that a response to any path under `/api/` fails the test that made it, at the
+request, when:
 
 - its path and method are not an operation of the schema and it is not a 404 (unknown
   path) or 405 (known path, other method) problem details body;
@@ -28,7 +29,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -64,6 +65,10 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+# What a path outside the schema may answer (404 unknown path, 405 other method).
+PROBLEM_RESPONSE = {"content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
 @dataclass
 class Operation:
     method: str
@@ -71,22 +76,19 @@ class Operation:
     responses: dict[str, dict]
 
 
-@dataclass
 class ResponseContract:
     """The schema's operations, and a validator per declared body, compiled on first use."""
 
-    schema: dict
-    routes: list[tuple[re.Pattern, str]] = field(default_factory=list)
-    components: dict = field(default_factory=dict)
-    _validators: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.components = {"schemas": strict(self.schema.get("components", {}).get("schemas", {}))}
+    def __init__(self, schema: dict) -> None:
+        self.schema = schema
+        self.components = {"schemas": strict(schema.get("components", {}).get("schemas", {}))}
+        self._validators: dict[tuple[str, ...], jsonschema_rs.Draft4Validator] = {}
         # Literal segments before parameters: `/pages/find/` is not `/pages/{id}/`.
-        templates = sorted(self.schema["paths"], key=lambda t: (t.count("{"), t))
-        for template in templates:
-            pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
-            self.routes.append((re.compile(f"^{pattern}$"), template))
+        templates = sorted(schema["paths"], key=lambda t: (t.count("{"), t))
+        self.routes = [
+            (re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)) + "$"), template)
+            for template in templates
+        ]
 
     def operation(self, method: str, path: str) -> Operation | None | str:
         """The operation for this request; the template if only the method is unknown; None if the path is."""
@@ -102,42 +104,36 @@ class ResponseContract:
     def problems(self, method: str, path: str, status: int, headers, body: bytes) -> list[str]:
         """What this response does that the schema does not declare (empty when it conforms)."""
         found = self.operation(method, path)
-        if found is None or isinstance(found, str):
+        if isinstance(found, Operation):
+            declared = found.responses.get(str(status)) or found.responses.get("default")
+            if declared is None:
+                return [f"status {status} is not declared (declared: {', '.join(sorted(found.responses))})"]
+            where = (found.method, found.template)
+        else:
             expected = 404 if found is None else 405
-            what = "an unknown path" if found is None else f"a method {found} does not declare"
             if status != expected:
+                what = "an unknown path" if found is None else f"a method {found} does not declare"
                 return [f"{status} for {what}: expected a {expected} problem details body"]
-            return self._body_problems(
-                ("problem", "", str(status), PROBLEM_CONTENT_TYPE),
-                {"$ref": "#/components/schemas/Problem"},
-                headers,
-                body,
-                PROBLEM_CONTENT_TYPE,
-            )
-        declared = found.responses.get(str(status)) or found.responses.get("default")
-        if declared is None:
-            return [f"status {status} is not declared (declared: {', '.join(sorted(found.responses))})"]
+            declared, where = PROBLEM_RESPONSE, ("", "")
         problems = [
             f"required header {name} is missing"
             for name, header in declared.get("headers", {}).items()
             if header.get("required") and name not in headers
         ]
-        content = declared.get("content", {})
-        if not body or method == "head":
+        if method == "head":
             return problems
+        content = declared.get("content", {})
         media_type = _media_type(headers.get("Content-Type", ""))
+        if not content:
+            return problems + ([f"a body where status {status} declares none"] if body else [])
         if media_type not in content:
-            declared_types = ", ".join(content) or "no body"
-            return [*problems, f"content type {media_type!r} is not declared (declared: {declared_types})"]
-        key = (found.method, found.template, str(status), media_type)
-        return problems + self._body_problems(key, content[media_type].get("schema"), headers, body, media_type)
-
-    def _body_problems(self, key, schema: dict | None, headers, body: bytes, declared_type: str) -> list[str]:
-        media_type = _media_type(headers.get("Content-Type", ""))
-        if media_type != declared_type:
-            return [f"content type {media_type!r}, expected {declared_type!r}"]
+            return problems + [f"content type {media_type!r} is not declared (declared: {', '.join(content)})"]
+        schema = content[media_type].get("schema")
         if schema is None or not media_type.endswith("json"):
-            return []
+            return problems
+        return problems + self._body_problems((*where, str(status), media_type), schema, body)
+
+    def _body_problems(self, key: tuple[str, ...], schema: dict, body: bytes) -> list[str]:
         try:
             instance = json.loads(body)
         except ValueError as error:
@@ -197,22 +193,30 @@ stats = ContractStats()
 
 
 def check_response(method: str, path: str, response) -> None:
-    """Raise ResponseContractError when this `/api/` response is not what the schema declares."""
-    if not path.startswith("/api/") or path.startswith(UNDESCRIBED_PATHS):
-        return
+    """Raise ResponseContractError when this test-client response to `/api/` is not what the schema declares."""
     if method == "options" and "access-control-allow-methods" in response:
         return  # a CORS preflight, answered by django-cors-headers before any view
-    started = time.perf_counter()
     body = b"" if response.streaming else response.content
+    check(method, path, response.status_code, response.headers, body)
+
+
+def check(method: str, path: str, status: int, headers, body: bytes) -> None:
+    """Raise ResponseContractError when a response to `/api/` is not what the schema declares.
+
+    `headers`: a case-insensitive mapping (Django's response headers, an HTTP client's message).
+    """
+    if not path.startswith("/api/") or path.startswith(UNDESCRIBED_PATHS):
+        return
+    started = time.perf_counter()
     try:
-        problems = response_contract().problems(method, path, response.status_code, response.headers, body)
+        problems = response_contract().problems(method.lower(), path, status, headers, body)
     finally:
         stats.responses += 1
         stats.seconds += time.perf_counter() - started
     if problems:
         excerpt = body[:500].decode(errors="replace")
         raise ResponseContractError(
-            f"{method.upper()} {path} → {response.status_code} does not match the OpenAPI schema:\n  "
+            f"{method.upper()} {path} → {status} does not match the OpenAPI schema:\n  "
             + "\n  ".join(problems)
             + f"\nbody: {excerpt}"
         )
