@@ -4,9 +4,10 @@ With OUTBOX_RUNNER=thread (the default without CELERY_BROKER_URL) every serving
 process runs daemon threads: the outbox runners (`cms.outbox.runner`,
 OUTBOX_RUNNER_THREADS of them), woken after each commit of a job of their lane and
 polling for the rest, and the scheduler (`scheduler`), which runs the entries of
-CELERY_BEAT_SCHEDULE but the outbox relay (the runners' poll does its work). `config.wsgi` and `config.asgi` start them, so they run under
-gunicorn (in each worker) and under runserver (in its serving child only: the
-autoreloader's parent never loads the WSGI application). Management commands, the
+CELERY_BEAT_SCHEDULE but the outbox relay (the runners' poll does its work).
+`config.wsgi` and `config.asgi` start them, so they run under gunicorn (in each
+worker) and under runserver (in its serving child only: the autoreloader's parent
+never loads the WSGI application). Management commands, the
 shell, Celery and the tests (OUTBOX_RUNNER=inline) start nothing.
 
 The outbox table and `PeriodicRun` rows share the work between processes; with a
