@@ -32,20 +32,33 @@ class SafeImageField(WagtailImageField):
                 num_pixels = header.width * header.height * getattr(header, "n_frames", 1)
         except PILImage.DecompressionBombError:  # Pillow refuses over twice its limit
             self._refuse(f"over {2 * PILImage.MAX_IMAGE_PIXELS}")
-        except (OSError, EOFError, SyntaxError, ValueError):  # unreadable headers or frame table
-            raise ValidationError(self.error_messages["invalid_image"], code="invalid_image") from None
         finally:
             f.image.f.seek(0)
         if num_pixels > self.max_image_pixels:
             self._refuse(num_pixels)
 
     def to_python(self, data):
-        # Wagtail decodes the image to count its pixels: a truncated or corrupt file raises
-        # from Pillow there (OSError, SyntaxError, ...), which is a form error, not a 500.
+        # The one place an unreadable file becomes a form error, not a 500: what Pillow raises
+        # while Wagtail reads the file, in the headers read above, or in `_verify`, lands here.
         try:
-            return super().to_python(data)
+            f = super().to_python(data)
+            if f is not None:
+                self._verify(f)
+            return f
         except UNREADABLE_IMAGE as exc:
             raise ValidationError(self.error_messages["invalid_image"], code="invalid_image") from exc
+
+    @staticmethod
+    def _verify(f) -> None:
+        """Read the image's chunks to the end (`verify` decodes no pixels): a truncated file is
+        refused here rather than failing later, when a rendition is made. Wagtail, which opens
+        the file with Willow, skips the check Django's ImageField makes."""
+        f.image.f.seek(0)
+        try:
+            with PILImage.open(f.image.f) as image:
+                image.verify()
+        finally:
+            f.image.f.seek(0)
 
     def _refuse(self, num_pixels) -> None:
         raise ValidationError(
@@ -65,20 +78,3 @@ class ImageForm(BaseImageForm):
             self.fields["file"] = SafeImageField(
                 label=field.label, required=field.required, widget=field.widget, max_length=field.max_length
             )
-
-    def clean_file(self):
-        """A new upload must be an image Pillow can read to the end: its chunks are checked
-        (`verify`, which decodes no pixels), so a truncated file is refused here rather than
-        failing later when a rendition is made."""
-        file = self.cleaned_data.get("file")
-        if file is None or "file" not in self.changed_data:
-            return file
-        file.seek(0)
-        try:
-            with PILImage.open(file) as image:
-                image.verify()
-        except UNREADABLE_IMAGE as exc:
-            raise ValidationError(self.fields["file"].error_messages["invalid_image"], code="invalid_image") from exc
-        finally:
-            file.seek(0)
-        return file

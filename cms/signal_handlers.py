@@ -1,9 +1,6 @@
 """Signal wiring for the content hub. Handlers only record work: outbox jobs, cache generations."""
 
-import logging
-
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from PIL import Image as PILImage
 from wagtail.contrib.redirects.models import Redirect
@@ -11,14 +8,11 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from cms.api.generation import content_generation_bump
 from cms.models import Author, CallToAction, Channel, ChannelRenditionPreset, CustomImage, Promo
 from cms.outbox import outbox_after_success, outbox_enqueue
+from cms.outbox.announce import announce_after_commit, announce_when_cache_recovers
 from cms.renditions import rendition_job_key
 from cms.webhooks import signal_handlers as webhook_signal_handlers
-from config.cache import cache_recovered
-
-logger = logging.getLogger(__name__)
 
 
 def enqueue_channel_renditions(sender, instance: CustomImage, raw: bool = False, **kwargs) -> None:
@@ -35,31 +29,17 @@ GENERATION_BUMP = "cms.api.generation.content_generation_bump"
 SEARCH_INDEX_UPDATE = "modelsearch.tasks.insert_or_update_object_task"
 
 
-def _bump_generation() -> None:
-    try:
-        content_generation_bump()
-    except Exception:  # a cache outage must not fail the change that already committed
-        logger.exception("could not bump the content generation; the outbox retries it")
-        # Cached bodies outlive a cache that was only unreachable: the purge must not be lost.
-        # One pending job does for every change made meanwhile (the key dedupes them).
-        outbox_enqueue(GENERATION_BUMP, key=GENERATION_BUMP)
-
-
-def retire_responses_after_outage(sender=None, **kwargs) -> None:
-    """The cache is back: bodies cached before the outage may have missed a purge dropped meanwhile."""
-    content_generation_bump()  # past the clock: see config.stamps.CacheStamp.bump
-
-
 def invalidate_api_responses(sender=None, instance=None, **kwargs) -> None:
     """After commit, move the content generation on so no cached API body outlives a change."""
     if kwargs.get("raw"):
         return
-    transaction.on_commit(_bump_generation)
+    # Cached bodies outlive a cache that was only unreachable: the purge must not be lost.
+    announce_after_commit(GENERATION_BUMP)
 
 
 def invalidate_on_page_delete(sender, instance, **kwargs) -> None:
     if isinstance(instance, Page):
-        transaction.on_commit(_bump_generation)
+        announce_after_commit(GENERATION_BUMP)
 
 
 def connect() -> None:
@@ -67,7 +47,9 @@ def connect() -> None:
     # Renditions decode with Pillow outside Wagtail's upload checks: bound them by the same pixel cap.
     PILImage.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
     post_save.connect(enqueue_channel_renditions, sender=CustomImage, dispatch_uid="cms.renditions")
-    cache_recovered.connect(retire_responses_after_outage, dispatch_uid="cms.api.cache-recovered")
+    # Bodies cached before an outage may have missed a purge dropped meanwhile (the bump goes
+    # past the clock: see config.stamps.CacheStamp.bump).
+    announce_when_cache_recovers(GENERATION_BUMP)
 
     page_published.connect(invalidate_api_responses, dispatch_uid="cms.api.published")
     page_unpublished.connect(invalidate_api_responses, dispatch_uid="cms.api.unpublished")

@@ -93,15 +93,24 @@ class Visibility(NamedTuple):
 
 
 def visibility_read(
-    *, generation: int, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None
+    *, generation: int, channel_id: int, root: Page | None, restricted: tuple[str, ...] | None = None,
+    private: frozenset[int] | None = None,
 ) -> Visibility:
-    """Visible page ids and private collections of a channel and site, from the database (three queries)."""
+    """Visible page ids and private collections of a channel and site, from the database (three queries).
+
+    `restricted`, `private`: the `restricted_paths()` and `private_collection_ids()` this request
+    already read, if any.
+    """
     pages = visible_pages(channel_id=channel_id, root=root, restricted=restricted).order_by()
     page_ids = frozenset(pages.values_list("pk", flat=True))
-    return Visibility(generation, channel_id, root, page_ids, private_collection_ids())
+    private = private_collection_ids() if private is None else private
+    return Visibility(generation, channel_id, root, page_ids, private)
 
 
-def visible_in_collections(queryset):
-    """Images or documents outside private collections (and their sub-collections), from the database now."""
-    private = private_collection_ids()
+def visible_in_collections(queryset, *, private: frozenset[int] | None = None):
+    """Images or documents outside private collections (and their sub-collections), from the database now.
+
+    `private`: the `private_collection_ids()` this request already read, if any.
+    """
+    private = private_collection_ids() if private is None else private
     return queryset.exclude(collection_id__in=private) if private else queryset

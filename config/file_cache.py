@@ -37,12 +37,12 @@ class SharedFileCache(FileBasedCache):
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         if self.has_key(key, version):
             return False  # the common case (a rate-limit window already open) takes no lock
-        with self._lock():
+        with self._host_lock:
             return super().add(key, value, timeout, version)
 
     def incr(self, key, delta=1, version=None):
         fname = self._key_to_file(key, version)
-        with self._lock():
+        with self._host_lock:
             try:
                 with open(fname, "r+b") as file:
                     expiry = pickle.load(file)
@@ -77,6 +77,3 @@ class SharedFileCache(FileBasedCache):
         self._culled_at = now
         super()._cull()
 
-    def _lock(self) -> HostLock:
-        self._createdir()  # the directory may have been emptied by hand: the lock file comes back
-        return self._host_lock

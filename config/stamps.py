@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 
-from config.locks import host_lock
+from config.locks import HostLock
 
 
 def _fresh_start() -> int:
@@ -58,7 +58,7 @@ class FileStamp:
 
     def __init__(self, directory: Path, name: str):
         self.path = Path(directory) / name
-        self._lock_path = Path(directory) / f"{name}.lock"
+        self._lock = HostLock(Path(directory) / f"{name}.lock")
         self._fd: int | None = None
         self._pid = 0
         self._opening = threading.Lock()
@@ -74,18 +74,18 @@ class FileStamp:
         return self._initialise()  # torn three times: read under the writers' lock
 
     def bump(self) -> int:
-        with self._locked():
+        with self._lock:
             # max(): strictly above the old value, and above any value handed out before a
             # lost file (from the clock) so that no process's memo of it is ever reused.
             return self._write(max((self._read_locked() or 0) + 1, _fresh_start()))
 
     def reset(self) -> None:
         """Forget the value (tests): the next read starts from the clock, above every earlier value."""
-        with self._locked():
+        with self._lock:
             self._write(0)
 
     def _initialise(self) -> int:
-        with self._locked():
+        with self._lock:
             return self._read_locked() or self._write(_fresh_start())  # unless another process just did
 
     def _read_locked(self) -> int:
@@ -119,9 +119,6 @@ class FileStamp:
                 return None
             return self._fd
 
-    def _locked(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return host_lock(self._lock_path)
 
 
 class CacheStamp:

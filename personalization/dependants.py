@@ -11,9 +11,7 @@ are the live segments whose conditions read ``trait.<name>``.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wagtail.fields import StreamField
-from wagtail.models import get_page_models
-
+from cms.api.lookups import live_page_segment_ids
 from personalization.delivery import segment_ids_in_stream
 from personalization.models import PageVariant, Placement, Segment, TraitDefinition
 from personalization.engine import compile_partial
@@ -69,13 +67,7 @@ def pages_using_segment(pk: int) -> list[str]:
     """Titles of live pages whose personalised blocks or page variants name segment ``pk``."""
     variants = PageVariant.objects.filter(segment_id=pk, page__live=True)
     titles = set(variants.values_list("page__title", flat=True))
-    for model in get_page_models():
-        fields = [
-            f.attname for f in model._meta.concrete_fields if isinstance(f, StreamField) and f.model is model
-        ]
-        for title, *values in model.objects.live().values_list("title", *fields) if fields else ():
-            if any(pk in segment_ids_in_stream(getattr(value, "raw_data", value)) for value in values):
-                titles.add(title)
+    titles.update(title for title, ids in live_page_segment_ids() if pk in ids)
     return sorted(titles)
 
 

@@ -12,24 +12,11 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from personalization.engine import (
-    Ruleset,
-    SegmentSpec,
-    VisitorContext,
-    catalogue,
-    compile_partial,
-    validate_definition,
-)
+from personalization.engine import Ruleset, SegmentSpec, VisitorContext, catalogue
 from personalization.engine.values import WEEKDAYS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import stored_profile
-from personalization.specs import (
-    left_out_issue,
-    live_segments,
-    segment_spec,
-    trait_choice_issues,
-    trait_types,
-)
+from personalization.specs import compile_candidate, live_segments
 
 # At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
 REACH_SAMPLE = 10_000
@@ -94,26 +81,14 @@ def segment_trial(
 
     Raises SampleError when ``sample`` is not a usable visitor context.
     """
-    types = trait_types()
-    others = [segment_spec(segment) for segment in live_segments().exclude(pk=segment_id)]
-    taken = {spec.key for spec in others}
+    taken = set(live_segments().exclude(pk=segment_id).values_list("key", flat=True))
     key = key or CANDIDATE_KEY
     while key in taken:  # a new segment named like a live one: the form will say so on save
         key = f"{key}-{CANDIDATE_KEY}"
-    keys = {*Segment.objects.values_list("key", flat=True), key}
-    issues = validate_definition(definition, segment_keys=keys, trait_types=types) or trait_choice_issues(
-        definition, segment_keys=keys, trait_types=types
-    )
+    candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)
+    issues, ruleset = compile_candidate(candidate, exclude_pk=segment_id, check_trait_lists=True)
     if issues:
         return Trial(issues=[issue.as_dict() for issue in issues])
-    candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)
-    # Partially, as delivery compiles: live segments that no longer compile (a trait
-    # deleted under them) are left out, and so is the candidate if it uses one of them.
-    partial = compile_partial([*others, candidate], trait_types=types)
-    left = next((left for left in partial.left_out if left.key == key), None)
-    if left is not None:
-        return Trial(issues=[issue.as_dict() for issue in left_out_issue(left)])
-    ruleset = partial.ruleset
     if sample is None:
         return Trial(issues=[])
     visitor = _sample_context(sample)

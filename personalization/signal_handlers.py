@@ -1,46 +1,17 @@
 """Signal wiring for personalisation: a rule change reaches every process without a restart."""
 
-import logging
-
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.signals import published, unpublished
 
-from config.cache import CacheUnavailable, cache_recovered, cache_unavailable
+from cms.outbox.announce import announce_after_commit, announce_when_cache_recovers
 from personalization.models import Segment, TraitDefinition
 from personalization.ruleset_cache import forget_compiled_rules, ruleset_changed
-
-logger = logging.getLogger(__name__)
 
 RULES_CHANGED = "personalization.signal_handlers.rules_changed_announce"
 
 
 def rules_changed_announce() -> None:
-    """Move the ruleset stamp on; raise CacheUnavailable if the cache dropped it (the outbox retries)."""
-    ruleset_changed()
-    forget_compiled_rules()
-    unavailable = cache_unavailable()
-    if unavailable:
-        raise CacheUnavailable(unavailable)
-
-
-def _announce_or_retry() -> None:
-    from cms.outbox import outbox_enqueue
-
-    try:
-        rules_changed_announce()
-    except CacheUnavailable:
-        # Processes that did not notice the outage would keep their old ruleset: retry until it lands.
-        logger.warning("cache unreachable: the ruleset change is announced again through the outbox")
-        outbox_enqueue(RULES_CHANGED, key=RULES_CHANGED)
-
-
-def _rules_changed_after_commit(**kwargs) -> None:
-    transaction.on_commit(_announce_or_retry)
-
-
-def rules_after_outage(sender=None, **kwargs) -> None:
-    """The cache is back: a ruleset change dropped during the outage must reach every process."""
+    """Move the ruleset stamp on (every process recompiles); raises CacheUnavailable if the cache is down."""
     ruleset_changed()
     forget_compiled_rules()
 
@@ -48,7 +19,8 @@ def rules_after_outage(sender=None, **kwargs) -> None:
 def on_segment_change(sender, instance=None, **kwargs) -> None:
     if kwargs.get("raw"):
         return
-    _rules_changed_after_commit()
+    # Processes that did not notice an outage would keep their old ruleset: the outbox retries it.
+    announce_after_commit(RULES_CHANGED)
 
 
 def on_rules_published(sender, instance=None, **kwargs) -> None:
@@ -61,7 +33,8 @@ def on_rules_published(sender, instance=None, **kwargs) -> None:
 
 def connect() -> None:
     """Wire the handlers; called once from PersonalizationConfig.ready()."""
-    cache_recovered.connect(rules_after_outage, dispatch_uid="personalization.cache-recovered")
+    # A ruleset change dropped during an outage must reach every process.
+    announce_when_cache_recovers(RULES_CHANGED)
     published.connect(on_rules_published, sender=Segment, dispatch_uid="personalization.segment-published")
     unpublished.connect(on_rules_published, sender=Segment, dispatch_uid="personalization.segment-unpublished")
     for model in (Segment, TraitDefinition):

@@ -11,6 +11,7 @@ from personalization.engine import (
     LeftOut,
     LeftOutReason,
     PartialRuleset,
+    Ruleset,
     SegmentSpec,
     ValidationIssue,
     compile_partial,
@@ -90,20 +91,32 @@ def segment_definition_errors(segment: Segment, *, check_trait_lists: bool = Fal
     ``check_trait_lists`` (the segment form): also values outside a list trait's values,
     which compiling the rules leaves alone (see ``trait_choice_issues``).
     """
-    keys = set(Segment.objects.values_list("key", flat=True)) | {segment.key}
+    issues, _ = compile_candidate(segment_spec(segment), exclude_pk=segment.pk, check_trait_lists=check_trait_lists)
+    return [_issue_text(issue) for issue in issues]
+
+
+def compile_candidate(
+    candidate: SegmentSpec, *, exclude_pk: int | None, check_trait_lists: bool
+) -> tuple[list[ValidationIssue], Ruleset | None]:
+    """A segment as edited (saved or not) compiled beside the live segments but segment ``exclude_pk``.
+
+    Returns its issues, or none and the ruleset delivery would use once it is live. Compiled
+    partially, as delivery compiles: another live segment that no longer compiles (a trait
+    deleted under it) is left out and blocks nothing, unless the candidate uses it.
+    """
     types = trait_types()
-    issues = validate_definition(segment.definition, segment_keys=keys, trait_types=types)
+    keys = {*Segment.objects.values_list("key", flat=True), candidate.key}
+    issues = validate_definition(candidate.definition, segment_keys=keys, trait_types=types)
+    if not issues and check_trait_lists:
+        issues = trait_choice_issues(candidate.definition, segment_keys=keys, trait_types=types)
     if issues:
-        return [_issue_text(issue) for issue in issues]
-    others = [segment_spec(other) for other in live_segments().exclude(pk=segment.pk)]
-    # Partially: another live segment that no longer compiles must not block this one.
-    partial = compile_partial([*others, segment_spec(segment)], trait_types=types)
-    left = next((left for left in partial.left_out if left.key == segment.key), None)
+        return issues, None
+    others = [segment_spec(other) for other in live_segments().exclude(pk=exclude_pk)]
+    partial = compile_partial([*others, candidate], trait_types=types)
+    left = next((left for left in partial.left_out if left.key == candidate.key), None)
     if left is not None:
-        return [_issue_text(issue) for issue in left_out_issue(left)]
-    if check_trait_lists:
-        return [_issue_text(issue) for issue in trait_choice_issues(segment.definition, segment_keys=keys, trait_types=types)]
-    return []
+        return left_out_issue(left), None
+    return [], partial.ruleset
 
 
 def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]) -> list[ValidationIssue]:

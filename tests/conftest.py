@@ -5,6 +5,25 @@ from wagtail.models import Page, Site
 from tests.factories import HomePageFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _api_responses_match_the_schema():
+    """Every `/api/` response of the test clients is checked against the OpenAPI schema (tests/helpers/api_contract.py)."""
+    from tests.helpers.api_contract import checking_api_responses
+
+    with checking_api_responses():
+        yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What checking the responses against the schema cost this run (this process's tests only)."""
+    from tests.helpers.api_contract import stats
+
+    if stats.responses:
+        terminalreporter.write_line(
+            f"API responses checked against the OpenAPI schema: {stats.responses} in {stats.seconds:.2f} s"
+        )
+
+
 @pytest.fixture
 def home(db):
     """A published home page as the default site's root."""

@@ -5,6 +5,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import parse_etags
 from rest_framework.renderers import JSONRenderer
 
 from cms.api.generation import content_generation
@@ -63,15 +64,16 @@ def cached_body(key: str, build) -> tuple[str, bytes] | object:
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
-    """If-None-Match's weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`; `*` matches any."""
-    if if_none_match.strip() == "*":
+    """If-None-Match's weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`; `*` matches any.
+
+    The header is read by Django's `parse_etags`; Django's `get_conditional_response` is not
+    used because it also answers If-Match and If-Unmodified-Since (with a 412), which the
+    delivery API does not offer.
+    """
+    tags = parse_etags(if_none_match)
+    if tags == ["*"]:
         return True
-    return _opaque(etag) in {_opaque(tag) for tag in if_none_match.split(",")}
-
-
-def _opaque(tag: str) -> str:
-    tag = tag.strip()
-    return tag.removeprefix("W/")
+    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in tags}
 
 
 def conditional_response(request, etag: str, body: bytes, *, cache_control: str) -> HttpResponse:

@@ -15,7 +15,7 @@ from cms.api.keys import KeyGrant
 from cms.api.lookups import channel_overrides
 from cms.api.personalisers import DefaultState, PersonalisationState
 from cms.models import PageChannelOverride
-from cms.visibility import Visibility, restricted_paths, visibility_read
+from cms.visibility import Visibility, private_collection_ids, restricted_paths, visibility_read
 
 
 class DeliveryContext:
@@ -48,12 +48,17 @@ class DeliveryContext:
         return restricted_paths()
 
     @cached_property
+    def private_collections(self) -> frozenset[int]:
+        """The private collections' ids, read from the database once per request that builds a body."""
+        return private_collection_ids()
+
+    @cached_property
     def visibility(self) -> Visibility:
         """What this request may see, read from the database once per request that builds a body."""
         site = self.site
         return visibility_read(
             generation=self.generation, channel_id=self.channel_id, root=site and site.root_page,
-            restricted=self.restricted_paths,
+            restricted=self.restricted_paths, private=self.private_collections,
         )
 
     def page_is_visible(self, page_id: int) -> bool:

@@ -385,13 +385,13 @@ class DeliveryImagesViewSet(DeliveryMixin, ImagesAPIViewSet):
     ]
 
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"))
+        return visible_in_collections(self.model.objects.order_by("id"), private=self.delivery.private_collections)
 
 
 class DeliveryDocumentsViewSet(DeliveryMixin, DocumentsAPIViewSet):
     filter_backends = _delivery_filters(DocumentsAPIViewSet.filter_backends)
     def get_queryset(self):
-        return visible_in_collections(self.model.objects.order_by("id"))
+        return visible_in_collections(self.model.objects.order_by("id"), private=self.delivery.private_collections)
 
 
 class CallToActionsViewSet(DeliveryMixin, BaseAPIViewSet):

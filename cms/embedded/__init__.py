@@ -2,10 +2,12 @@
 
 With OUTBOX_RUNNER=thread (the default without CELERY_BROKER_URL) every serving
 process runs daemon threads: the outbox runners (`cms.outbox.runner`,
-OUTBOX_RUNNER_THREADS of them), woken after each commit, and the scheduler (`scheduler`), which runs the entries of
-CELERY_BEAT_SCHEDULE. `config.wsgi` and `config.asgi` start them, so they run under
-gunicorn (in each worker) and under runserver (in its serving child only: the
-autoreloader's parent never loads the WSGI application). Management commands, the
+OUTBOX_RUNNER_THREADS of them), woken after each commit of a job of their lane and
+polling for the rest, and the scheduler (`scheduler`), which runs the entries of
+CELERY_BEAT_SCHEDULE but the outbox relay (the runners' poll does its work).
+`config.wsgi` and `config.asgi` start them, so they run under gunicorn (in each
+worker) and under runserver (in its serving child only: the autoreloader's parent
+never loads the WSGI application). Management commands, the
 shell, Celery and the tests (OUTBOX_RUNNER=inline) start nothing.
 
 The outbox table and `PeriodicRun` rows share the work between processes; with a
@@ -24,6 +26,7 @@ _lock = threading.Lock()
 _started_in: int | None = None  # the pid whose threads are running
 _scheduler = None
 _fork_hook_installed = False
+RELAY_TASK = "cms.relay_outbox"
 
 
 def embedded_start() -> bool:
@@ -33,9 +36,8 @@ def embedded_start() -> bool:
     """
     global _started_in, _scheduler, _fork_hook_installed
     from cms.outbox.runner import outbox_runner_start
-    from cms.outbox.services import outbox_mode
 
-    if outbox_mode() != "thread":
+    if settings.OUTBOX_RUNNER != "thread":
         return False
     with _lock:
         if _started_in == os.getpid():
@@ -43,7 +45,7 @@ def embedded_start() -> bool:
         from .scheduler import EmbeddedScheduler, periodic_entries
 
         outbox_runner_start()
-        _scheduler = EmbeddedScheduler(periodic_entries(settings.CELERY_BEAT_SCHEDULE))
+        _scheduler = EmbeddedScheduler(periodic_entries(embedded_beat_schedule()))
         _scheduler.start()
         _started_in = os.getpid()
         if not _fork_hook_installed:
@@ -53,6 +55,11 @@ def embedded_start() -> bool:
             _fork_hook_installed = True
     logger.info("embedded background work started in process %s", os.getpid())
     return True
+
+
+def embedded_beat_schedule() -> dict:
+    """CELERY_BEAT_SCHEDULE without the outbox relay: the runners' poll already finds waiting jobs."""
+    return {name: entry for name, entry in settings.CELERY_BEAT_SCHEDULE.items() if entry["task"] != RELAY_TASK}
 
 
 def embedded_stop() -> None:

@@ -23,7 +23,6 @@ the lease.
 
 import atexit
 import logging
-import os
 import threading
 
 from django.conf import settings
@@ -141,10 +140,9 @@ class OutboxRunner(threading.Thread):
         self.join(timeout)
 
 
-# This process's runners, and the process they were started in: threads do not survive
-# a fork, so a forked child starts its own.
+# This process's runners. Threads do not survive a fork: in a forked child they are no
+# longer alive, so outbox_runner_start starts the child's own.
 _runners: list[OutboxRunner] = []
-_runners_pid: int | None = None
 
 
 def outbox_runner_start() -> list[OutboxRunner]:
@@ -154,13 +152,12 @@ def outbox_runner_start() -> list[OutboxRunner]:
     others to the rest, so receivers that hang until their timeout never hold up cache
     purges, index updates and renditions; with one, it runs everything.
     """
-    global _runners, _runners_pid
-    if _runners_pid != os.getpid() or not all(runner.is_alive() for runner in _runners):
+    global _runners
+    if not _runners or not all(runner.is_alive() for runner in _runners):
         outbox_runner_stop()
         count = max(settings.OUTBOX_RUNNER_THREADS, 1)
         lanes = [None] if count == 1 else ["network", *["work"] * (count - 1)]
         _runners = [OutboxRunner(number, lane) for number, lane in enumerate(lanes)]
-        _runners_pid = os.getpid()
         for runner in _runners:
             runner.start()
     return _runners
@@ -168,20 +165,22 @@ def outbox_runner_start() -> list[OutboxRunner]:
 
 def outbox_runner_stop() -> None:
     """Stop this process's runner threads and wait for the jobs they may be running."""
-    global _runners, _runners_pid
-    if _runners_pid == os.getpid():
-        for runner in _runners:
-            runner.stopping.set()
-            runner.wake.set()
-        for runner in _runners:
-            runner.stop()
-    _runners, _runners_pid = [], None
+    global _runners
+    for runner in _runners:  # all told first, so that they wind down together
+        runner.stopping.set()
+        runner.wake.set()
+    for runner in _runners:
+        runner.stop()
+    _runners = []
 
 
-def outbox_runner_wake() -> None:
-    """Tell this process's runners a job was committed; without any, the others' polls find it."""
-    if _runners_pid == os.getpid():
-        for runner in _runners:
+def outbox_runner_wake(lane: str) -> None:
+    """Tell this process's runners of `lane` (and any without a lane) that a job of it was committed.
+
+    Without any, the other processes' polls find it.
+    """
+    for runner in _runners:
+        if runner.lane in (None, lane):
             runner.wake.set()
 
 

@@ -64,27 +64,19 @@ def outbox_enqueue(handler: str, *, args: list | None = None, kwargs: dict | Non
             job = OutboxJob.objects.create(handler=handler, args=args or [], kwargs=kwargs or {}, key=key)
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: _dispatch_after_commit(job.pk))
+    transaction.on_commit(lambda: _dispatch_after_commit(job.pk, handler))
     return job
 
 
-def outbox_mode() -> str:
-    """Who runs outbox jobs: "celery" (a broker), "thread" (the embedded runner) or "inline".
+def _dispatch_after_commit(job_id: int, handler: str) -> None:
+    # OUTBOX_RUNNER says who runs jobs: "celery" (a broker), "thread" (the embedded runner)
+    # or "inline" (in the committing request: tests only). The settings derive it from
+    # CELERY_BROKER_URL, so the embedded runner never competes with Celery workers.
+    if settings.OUTBOX_RUNNER == "thread":
+        # No query and no work in the request: a runner thread of the job's lane claims it.
+        from .runner import outbox_lane, outbox_runner_wake
 
-    A broker always wins, so the embedded runner never competes with Celery workers.
-    "inline" runs a job in the committing request itself: only tests ask for it.
-    """
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        return "celery"
-    return "inline" if settings.OUTBOX_RUNNER == "inline" else "thread"
-
-
-def _dispatch_after_commit(job_id: int) -> None:
-    if outbox_mode() == "thread":
-        # No query and no work in the request: the runner thread claims the job.
-        from .runner import outbox_runner_wake
-
-        outbox_runner_wake()
+        outbox_runner_wake(outbox_lane(handler))
         return
     if time.monotonic() < _broker_down_until:
         return
@@ -97,13 +89,11 @@ def outbox_relay(*, limit: int = 500) -> int:
     """Hand every waiting job to Celery; return how many were handed over.
 
     Stops at the first broker failure and leaves the rest for the next relay.
-    With the embedded runner there is no broker: the relay claims and runs the due
-    jobs itself (`outbox_run_due`), as the runner thread does.
+    With the embedded runner there is nothing to hand over: the runners' poll finds
+    waiting jobs (and the embedded scheduler leaves the relay out).
     """
-    if outbox_mode() == "thread":
-        from .runner import outbox_run_due
-
-        return outbox_run_due(limit=limit)
+    if settings.OUTBOX_RUNNER == "thread":
+        return 0
     stale = timezone.now() - REDISPATCH_AFTER
     waiting = OutboxJob.objects.filter(
         Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale),
@@ -123,7 +113,7 @@ def _dispatch(job: OutboxJob) -> bool:
     global _broker_down_until
     from cms.tasks import run_outbox_job
 
-    if outbox_mode() != "celery":
+    if settings.OUTBOX_RUNNER != "celery":
         _run_logged(job.pk)
         return True
     try:

@@ -12,6 +12,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.api.filters import parse_id
 from cms.json_input import JSONInputError, loads_bounded
 from personalization.models import Segment
 from personalization.selectors import SampleError, segment_trial
@@ -53,13 +54,9 @@ def segment_test(request):
 
 
 def _segment_id(value) -> int | None:
-    """The edited segment's id (the editor sends it as a string), if `value` can be one.
-
-    Only plain ASCII digits that fit a 64-bit column: int() would take '¹' no more than
-    an infinity, and SQLite overflows on a larger number.
-    """
+    """The edited segment's id (the editor sends it as a string), if `value` can be one (`parse_id`)."""
     text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
-    return int(text) if _is_id(text) else None
+    return parse_id(text)
 
 
 class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
@@ -87,7 +84,7 @@ class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
         return self.render_to_response(self.get_context_data(segments=list(live_segments())))
 
     def post(self, request):
-        order = [int(pk) for pk in request.POST.getlist("order") if _is_id(pk)]
+        order = [pk for pk in map(parse_id, request.POST.getlist("order")) if pk is not None]
         if move := request.POST.get("move"):
             order = _moved(order, move)
         try:
@@ -101,17 +98,13 @@ class SegmentPrioritiesView(WagtailAdminTemplateMixin, View):
         return HttpResponseRedirect(request.path)
 
 
-def _is_id(text: str) -> bool:
-    """Whether a posted value is an id: str.isdigit() alone takes '¹', which int() refuses."""
-    return text.isascii() and text.isdigit() and len(text) <= 18
-
-
 def _moved(order: list[int], move: str) -> list[int]:
     """The order after "<pk>:up" or "<pk>:down" (the buttons that work without JavaScript)."""
-    pk, _, direction = move.partition(":")
-    if not _is_id(pk) or int(pk) not in order:
+    text, _, direction = move.partition(":")
+    pk = parse_id(text)
+    if pk not in order:
         return order
-    index = order.index(int(pk))
+    index = order.index(pk)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(order):
         order[index], order[other] = order[other], order[index]

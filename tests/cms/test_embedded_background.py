@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
-from cms.embedded import embedded_start
+from cms.embedded import embedded_beat_schedule, embedded_start
 from cms.models import OutboxJob, PeriodicRun, Webhook, WebhookDelivery
 from cms.outbox import outbox_enqueue, outbox_relay
-from cms.outbox.runner import outbox_runner_start, outbox_runner_stop
+from cms.outbox.runner import outbox_run_due, outbox_runner_start, outbox_runner_stop
 from cms.webhooks.delivery import WEBHOOK_RETRY_DELAYS
 from tests.factories import ArticlePageFactory
 from tests.helpers.celery import wait_until
@@ -163,18 +163,43 @@ def test_jobs_committed_while_no_runner_runs_are_run_when_one_starts(settings, t
 
 
 @committed
-def test_the_relay_runs_due_jobs_but_not_a_retry_before_its_time(settings, tmp_path):
+def test_the_poll_runs_due_jobs_but_not_a_retry_before_its_time(settings, tmp_path):
     settings.OUTBOX_RUNNER = "thread"
     effects, failing = tmp_path / "effects.txt", tmp_path / "fail"
     failing.touch()
     with transaction.atomic():
         job = outbox_enqueue(EFFECT, args=[str(effects), "late"], kwargs={"fail_while_exists": str(failing)})
-    assert outbox_relay() == 1  # fails: the next attempt waits 5 s (DEFAULT_RETRY_DELAYS)
+    assert outbox_run_due() == 1  # fails: the next attempt waits 5 s (DEFAULT_RETRY_DELAYS)
     failing.unlink()
-    assert outbox_relay() == 0 and lines(effects) == []
+    assert outbox_run_due() == 0 and lines(effects) == []
     OutboxJob.objects.filter(pk=job.pk).update(dispatched_at=timezone.now() - timedelta(seconds=1))
-    assert outbox_relay() == 1
+    assert outbox_run_due() == 1
     assert lines(effects) == ["late"]
+
+
+@pytest.mark.django_db
+def test_the_relay_is_left_to_the_runners_poll_without_a_broker(settings, tmp_path):
+    settings.OUTBOX_RUNNER = "thread"
+    outbox_enqueue(EFFECT, args=[str(tmp_path / "effects.txt"), "waiting"])
+    assert outbox_relay() == 0  # no second poll beside the runners': nothing claimed, nothing run
+    assert OutboxJob.objects.get().dispatched_at is None and lines(tmp_path / "effects.txt") == []
+    assert set(embedded_beat_schedule()) == set(settings.CELERY_BEAT_SCHEDULE) - {"relay-outbox"}
+
+
+@pytest.mark.django_db
+def test_a_commit_wakes_only_the_runners_of_its_jobs_lane(settings, monkeypatch, tmp_path, django_capture_on_commit_callbacks):
+    from cms.outbox import runner
+
+    settings.OUTBOX_RUNNER = "thread"
+    network, work = runner.OutboxRunner(0, "network"), runner.OutboxRunner(1, "work")
+    monkeypatch.setattr(runner, "_runners", [network, work])  # not started: only their wake events are read
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_enqueue(EFFECT, args=[str(tmp_path / "effects.txt"), "work"])
+    assert work.wake.is_set() and not network.wake.is_set()
+    work.wake.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_enqueue("cms.webhooks.delivery.webhook_deliver", args=[0, "event", {}])
+    assert network.wake.is_set() and not work.wake.is_set()
 
 
 @committed
@@ -242,8 +267,7 @@ def test_nothing_starts_background_threads_in_tests_or_beside_a_broker(settings)
     import config.wsgi  # noqa: F401  (what a server imports; the test settings run jobs inline)
 
     assert embedded_start() is False
-    settings.OUTBOX_RUNNER = "thread"
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker: Celery workers and beat do the work
+    settings.OUTBOX_RUNNER = "celery"  # a broker: Celery workers and beat do the work
     assert embedded_start() is False
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("tailor-")]
 

@@ -67,3 +67,38 @@ def test_incr_keeps_the_expiry(tmp_path):
     with open(cache._key_to_file("window"), "rb") as file:
         expiry = pickle.load(file)
     assert expiry - time.time() < 1.5  # not the default 300 s of Django's read-then-set incr
+
+
+def test_a_lock_file_deleted_by_hand_is_recreated_and_locks_every_process_again(tmp_path):
+    import shutil
+    import threading
+
+    from config.locks import HostLock
+
+    path = tmp_path / "state" / "atomic.lock"
+    first, second = HostLock(path), HostLock(path)  # two processes' locks on one file
+    with first:  # creates the directory and keeps the (soon deleted) file open
+        pass
+    shutil.rmtree(tmp_path / "state")  # an operator empties the state directory
+    acquired = threading.Event()
+
+    def take_first():
+        with first:
+            acquired.set()
+
+    with second:  # recreates the file
+        waiting = threading.Thread(target=take_first)
+        waiting.start()
+        # Locking its deleted file would let `first` in at once, beside `second`.
+        assert not acquired.wait(0.3)
+    assert acquired.wait(5)
+    waiting.join()
+
+
+def test_the_file_cache_counts_again_after_its_directory_was_emptied(tmp_path):
+    import shutil
+
+    cache = SharedFileCache(str(tmp_path / "cache"), {})
+    assert cache.add("hits", 1)
+    shutil.rmtree(tmp_path / "cache")
+    assert cache.add("hits", 1) and cache.incr("hits") == 2

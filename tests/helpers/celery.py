@@ -87,7 +87,7 @@ def celery_broker(url: str, queue: str) -> Iterator[None]:
     app.conf.update(task_always_eager=False, task_default_queue=queue)
     outbox_services._broker_down_until = 0.0
     try:
-        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False, OUTBOX_RUNNER="celery"):
             yield
     finally:
         _close_broker_connections()

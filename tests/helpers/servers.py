@@ -25,9 +25,11 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from tests.helpers import api_contract
 from tests.helpers.celery import free_port, shared_database_url, wait_until
 from tests.helpers.processes import ROOT, SERVICE_VARIABLES, environment, manage
 
@@ -65,10 +67,14 @@ class Server:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read() or b"{}")
+                content = response.read()
+                status, headers, url = response.status, response.headers, response.url
         except urllib.error.HTTPError as error:
             content = error.read()
-            return error.code, json.loads(content) if content.startswith(b"{") else {}
+            status, headers, url = error.code, error.headers, error.url
+        # The answer (after redirects) is checked against the OpenAPI schema like a test client's.
+        api_contract.check(request.get_method(), urlsplit(url).path, status, headers, content)
+        return status, json.loads(content) if content.startswith(b"{") else {}
 
     def answers(self) -> bool:
         """Whether /healthz answers 200; fails at once, with the log, if the server has exited."""

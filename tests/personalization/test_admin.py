@@ -501,6 +501,19 @@ def test_move_buttons_work_without_javascript(client, marketer):
     assert dict(Segment.objects.values_list("key", "priority")) == {"a": 10, "c": 20, "b": 30}
 
 
+@pytest.mark.parametrize("bad", ["¹", "9" * 30, str(2**63), "-1", ""])
+def test_a_move_or_order_entry_that_cannot_be_an_id_is_ignored(client, marketer, bad):
+    a, b = (
+        SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)
+        for key, priority in (("a", 10), ("b", 20))
+    )
+
+    response = client.post(url("priorities"), {"order": [a.pk, b.pk, bad], "move": f"{bad}:up"})
+
+    assert response.status_code == 302
+    assert dict(Segment.objects.values_list("key", "priority")) == {"a": 10, "b": 20}
+
+
 def test_a_stale_order_is_refused(client, marketer):
     a, b = (
         SegmentFactory(key=key, priority=priority, definition=MOBILE_RETURNING)

@@ -22,6 +22,15 @@ PERSONALIZATION_META = obj(
                 }
             ),
         },
+        "page_variant": obj(
+            {
+                "requested": {"type": "integer", "description": "The id in the request's path."},
+                "served": {"type": "integer", "description": "The variant page whose body this is."},
+            },
+            required=["requested", "served"],
+            description="Only when a page variant (`personalization.PageVariant`) was served for a "
+            "segment the visitor matched instead of the requested page.",
+        ),
         "explain": {
             "type": "array",
             "items": {"type": "object"},

@@ -27,16 +27,25 @@ RATE_LIMIT_HEADERS = {
 }
 
 
+# What any keyed operation may answer besides its own errors: 500 a bug (the body says nothing
+# about it), 503 the rate limit cannot be counted while the cache is unreachable and
+# API_RATE_LIMIT_ON_CACHE_ERROR is "closed" (cms.api.throttling).
+SERVER_STATUSES = (500, 503)
+RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+
+
 def problem_responses(statuses) -> dict[str, dict]:
-    """Problem-details responses for these statuses, with the headers a 401 and a 429 carry."""
+    """Problem-details responses for these statuses and SERVER_STATUSES, with the headers each carries."""
     responses = {}
-    for status in statuses:
+    for status in (*statuses, *SERVER_STATUSES):
         headers = {}
         if status == 401:
             headers["WWW-Authenticate"] = {"schema": string(), "description": '`Bearer realm="tailor"`.'}
         if status == 429:
-            headers["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+            headers["Retry-After"] = RETRY_AFTER
             headers.update(RATE_LIMIT_HEADERS)
+        if status == 503:
+            headers["Retry-After"] = RETRY_AFTER
         responses[str(status)] = {
             "description": TITLES[status],
             **({"headers": headers} if headers else {}),

@@ -81,3 +81,26 @@ def test_an_image_in_a_collection_made_private_without_any_announcement_is_absen
         [CollectionViewRestriction(collection=private, restriction_type="password", password="secret")]
     )
     assert seen("after") == (False, 404, False)
+
+
+@pytest.mark.parametrize("endpoint", ["images", "documents"])
+def test_a_media_listing_reads_the_private_collections_once(home, web_key, api_get, endpoint):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    private = Collection.get_first_root_node().add_child(name="Private")
+    CollectionViewRestriction.objects.create(collection=private, restriction_type="password", password="x")
+    def factory(**fields):
+        if endpoint == "images":
+            return ImageFactory(**fields)
+        return get_document_model().objects.create(file=ContentFile(b"x", name="d.txt"), **fields)
+
+    shown, hidden = factory(title="Shown"), factory(title="Hidden", collection=private)
+    with CaptureQueriesContext(connection) as queries:
+        body = api_get(f"/api/v2/{endpoint}/?fields=*", web_key).json()
+    assert [item["id"] for item in body["items"]] == [shown.pk] and hidden.pk != shown.pk
+    reads = [q["sql"] for q in queries.captured_queries if "collectionviewrestriction" in q["sql"].lower()]
+    assert len(reads) == 1, reads

@@ -72,6 +72,10 @@ def test_if_none_match_uses_weak_comparison(personalised, web_key):
     assert get(path, web_key, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
     assert get(path, web_key, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
     assert get(path, web_key, HTTP_IF_NONE_MATCH='W/"other"').status_code == 200
+    assert get(path, web_key, HTTP_IF_NONE_MATCH="*").status_code == 304
+    assert get(path, web_key, HTTP_IF_NONE_MATCH=etag.strip('"')).status_code == 200  # unquoted: no tag
+    # Only If-None-Match is answered: If-Match and If-Unmodified-Since change nothing (no 412).
+    assert get(path, web_key, HTTP_IF_MATCH='"other"').status_code == 200
 
 
 @pytest.mark.parametrize(
