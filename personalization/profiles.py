@@ -305,6 +305,31 @@ def _profiles_create(visitor_ids: Iterable[str], seen: datetime) -> None:
     )
 
 
+def events_apply(*, events: dict[str, list[dict]]) -> None:
+    """Append reported events ({name, at, target}) to their visitors' profiles (an outbox job).
+
+    Enqueued by ingestion for visitors with behaviour consent only, once per stored event.
+    A profile keeps the MAX_STORED_EVENTS latest by time (reports arrive out of order), and
+    its cached copy is forgotten after commit, so `done_within_days` sees the event on the
+    visitor's next request.
+    """
+    _profiles_create(events.keys(), datetime.now(timezone.utc))
+    for visitor_id in sorted(events):  # one lock order in every worker
+        row = VisitorProfile.objects.select_for_update().filter(visitor_id=visitor_id).first()
+        if row is None:
+            continue  # an id too long to store: the visitor stays anonymous
+        combined = [*row.events, *events[visitor_id]]
+        combined.sort(key=_event_time)
+        row.events = combined[-MAX_STORED_EVENTS:]
+        row.save(update_fields=["events"])
+        transaction.on_commit(lambda visitor_id=visitor_id: profile_forget_cached(visitor_id))
+
+
+def _event_time(item: dict) -> datetime:
+    event = _event(item)
+    return event.at if event else datetime.min.replace(tzinfo=timezone.utc)
+
+
 def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None) -> VisitorProfile:
     """Create or update a profile (services for the events/CRM/consent APIs and seeding)."""
     now = now or datetime.now(timezone.utc)
@@ -320,6 +345,7 @@ def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits:
 
 __all__ = [
     "StoredProfile",
+    "events_apply",
     "profile_load",
     "profile_upsert",
     "stored_profile",

@@ -7,7 +7,8 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.signals import published, unpublished
 
 from config.cache import CacheUnavailable, cache_recovered, cache_unavailable
-from personalization.models import Segment, TraitDefinition
+from personalization.events.catalogue import event_types_changed
+from personalization.models import EventType, Segment, TraitDefinition
 from personalization.ruleset_cache import forget_compiled_rules, ruleset_changed
 
 logger = logging.getLogger(__name__)
@@ -67,3 +68,5 @@ def connect() -> None:
     for model in (Segment, TraitDefinition):
         post_save.connect(on_segment_change, sender=model, dispatch_uid=f"personalization.saved.{model.__name__}")
         post_delete.connect(on_segment_change, sender=model, dispatch_uid=f"personalization.deleted.{model.__name__}")
+    post_save.connect(event_types_changed, sender=EventType, dispatch_uid="personalization.saved.EventType")
+    post_delete.connect(event_types_changed, sender=EventType, dispatch_uid="personalization.deleted.EventType")
