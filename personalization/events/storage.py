@@ -5,8 +5,14 @@ is one round trip on PostgreSQL and SQLite alike: the unique constraint decides 
 is a retry (even against a concurrent request sending the same batch) and RETURNING says
 which rows were stored. No ORM objects are built: at thousands of events per second
 they would cost more than the database does.
+
+On PostgreSQL the rows are COPied into a temporary table and inserted from it with the
+same statement: a VALUES list of 500 rows has 7,000 placeholders that psycopg parses again
+for every batch (two thirds of the insert's time when measured), and array parameters
+are quoted in Python; COPY's rows are formatted in psycopg's C code.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -38,11 +44,13 @@ def events_insert(
         (
             channel_id, event.event_id, event.type, event.visitor_id if event.visitor_id in visitors else None,
             ops.adapt_datetimefield_value(event.occurred_at), received, event.page_id, event.placement,
-            event.variant, event.experiment, event.arm, ops.adapt_json_value(list(event.segments), None),
-            ops.adapt_decimalfield_value(event.value, 16, 4), ops.adapt_json_value(event.properties, None),
+            event.variant, event.experiment, event.arm, json.dumps(event.segments),
+            ops.adapt_decimalfield_value(event.value, 16, 4), json.dumps(event.properties),
         )
         for event in events
     ]
+    if connection.vendor == "postgresql":
+        return _insert_copied(rows)
     stored: set[str] = set()
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK_ROWS):
@@ -59,3 +67,24 @@ def _insert_sql(count: int) -> str:
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([row] * count)} "
         "ON CONFLICT (channel_id, event_id, occurred_at) DO NOTHING RETURNING event_id"
     )
+
+
+
+def _insert_copied(rows: list[tuple]) -> set[str]:
+    """COPY into a session's temporary table, then one INSERT … SELECT from it (PostgreSQL)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS event_batch ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.execute("DELETE FROM event_batch")  # empty already, unless an outer transaction is still open
+        with cursor.copy(f"COPY event_batch ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM event_batch "
+            "ON CONFLICT (channel_id, event_id, occurred_at) DO NOTHING RETURNING event_id"
+        )
+        return {event_id for (event_id,) in cursor.fetchall()}

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -51,9 +52,8 @@ class Window:
     latest: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ValidEvent:
-    """An event ready to store (visitor id before consent is applied)."""
+class ValidEvent(NamedTuple):
+    """An event ready to store (visitor id before consent is applied). A tuple: built 20,000 times a second."""
 
     event_id: str
     type: str
@@ -167,12 +167,8 @@ def _timestamp(value: object, window: Window) -> datetime:
     if not isinstance(value, str) or not RFC3339.match(value):
         raise _Invalid("invalid_timestamp", "timestamp must be an RFC 3339 date-time with an offset")
     try:
-        # fromisoformat keeps microseconds: longer fractions are cut, as RFC 3339 leaves to the receiver.
-        whole, dot, fraction = value.partition(".")
-        if dot:
-            digits = re.match(r"\d+", fraction).group()
-            value = f"{whole}.{digits[:6].ljust(6, '0')}{fraction[len(digits):]}"
-        at = datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(timezone.utc)
+        # fromisoformat keeps microseconds (longer fractions are cut) and reads "Z" but not "z".
+        at = datetime.fromisoformat(value.upper()).astimezone(timezone.utc)
     except (ValueError, OverflowError):
         raise _Invalid("invalid_timestamp", "timestamp is not a valid date-time") from None
     if not window.earliest <= at <= window.latest:
@@ -192,7 +188,7 @@ def _page(value: object) -> int | None:
 
 
 def _segments(value: object, known: frozenset[str]) -> tuple[str, ...]:
-    if value is None:
+    if not value and (value is None or value == []):
         return ()
     if not isinstance(value, list) or len(value) > MAX_SEGMENTS:
         raise _Invalid("invalid", f"segments must be a list of at most {MAX_SEGMENTS} segment keys")

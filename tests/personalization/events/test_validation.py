@@ -86,6 +86,7 @@ def test_each_broken_rule_is_named(changes, code):
 
 def test_the_window_is_inclusive_at_both_ends():
     assert isinstance(check(timestamp="2026-11-28T12:00:00Z"), ValidEvent)
+    assert check(timestamp="2026-11-28t12:00:00.5z").occurred_at == datetime(2026, 11, 28, 12, 0, 0, 500000, tzinfo=timezone.utc)
     assert isinstance(check(timestamp="2026-12-05T12:05:00Z"), ValidEvent)
 
 
