@@ -13,10 +13,11 @@ are quoted in Python; COPY's rows are formatted in psycopg's C code.
 """
 
 import json
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
 from personalization.events.models import Event
 from personalization.events.validation import ValidEvent
@@ -69,22 +70,31 @@ def _insert_sql(count: int) -> str:
     )
 
 
+# Raw connections whose session has the temporary table (added once its creation committed).
+_prepared: "weakref.WeakSet" = weakref.WeakSet()
+
 
 def _insert_copied(rows: list[tuple]) -> set[str]:
-    """COPY into a session's temporary table, then one INSERT … SELECT from it (PostgreSQL)."""
+    """COPY into the session's temporary table, then move its rows into the events table (PostgreSQL).
+
+    The move deletes what it reads, so the table is empty after every batch, inside an outer
+    transaction too; a rolled back batch rolls its copied rows back with it.
+    """
     table = connection.ops.quote_name(Event._meta.db_table)
     columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS event_batch ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        cursor.execute("DELETE FROM event_batch")  # empty already, unless an outer transaction is still open
+        raw = connection.connection
+        if raw not in _prepared:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS event_batch AS SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            transaction.on_commit(lambda: _prepared.add(raw))  # a rollback would take the table with it
         with cursor.copy(f"COPY event_batch ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM event_batch "
+            f"WITH batch AS (DELETE FROM event_batch RETURNING {columns}) "
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM batch "
             "ON CONFLICT (channel_id, event_id, occurred_at) DO NOTHING RETURNING event_id"
         )
         return {event_id for (event_id,) in cursor.fetchall()}
