@@ -1,23 +1,23 @@
-"""Raw events written in one statement per chunk, learning which client ids were new.
+"""Raw events written in one INSERT per batch, learning which client ids were new.
 
 `INSERT … ON CONFLICT (channel_id, event_id, occurred_at) DO NOTHING RETURNING event_id`
-is one round trip on PostgreSQL and SQLite alike: the unique constraint decides what
-is a retry (even against a concurrent request sending the same batch) and RETURNING says
-which rows were stored. No ORM objects are built: at thousands of events per second
-they would cost more than the database does.
+on PostgreSQL and SQLite alike: the unique constraint decides what is a retry (even
+against a concurrent request sending the same batch) and RETURNING says which rows were
+stored. No ORM objects are built: at thousands of events per second they would cost
+more than the database does.
 
-On PostgreSQL the rows are COPied into a temporary table and inserted from it with the
-same statement: a VALUES list of 500 rows has 7,000 placeholders that psycopg parses again
-for every batch (two thirds of the insert's time when measured), and array parameters
-are quoted in Python; COPY's rows are formatted in psycopg's C code.
+SQLite gets the rows as a VALUES list. PostgreSQL gets them by COPY into a temporary
+table that the INSERT then empties: a VALUES list of 500 rows has 7,000 placeholders
+that psycopg parses again for every batch (two thirds of the insert's time when
+measured), and array parameters are quoted in Python; COPY's rows are formatted in
+psycopg's C code.
 """
 
 import json
-import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 
 from personalization.events.models import Event
 from personalization.events.validation import ValidEvent
@@ -70,10 +70,6 @@ def _insert_sql(count: int) -> str:
     )
 
 
-# Raw connections whose session has the temporary table (added once its creation committed).
-_prepared: "weakref.WeakSet" = weakref.WeakSet()
-
-
 def _insert_copied(rows: list[tuple]) -> set[str]:
     """COPY into the session's temporary table, then move its rows into the events table (PostgreSQL).
 
@@ -83,12 +79,10 @@ def _insert_copied(rows: list[tuple]) -> set[str]:
     table = connection.ops.quote_name(Event._meta.db_table)
     columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
-        raw = connection.connection
-        if raw not in _prepared:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS event_batch AS SELECT {columns} FROM {table} WITH NO DATA"
-            )
-            transaction.on_commit(lambda: _prepared.add(raw))  # a rollback would take the table with it
+        # Asked every time (a fast no-op once made): a rolled back transaction takes a new table with it.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS event_batch AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
         with cursor.copy(f"COPY event_batch ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
