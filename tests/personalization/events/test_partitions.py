@@ -18,7 +18,8 @@ postgresql = pytest.mark.skipif(
 
 
 def store(event_id: str, occurred_at: datetime) -> Event:
-    return Event.objects.create(channel_id=1, event_id=event_id, type="click", occurred_at=occurred_at, received_at=NOW)
+    return Event.objects.create(channel_id=1, event_id=event_id, type="click", occurred_at=occurred_at,
+                                received_at=occurred_at)
 
 
 def rows_in(table: str) -> set[str]:
@@ -29,7 +30,11 @@ def rows_in(table: str) -> set[str]:
 
 @pytest.mark.django_db
 def test_the_periodic_task_is_scheduled_and_purges_old_raw_events_but_never_rollups(settings):
+    from config.celery import app
+
     assert settings.CELERY_BEAT_SCHEDULE["events-partitions"]["task"] == events_maintain_task.name
+    app.loader.import_default_modules()  # as beat and the embedded scheduler find tasks by name
+    assert events_maintain_task.name in app.tasks
     retention = timedelta(days=settings.EVENTS_RETENTION_DAYS)
     store("old", NOW - retention - timedelta(days=2))
     store("new", NOW - retention + timedelta(hours=1))
@@ -43,20 +48,21 @@ def test_the_periodic_task_is_scheduled_and_purges_old_raw_events_but_never_roll
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_partitions_are_made_ahead_dropped_whole_and_a_day_without_one_lands_in_the_default():
+    now = datetime.now(timezone.utc)
     retention = timedelta(days=settings.EVENTS_RETENTION_DAYS)
-    far_past = (NOW - retention - timedelta(days=3)).date()
-    created = events_maintain(now=NOW - retention - timedelta(days=3))["created"]  # as it ran back then
+    far_past = (now - retention - timedelta(days=3)).date()
+    created = events_maintain(now=now - retention - timedelta(days=3))["created"]  # as it ran back then
     assert partition_name(far_past) in created
-    store("expired", NOW - retention - timedelta(days=3))
-    store("unpartitioned", NOW - timedelta(days=30))  # no partition for that day: the default takes it
-    store("today", NOW)
+    store("expired", now - retention - timedelta(days=3))
+    store("unpartitioned", now - timedelta(days=30))  # no partition for that day: the default takes it
+    store("today", now)
     assert rows_in(partition_name(far_past)) == {"expired"}
     assert rows_in(DEFAULT_PARTITION) >= {"unpartitioned", "today"}
 
-    result = events_maintain(now=NOW)
+    result = events_maintain_task.apply().get()  # the periodic task, as beat runs it, at the real time
     days = day_partitions()
-    assert [NOW.date() + timedelta(days=n) for n in range(8)] == [d for d in days if d >= NOW.date()]
+    assert [now.date() + timedelta(days=n) for n in range(8)] == [d for d in days if d >= now.date()]
     assert partition_name(far_past) in result["dropped"] and far_past not in days
-    assert rows_in(partition_name(NOW.date())) == {"today"}  # moved out of the default
+    assert rows_in(partition_name(now.date())) == {"today"}  # moved out of the default
     assert set(Event.objects.values_list("event_id", flat=True)) == {"unpartitioned", "today"}
-    assert events_maintain(now=NOW) == {"created": [], "dropped": [], "deleted": 0}  # nothing left to do
+    assert events_maintain(now=now) == {"created": [], "dropped": [], "deleted": 0}  # nothing left to do
