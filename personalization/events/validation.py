@@ -33,7 +33,7 @@ FIELDS = frozenset({
     "segments", "value", "properties",
 })
 # RFC 3339 date-time: an offset is required (a time without one means nothing on a server in UTC).
-RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z")
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +200,13 @@ def _segments(value: object, known: frozenset[str]) -> tuple[str, ...]:
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number: not a boolean, not infinite, and within what a double holds (JSON clients read doubles)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any double
+        return False
 
 
 def _value(value: object) -> Decimal | None:
@@ -208,10 +214,10 @@ def _value(value: object) -> Decimal | None:
         return None
     if not _number(value):
         raise _Invalid("invalid_value", "value must be a finite number")
-    amount = Decimal(str(value)).quantize(FOUR_PLACES)
-    if abs(amount) >= MAX_ABS_VALUE:
+    amount = Decimal(str(value))
+    if abs(amount) >= MAX_ABS_VALUE:  # before quantize, which cannot hold more than 28 digits
         raise _Invalid("invalid_value", f"value must be less than {MAX_ABS_VALUE:,.0f} in size")
-    return amount
+    return amount.quantize(FOUR_PLACES)
 
 
 _PROPERTY_CHECKS = {

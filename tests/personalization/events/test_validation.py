@@ -6,6 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from personalization.events import validation
 from personalization.events.validation import Catalogue, Rejection, ValidEvent, Window, event_validate
@@ -67,6 +69,11 @@ def test_a_full_event_is_normalised():
         ({"value": True}, "invalid_value"),
         ({"value": 1e12}, "invalid_value"),
         ({"value": float("nan")}, "invalid_value"),
+        ({"value": 10**40}, "invalid_value"),
+        ({"value": 10**400}, "invalid_value"),
+        ({"value": 1e300}, "invalid_value"),
+        ({"timestamp": "٢٠٢٦-12-05T11:00:00Z"}, "invalid_timestamp"),  # digits, but not ASCII ones
+        ({"type": "signup", "properties": {"seats": 10**400}}, "invalid_property"),
         ({"properties": {"plan": "pro"}}, "unknown_property"),  # click declares none
         ({"type": "signup", "properties": {"seats": "3"}}, "invalid_property"),
         ({"type": "signup", "properties": {"trial": 1}}, "invalid_property"),
@@ -100,3 +107,17 @@ def test_the_validator_imports_no_django():
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name for name in imported if name.split(".")[0] in ("django", "personalization", "cms")}
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({}, optional={name: JSON for name in validation.FIELDS}) | JSON)
+def test_any_json_is_validated_or_rejected_never_raises(raw):
+    result = event_validate(raw, 0, catalogue=CATALOGUE, window=WINDOW)
+    assert isinstance(result, (ValidEvent, Rejection))
