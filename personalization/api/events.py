@@ -18,6 +18,7 @@ from cms.api.problems import ProblemError, problem_response
 from cms.api.schema import ref
 from cms.api.views import ChannelContextMixin
 from personalization.api.events_schema import EventsSchema
+from personalization.api.views import declared_length
 from personalization.events.ingest import events_ingest
 
 
@@ -57,11 +58,7 @@ class EventsView(ChannelContextMixin, APIView):
 def _batch(request) -> list:
     """The batch's events, or a problem: 413 too large, 415 not JSON, 400 not a JSON batch."""
     limit = settings.EVENTS_MAX_BODY_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
+    if declared_length(request) > limit:
         raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
     if not (request.content_type or "").startswith("application/json"):
         raise UnsupportedMediaType(request.content_type, "send events as application/json")
