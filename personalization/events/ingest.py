@@ -41,13 +41,17 @@ class IngestResult:
 def events_ingest(
     *, channel_id: int, items: Sequence[object], headers: Mapping[str, str], now: datetime | None = None
 ) -> IngestResult:
-    """Validate and store a batch of events for a channel; valid items are kept whatever the others are."""
-    now = now or datetime.now(timezone.utc)
+    """Validate and store a batch of events for a channel; valid items are kept whatever the others are.
+
+    `now` is the server's clock the timestamp window is set by. `received_at` is the moment of the
+    insert: aggregation reads up to a lag behind the clock, which must cover the insert, not the request.
+    """
     result = IngestResult()
-    valid = _validated(items, result, now)
+    valid = _validated(items, result, now or datetime.now(timezone.utc))
     visitors = _consenting(valid, headers)
     with transaction.atomic():
-        stored = events_insert(valid, channel_id=channel_id, received_at=now, visitors=visitors) if valid else set()
+        received_at = datetime.now(timezone.utc)
+        stored = events_insert(valid, channel_id=channel_id, received_at=received_at, visitors=visitors) if valid else set()
         learned = [event for event in valid if event.event_id in stored and event.visitor_id in visitors]
         if learned:
             outbox_enqueue(LEARN_HANDLER, kwargs={"events": _profile_events(learned)})
