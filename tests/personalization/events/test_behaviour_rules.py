@@ -55,3 +55,24 @@ def test_without_consent_an_event_changes_nothing(landing, channel, post_events,
     with django_capture_on_commit_callbacks(execute=True):
         post_events({"events": [event("c", type="conversion", visitor_id="shy")]})
     assert hero(landing, key, "shy") == "Buy now"
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_through_a_real_worker_the_rule_matches_within_seconds(landing, channel, events_key, tmp_path):
+    """The outbox hands the learning job to a Celery worker on Redis; the next requests see it land."""
+    from django.conf import settings
+
+    from tests.helpers.celery import celery_broker, celery_worker, unique_queue, wait_until
+
+    key = api_key_create(channel=channel, name="delivery", scopes=["delivery"])[1]
+    assert hero(landing, key, "buyer") == "Buy now"
+    queue = unique_queue()
+    with celery_broker(settings.TEST_BROKER_URL, queue):
+        with celery_worker(settings.TEST_BROKER_URL, queue, tmp_path / "worker.log") as worker:
+            posted = Client().post(
+                "/api/v2/events/", {"events": [event("c", type="conversion", visitor_id="buyer")]},
+                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {events_key}", HTTP_X_CONSENT="behaviour",
+            )
+            assert posted.status_code == 200, posted.content
+            wait_until(lambda: hero(landing, key, "buyer") == "Thanks for buying", timeout=20, message=worker.log)
