@@ -11,7 +11,7 @@ import threading
 from django.db import transaction
 
 from config.stamps import Stamp
-from personalization.events.models import EventType
+from personalization.events.models import EventType, PropertyType
 from personalization.events.validation import Catalogue
 from personalization.models import Segment
 from personalization.ruleset_cache import ruleset_stamp
@@ -29,13 +29,19 @@ def event_catalogue() -> Catalogue:
     if memo is not None and memo[0] == key:
         return memo[1]
     with _lock:
-        types = {
-            name: {item["key"]: item["type"] for item in properties}
-            for name, properties in EventType.objects.values_list("name", "properties")
-        }
+        types = {name: _declared(properties) for name, properties in EventType.objects.values_list("name", "properties")}
         catalogue = Catalogue(types=types, segments=frozenset(Segment.objects.values_list("key", flat=True)))
         _memo = (key, catalogue)
     return catalogue
+
+
+def _declared(properties: object) -> dict[str, str]:
+    """{key: type} of a type's properties; a malformed entry (not saved through the admin) declares nothing."""
+    items = properties if isinstance(properties, list) else []
+    return {
+        item["key"]: item["type"] for item in items
+        if isinstance(item, dict) and isinstance(item.get("key"), str) and item.get("type") in PropertyType.values
+    }
 
 
 def event_types_changed(**kwargs) -> None:

@@ -168,3 +168,13 @@ def test_profiles_keep_the_latest_events_by_time(post_committed, monkeypatch):
     post_events({"events": [event(str(i), timestamp=t.isoformat()) for i, t in enumerate(times)]}, HTTP_X_CONSENT="behaviour")
     kept = [e["at"] for e in VisitorProfile.objects.get(visitor_id="v-1").events]
     assert kept == [t.isoformat() for t in sorted(times)[-3:]]
+
+
+def test_malformed_declared_properties_declare_nothing_and_break_nothing(post_events, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # as a shell or a bad import could leave them
+        EventType.objects.create(name="odd", label="Odd", properties=[{"key": "a"}, "b", {"key": "c", "type": "date"},
+                                                                      {"key": "d", "type": "number"}])
+    response = post_events({"events": [event("1", type="odd", properties={"d": 2}), event("2", type="odd", properties={"a": 1})]})
+    assert response.status_code == 200
+    assert response.json()["accepted"] == ["1"]
+    assert response.json()["rejected"][0]["code"] == "unknown_property"
