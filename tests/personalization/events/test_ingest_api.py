@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.test import Client
 
 from cms.api.keys import api_key_create
 from cms.models import OutboxJob
@@ -178,3 +179,10 @@ def test_malformed_declared_properties_declare_nothing_and_break_nothing(post_ev
     assert response.status_code == 200
     assert response.json()["accepted"] == ["1"]
     assert response.json()["rejected"][0]["code"] == "unknown_property"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_other_methods_are_405_problems(events_key, method):
+    response = getattr(Client(enforce_csrf_checks=True), method)("/api/v2/events/", HTTP_AUTHORIZATION=f"Bearer {events_key}")
+    assert (response.status_code, response["Content-Type"]) == (405, "application/problem+json")
+    assert response["Allow"] == "POST, OPTIONS"
