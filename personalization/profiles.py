@@ -323,6 +323,7 @@ def events_apply(*, events: dict[str, list[dict]]) -> None:
     visitor_ids = [row.visitor_id for row in rows]
     transaction.on_commit(lambda: cache.delete_many([_profile_key(visitor_id) for visitor_id in visitor_ids]))
 
+
 def _event_time(item: dict) -> datetime:
     event = _event(item)
     return event.at if event else datetime.min.replace(tzinfo=timezone.utc)

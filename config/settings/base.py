@@ -390,6 +390,7 @@ if API_RATE_LIMIT_ON_CACHE_ERROR not in ("open", "closed"):
 # profiles in batches at most this often.
 VISIT_WINDOW_SECONDS = env.int("VISIT_WINDOW_SECONDS", default=30 * 60)
 VISIT_FLUSH_SECONDS = env.float("VISIT_FLUSH_SECONDS", default=5.0)
+
 # --- Events (POST /api/v2/events/) -----------------------------------------------
 # A batch holds at most this many events and this many bytes of JSON (413 past either).
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=500)
@@ -402,6 +403,7 @@ EVENTS_FUTURE_WINDOW_SECONDS = env.int("EVENTS_FUTURE_WINDOW_SECONDS", default=3
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
 if EVENTS_RETENTION_DAYS * 86400 <= EVENTS_PAST_WINDOW_SECONDS:
     raise ImproperlyConfigured("EVENTS_RETENTION_DAYS must outlast EVENTS_PAST_WINDOW_SECONDS.")
+
 # Frontend preview: where the admin sends editors, and how long a preview token lives.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
 PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)
