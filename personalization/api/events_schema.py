@@ -58,6 +58,7 @@ def events_components(_block_schemas=None) -> dict[str, dict]:
         {
             "index": {"type": "integer", "description": "Position in the batch."},
             "id": {**string("The item's id, if it had a readable one."), "nullable": True},
+            "status": {"type": "integer", "enum": [422], "description": "The item's own status."},
             "code": string(
                 "Why: `invalid`, `missing`, `unknown_field`, `unknown_type`, `unknown_property`, "
                 "`invalid_property`, `invalid_value`, `invalid_timestamp`, `timestamp_out_of_window`, "
@@ -65,7 +66,7 @@ def events_components(_block_schemas=None) -> dict[str, dict]:
             ),
             "detail": string("The reason in words."),
         },
-        required=["index", "id", "code", "detail"],
+        required=["index", "id", "status", "code", "detail"],
     )
     ids = {"type": "array", "items": string()}
     response = obj(

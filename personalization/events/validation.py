@@ -79,7 +79,8 @@ class Rejection:
     detail: str
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "id": self.id, "code": self.code, "detail": self.detail}
+        """As the API lists it: each rejected item is a 422 of its own."""
+        return {"index": self.index, "id": self.id, "status": 422, "code": self.code, "detail": self.detail}
 
 
 class _Invalid(Exception):

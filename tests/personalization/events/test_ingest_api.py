@@ -45,8 +45,8 @@ def test_valid_items_are_kept_when_others_are_rejected(post_events):
     assert response.status_code == 200
     body = response.json()
     assert body["accepted"] == ["ok"]
-    assert [(r["index"], r["id"], r["code"]) for r in body["rejected"]] == [
-        (1, "bad", "unknown_type"), (2, None, "invalid"), (3, "late", "timestamp_out_of_window"),
+    assert [(r["index"], r["id"], r["status"], r["code"]) for r in body["rejected"]] == [
+        (1, "bad", 422, "unknown_type"), (2, None, 422, "invalid"), (3, "late", 422, "timestamp_out_of_window"),
     ]
     assert list(Event.objects.values_list("event_id", flat=True)) == ["ok"]
 
