@@ -25,7 +25,8 @@ id and teach no profile (one profile query per batch). BENCH_CONSENT=1 sends
 serving processes' runner threads apply it (their cost is then part of the figure).
 
 Environment: BENCH_EVENTS (200000 per batch size), BENCH_CLIENTS (6), BENCH_WORKERS (2),
-BENCH_CONSENT (0), BENCH_STRICT=1 to exit non-zero below the bar (5,000 events/s).
+BENCH_WORKER_THREADS (1: sync workers; more: gthread), BENCH_CONSENT (0), BENCH_STRICT=1 to exit
+non-zero below the bar (5,000 events/s).
 """
 
 from __future__ import annotations
@@ -46,12 +47,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_api import free_port, say, start_gunicorn, stop_gunicorn, wait_until_up  # noqa: E402
+from tests.benchmarks.bench_api import VENV_BIN, WORKERS, free_port, say, stop_gunicorn, wait_until_up  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_EVENTS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tailor_bench_events")
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "6"))
 CONSENT = os.environ.get("BENCH_CONSENT") == "1"
+# Threads per gunicorn worker: 1 is the sync worker (as bench_api.py), more the gthread worker,
+# whose threads overlap one request's commit (an fsync) with another's work.
+THREADS = int(os.environ.get("BENCH_WORKER_THREADS", "1"))
 BATCHES = (100, 500)
 SEGMENTS = [f"segment-{n}" for n in range(20)]
 GOAL, BAR = 20_000, 5_000
@@ -96,6 +100,15 @@ def fresh_database(env: dict[str, str]) -> str:
         [sys.executable, "manage.py", "shell", "-c", seed], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
     return result.stdout.strip().splitlines()[-1]
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    worker = ["--worker-class", "sync"] if THREADS == 1 else ["--worker-class", "gthread", "--threads", str(THREADS)]
+    command = [
+        str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--workers", str(WORKERS), *worker,
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
 def make_batches(size: int, total: int, tag: str) -> list[tuple[list[str], bytes]]:
@@ -246,7 +259,7 @@ def main() -> int:
               f"{rate / ceiling:>15.2f} {rate / GOAL:>8.2f}")
     print(f"baseline: {ceiling:,.0f} events/s inserted by one process with no HTTP (batches of 500)")
     print(f"goal {GOAL:,} events/s, bar {BAR:,}; consent {'on' if CONSENT else 'off'}; {CLIENTS} connections, "
-          f"{os.environ.get('BENCH_WORKERS', '2')} gunicorn workers; zero loss checked per batch size")
+          f"{WORKERS} gunicorn workers of {THREADS} thread(s); zero loss checked per batch size")
     below = [size for size, rate, *_ in results if rate < BAR]
     return 1 if below and os.environ.get("BENCH_STRICT") == "1" else 0
 
