@@ -12,6 +12,7 @@ from cms.api.router import api_router
 from cms.api.schema import docs_view, schema_view
 from cms.media import serve_media
 from config.health import healthz, readyz
+from personalization.api.events import EventsView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/personalize/", include("personalization.api.urls")),
+    path("api/v2/events/", EventsView.as_view(), name="events"),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

@@ -305,6 +305,30 @@ def _profiles_create(visitor_ids: Iterable[str], seen: datetime) -> None:
     )
 
 
+def events_apply(*, events: dict[str, list[dict]]) -> None:
+    """Append reported events ({name, at, target}) to their visitors' profiles (an outbox job).
+
+    Enqueued by ingestion for visitors with behaviour consent only, once per stored event.
+    A profile keeps the MAX_STORED_EVENTS latest by time (reports arrive out of order), and
+    its cached copy is forgotten after commit, so `done_within_days` sees the event on the
+    visitor's next request.
+    """
+    _profiles_create(events.keys(), datetime.now(timezone.utc))
+    # One locking read and one bulk write per batch; rows locked in one order in every worker.
+    rows = list(VisitorProfile.objects.select_for_update().filter(visitor_id__in=events).order_by("visitor_id"))
+    for row in rows:  # an id too long to store has no row: that visitor stays anonymous
+        combined = sorted([*row.events, *events[row.visitor_id]], key=_event_time)
+        row.events = combined[-MAX_STORED_EVENTS:]
+    VisitorProfile.objects.bulk_update(rows, ["events"], batch_size=500)
+    visitor_ids = [row.visitor_id for row in rows]
+    transaction.on_commit(lambda: cache.delete_many([_profile_key(visitor_id) for visitor_id in visitor_ids]))
+
+
+def _event_time(item: dict) -> datetime:
+    event = _event(item)
+    return event.at if event else datetime.min.replace(tzinfo=timezone.utc)
+
+
 def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None) -> VisitorProfile:
     """Create or update a profile (services for the events/CRM/consent APIs and seeding)."""
     now = now or datetime.now(timezone.utc)
@@ -320,6 +344,7 @@ def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits:
 
 __all__ = [
     "StoredProfile",
+    "events_apply",
     "profile_load",
     "profile_upsert",
     "stored_profile",

@@ -4,7 +4,8 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.signals import published, unpublished
 
 from cms.outbox.announce import announce_after_commit, announce_when_cache_recovers
-from personalization.models import Segment, TraitDefinition
+from personalization.events.catalogue import event_types_changed
+from personalization.models import EventType, Segment, TraitDefinition
 from personalization.ruleset_cache import forget_compiled_rules, ruleset_changed
 
 RULES_CHANGED = "personalization.signal_handlers.rules_changed_announce"
@@ -40,3 +41,5 @@ def connect() -> None:
     for model in (Segment, TraitDefinition):
         post_save.connect(on_segment_change, sender=model, dispatch_uid=f"personalization.saved.{model.__name__}")
         post_delete.connect(on_segment_change, sender=model, dispatch_uid=f"personalization.deleted.{model.__name__}")
+    post_save.connect(event_types_changed, sender=EventType, dispatch_uid="personalization.saved.EventType")
+    post_delete.connect(event_types_changed, sender=EventType, dispatch_uid="personalization.deleted.EventType")

@@ -16,7 +16,7 @@ from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
 from personalization.dependants import dependants_text, segment_dependants, trait_dependants
-from personalization.models import Segment, TraitDefinition
+from personalization.models import EventType, Segment, TraitDefinition
 from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY
 
 register_snippet(PersonalisationViewSetGroup)
@@ -102,6 +102,11 @@ def refuse_deleting_what_others_depend_on(request, instances):
         % {"name": instance, "dependants": dependants_text(found)}
         for instance in instances
         if (found := _dependants(instance))
+    ]
+    refusals += [
+        _now("'%(name)s' is a built-in event type: it cannot be deleted.") % {"name": instance}
+        for instance in instances
+        if isinstance(instance, EventType) and instance.built_in
     ]
     if not refusals:
         return None

@@ -219,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
     "aggregate-events": {"task": "personalization.aggregate_events", "schedule": EVENTS_AGGREGATION_SECONDS},
+    # Day partitions of raw events made a week ahead, those past retention dropped (hourly: cheap).
+    "events-partitions": {"task": "personalization.events_maintain", "schedule": 3600.0},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)
@@ -402,6 +404,20 @@ IMPRESSIONS_FLUSH_SECONDS = env.float("IMPRESSIONS_FLUSH_SECONDS", default=5.0)
 if IMPRESSIONS_FLUSH_SECONDS <= 0:
     raise ImproperlyConfigured("IMPRESSIONS_FLUSH_SECONDS must be a positive number of seconds")
 IMPRESSIONS_COUNTING = env.bool("IMPRESSIONS_COUNTING", default=True)
+
+# --- Events (POST /api/v2/events/) -----------------------------------------------
+# A batch holds at most this many events and this many bytes of JSON (413 past either).
+EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=500)
+EVENTS_MAX_BODY_BYTES = env.int("EVENTS_MAX_BODY_BYTES", default=1024 * 1024)
+# An event's timestamp must lie within [now - past, now + future] by the server's clock: older
+# reports would land in days already aggregated, later ones come from a client clock gone wrong.
+EVENTS_PAST_WINDOW_SECONDS = env.int("EVENTS_PAST_WINDOW_SECONDS", default=7 * 24 * 3600)
+EVENTS_FUTURE_WINDOW_SECONDS = env.int("EVENTS_FUTURE_WINDOW_SECONDS", default=300)
+# Raw events are kept this many days (whole day partitions dropped on PostgreSQL); rollups stay.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=90)
+if EVENTS_RETENTION_DAYS * 86400 <= EVENTS_PAST_WINDOW_SECONDS:
+    raise ImproperlyConfigured("EVENTS_RETENTION_DAYS must outlast EVENTS_PAST_WINDOW_SECONDS.")
+
 # Frontend preview: where the admin sends editors, and how long a preview token lives.
 WAGTAIL_HEADLESS_PREVIEW = {"CLIENT_URLS": {"default": env("PREVIEW_CLIENT_URL", default="http://localhost:3000/preview")}}
 PREVIEW_TOKEN_MAX_AGE = env.int("PREVIEW_TOKEN_MAX_AGE", default=3600)

@@ -120,7 +120,7 @@ class BoundedJSONParser(JSONParser):
             raise ParseError("JSON parse error - nested too deeply") from exc
 
 
-def _declared_length(request) -> int:
+def declared_length(request) -> int:
     """The request's Content-Length; Django reads an unparseable one as no body, and so does this."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -182,7 +182,7 @@ class DecideView(ChannelContextMixin, APIView):
 
 def _validated_body(request) -> dict:
     """The decide body, validated; anything else is a problem response naming what is wrong."""
-    if _declared_length(request) > MAX_BODY_BYTES:
+    if declared_length(request) > MAX_BODY_BYTES:
         raise ProblemError(f"request body is larger than {MAX_BODY_BYTES} bytes", status_code=413)
     if not (request.content_type or "").startswith("application/json"):
         raise UnsupportedMediaType(request.content_type, "send the decision request as application/json")

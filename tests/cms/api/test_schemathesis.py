@@ -343,7 +343,7 @@ def test_bad_ids_are_400s_in_wagtails_words(seeded, path, message):
 
 
 # Every method on paths under /api/ that no endpoint serves, and on endpoints that do not take it.
-UNKNOWN_PATHS = ["/api/v2/events/", "/api/nothing", "/api/v2/pages", "/api/v2/", "/api/v2/pages/1/nested/"]
+UNKNOWN_PATHS = ["/api/v2/event/", "/api/nothing", "/api/v2/pages", "/api/v2/", "/api/v2/pages/1/nested/"]
 WRONG_METHODS = [
     ("/api/v2/pages/", "GET, HEAD, OPTIONS"),
     ("/api/v2/pages/find/", "GET, HEAD, OPTIONS"),

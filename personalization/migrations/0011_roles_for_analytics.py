@@ -1,4 +1,4 @@
-"""Marketers and the chief content officer read the events dashboard: re-apply the roles (cms.roles.ROLES)."""
+"""Marketers and the chief content officer read the analytics dashboard; marketers declare event types: re-apply the roles (cms.roles.ROLES)."""
 
 from django.db import migrations
 
@@ -7,7 +7,7 @@ from cms.roles import roles_apply
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("personalization", "0009_rollup_covering_indexes"),
+        ("personalization", "0010_event_partitions"),
         ("cms", "0011_channel_content_types"),
     ]
 

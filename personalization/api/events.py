@@ -1,0 +1,81 @@
+"""`POST /api/v2/events/`: a batch of what visitors did, stored before the answer.
+
+The body is read and decoded here, not by DRF's parser or a serializer: a batch of 500
+events must cost little more than its JSON decoding and one INSERT. Each event is checked
+by the pure validator (personalization.events.validation), so one bad item costs only itself.
+"""
+
+import json
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.api.problems import ProblemError, problem_response
+from cms.api.schema import ref
+from cms.api.views import ChannelContextMixin
+from personalization.api.events_schema import EventsSchema
+from personalization.api.views import declared_length
+from personalization.events.ingest import events_ingest
+
+
+class EventsView(ChannelContextMixin, APIView):
+    """Report impressions, clicks, conversions and declared custom events for the key's channel."""
+
+    required_scope = "events"
+    parser_classes = [JSONParser]  # what the schema states; the body is decoded by `_batch`
+    schema = EventsSchema()
+
+    @extend_schema(
+        operation_id="eventsCreate",
+        tags=["events"],
+        summary="Report a batch of events",
+        description=(
+            f"Stores up to {settings.EVENTS_MAX_BATCH} events ({settings.EVENTS_MAX_BODY_BYTES} bytes of JSON) "
+            "for the key's channel, committed before the answer. Idempotent by event `id`: a retried batch "
+            "stores nothing twice and lists the known ids under `duplicates`. Each item is checked on its "
+            "own: valid items are stored, the others listed under `rejected` with a code. When no item "
+            "could be stored the answer is a 422 problem carrying the same lists. Without `behaviour` "
+            "consent (`X-Consent`, else the visitor's stored consent) an event is stored without its "
+            "visitor id and never reaches a profile. No IP address is stored."
+        ),
+        request={"application/json": ref("EventsRequest")},
+        responses={200: OpenApiResponse(ref("EventsResponse"), description="Stored (some items may be rejected).")},
+    )
+    def post(self, request):
+        """Validate, store and report on a batch."""
+        items = _batch(request)
+        result = events_ingest(channel_id=request.auth.channel_id, items=items, headers=request.headers)
+        body = result.as_dict()
+        if not result.accepted and not result.duplicates:
+            return problem_response(422, "no event of the batch could be stored: see `rejected`", extra=body)
+        return Response(body, headers={"Cache-Control": "no-store"})
+
+
+def _batch(request) -> list:
+    """The batch's events, or a problem: 413 too large, 415 not JSON, 400 not a JSON batch."""
+    limit = settings.EVENTS_MAX_BODY_BYTES
+    if declared_length(request) > limit:
+        raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
+    if not (request.content_type or "").startswith("application/json"):
+        raise UnsupportedMediaType(request.content_type, "send events as application/json")
+    raw = request._request.read(limit + 1)  # bounded whatever Content-Length claimed
+    if len(raw) > limit:
+        raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ProblemError(f"JSON parse error - {exc}"[:200]) from exc
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list) or body.keys() != {"events"}:
+        raise ProblemError('the body must be {"events": [...]}', parameter="events")
+    events = body["events"]
+    if not events:
+        raise ProblemError("the batch holds no event", parameter="events")
+    if len(events) > settings.EVENTS_MAX_BATCH:
+        raise ProblemError(
+            f"a batch holds at most {settings.EVENTS_MAX_BATCH} events", status_code=413, parameter="events"
+        )
+    return events
