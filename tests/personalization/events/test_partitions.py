@@ -9,7 +9,7 @@ from django.db import connection
 
 from personalization.events.partitions import DEFAULT_PARTITION, day_partitions, events_maintain, partition_name
 from personalization.models import Event, EventRollup
-from personalization.tasks import events_maintain_task
+from personalization.events.tasks import events_maintain_task
 
 NOW = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
 postgresql = pytest.mark.skipif(
