@@ -1,4 +1,4 @@
-"""Incremental aggregation: raw events → EventRollup, per touched UTC day, from a watermark.
+"""Incremental aggregation: raw events → the rollup grains, per touched UTC day, from a watermark.
 
 A run reads which (channel, UTC day) pairs received events in [watermark, now − lag),
 rebuilds every row of those days from all their raw events, then moves the watermark.
@@ -12,9 +12,10 @@ so two runs (beat and an operator's command) rebuild a day one after the other, 
 dashboard never sees a day half rebuilt. Days are read by `occurred_at` ranges, so on
 PostgreSQL only that day's partition of the raw table is scanned.
 
-PostgreSQL rolls a day up in one INSERT … SELECT (GROUPING SETS for hours and the day,
-`jsonb_array_elements_text` for segments); other databases stream the day's events
-through the pure core (`rollup.py`), which is also the reference the SQL is tested against.
+PostgreSQL rolls a day up in one statement: the day's events, crossed with their
+segments, are read once (a materialised CTE) and grouped into each grain by an INSERT of
+its own. Other databases stream the day's events through the pure core (`rollup.py`),
+which is also the reference the SQL is tested against.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from personalization.events.inserts import rows_insert
-from personalization.events.models import Event, EventRollup, RollupWatermark
-from personalization.events.rollup import DAY, HOUR, RollupRow, rollup_rows
+from personalization.events.models import Event, EventRollup, HourRollup, RollupWatermark, SegmentDayRollup
+from personalization.events.rollup import COUNTED_TYPES, FineRow, HourRow, SegmentDayRow, rollup_rows
 
 WATERMARK = "event-rollups"
 # Before the first run every event is new.
@@ -38,7 +39,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The order of `rollup.EventFacts`.
 EVENT_COLUMNS = ("channel_id", "page_id", "segments", "placement", "variant", "experiment", "arm", "type",
                  "visitor_id", "occurred_at", "value")
-ROLLUP_FIELDS = RollupRow._fields
+# Each grain's model with the fields of its rows, in the order of `rollup.Rollups`.
+GRAINS = ((EventRollup, FineRow._fields), (HourRollup, HourRow._fields), (SegmentDayRollup, SegmentDayRow._fields))
 
 Progress = Callable[[Iterable, str], Iterable]
 RollupDay = Callable[[datetime, list[int]], int]  # (UTC midnight, channel ids) -> rows written
@@ -101,13 +103,11 @@ def _rebuild(
         channels = sorted(channels_by_day[day])
         with transaction.atomic():
             list(RollupWatermark.objects.select_for_update().filter(name=WATERMARK).values_list("pk"))
-            # Naming both granularities lets the (granularity, bucket) index find the rows. A raw
-            # DELETE: rollups are derived data, and the post_delete receivers other apps connect
-            # for every model would otherwise have Django load each row before deleting it.
-            stale = EventRollup.objects.filter(
-                granularity__in=(HOUR, DAY), bucket__gte=day, bucket__lt=day + timedelta(days=1), channel_id__in=channels
-            )
-            stale._raw_delete(stale.db)
+            # A raw DELETE: rollups are derived data, and the post_delete receivers other apps
+            # connect for every model would otherwise have Django load each row before deleting it.
+            for model, _ in GRAINS:
+                stale = model.objects.filter(bucket__gte=day, bucket__lt=day + timedelta(days=1), channel_id__in=channels)
+                stale._raw_delete(stale.db)
             written += rollup_day(day, channels)
     return written, len(channels_by_day)
 
@@ -116,17 +116,15 @@ def _rollup_day_python(day: datetime, channels: list[int]) -> int:
     events = Event.objects.filter(
         channel_id__in=channels, occurred_at__gte=day, occurred_at__lt=day + timedelta(days=1)
     ).values_list(*EVENT_COLUMNS)
-    return rows_insert(EventRollup, ROLLUP_FIELDS, rollup_rows(events.iterator(chunk_size=5_000)))
+    rollups = rollup_rows(events.iterator(chunk_size=5_000))
+    return sum(rows_insert(model, fields, rows) for (model, fields), rows in zip(GRAINS, rollups))
 
 
 # Segments as the core reads them: each non-empty string key once, beside "" for everyone.
+# Each grain groups the same materialised rows (read once); GROUPING SETS give the segment
+# grain its rows per page and for every page (page_id NULL) in one pass.
 _ROLLUP_SQL = """
-INSERT INTO {rollup} (granularity, bucket, channel_id, page_id, segment, placement, variant, experiment, arm,
-                      type, count, visitors, value_sum)
-SELECT CASE WHEN GROUPING(hour) = 0 THEN 'hour' ELSE 'day' END, COALESCE(hour, %(day)s),
-       channel_id, page_id, segment, placement, variant, experiment, arm, type,
-       count(*), count(DISTINCT visitor_id), COALESCE(sum(value), 0)
-FROM (
+WITH x AS MATERIALIZED (
     SELECT date_trunc('hour', e.occurred_at, 'UTC') AS hour, e.channel_id, COALESCE(e.page_id, 0) AS page_id,
            s.segment, e.placement, e.variant, e.experiment, e.arm, e.type,
            NULLIF(e.visitor_id, '') AS visitor_id, e.value
@@ -139,17 +137,45 @@ FROM (
         WHERE jsonb_typeof(k.key) = 'string' AND k.key <> '""'::jsonb
     ) AS s(segment)
     WHERE e.channel_id = ANY(%(channels)s) AND e.occurred_at >= %(day)s AND e.occurred_at < %(next_day)s
-) AS x
-GROUP BY GROUPING SETS (
-    (hour, channel_id, page_id, segment, placement, variant, experiment, arm, type),
-    (channel_id, page_id, segment, placement, variant, experiment, arm, type)
+), fine AS (
+    INSERT INTO {fine} (bucket, channel_id, page_id, segment, placement, variant, experiment, arm, type,
+                        count, visitors, value_sum)
+    SELECT %(day)s, channel_id, page_id, segment, placement, variant, experiment, arm, type,
+           count(*), count(DISTINCT visitor_id), COALESCE(sum(value), 0)
+    FROM x
+    GROUP BY channel_id, page_id, segment, placement, variant, experiment, arm, type
+    RETURNING 1
+), hours AS (
+    INSERT INTO {hour} (bucket, channel_id, segment, views, impressions, clicks, conversions, value_sum)
+    SELECT hour, channel_id, segment, {counted}
+    FROM x
+    WHERE type = ANY(%(counted)s)
+    GROUP BY hour, channel_id, segment
+    RETURNING 1
+), days AS (
+    INSERT INTO {segment_day} (bucket, channel_id, segment, page_id, views, impressions, clicks, conversions,
+                               value_sum, visitors)
+    SELECT %(day)s, channel_id, segment, page_id, {counted},
+           count(DISTINCT visitor_id) FILTER (WHERE type = 'impression')
+    FROM x
+    WHERE type = ANY(%(counted)s)
+    GROUP BY GROUPING SETS ((channel_id, segment, page_id), (channel_id, segment))
+    RETURNING 1
 )
-
+SELECT (SELECT count(*) FROM fine) + (SELECT count(*) FROM hours) + (SELECT count(*) FROM days)
 """
+_COUNTED_SQL = ", ".join(
+    [f"count(*) FILTER (WHERE type = '{type_}')" for type_ in COUNTED_TYPES]
+    + ["COALESCE(sum(value) FILTER (WHERE type = 'conversion'), 0)"]
+)
 
 
 def _rollup_day_sql(day: datetime, channels: list[int]) -> int:
-    sql = _ROLLUP_SQL.format(rollup=EventRollup._meta.db_table, event=Event._meta.db_table)
+    sql = _ROLLUP_SQL.format(
+        event=Event._meta.db_table, fine=EventRollup._meta.db_table, hour=HourRollup._meta.db_table,
+        segment_day=SegmentDayRollup._meta.db_table, counted=_COUNTED_SQL,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"day": day, "next_day": day + timedelta(days=1), "channels": channels})
-        return cursor.rowcount
+        cursor.execute(sql, {"day": day, "next_day": day + timedelta(days=1), "channels": channels,
+                             "counted": list(COUNTED_TYPES)})
+        return cursor.fetchone()[0]

@@ -3,7 +3,9 @@
 channels, segments and profiles depend on nothing in this app; placements use cms's blocks.
 """
 
-from personalization.events.models import Event, EventRollup, EventType, RollupWatermark, ServedImpression
+from personalization.events.models import (
+    Event, EventRollup, EventType, HourRollup, RollupWatermark, SegmentDayRollup, ServedImpression,
+)
 
 from .channels import Channel, ChannelRenditionPreset
 from .page_variants import PageVariant
@@ -12,5 +14,6 @@ from .profiles import VisitorProfile
 from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
-    "Channel", "Event", "EventRollup", "EventType", "RollupWatermark", "ServedImpression",
+    "Channel", "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup",
+    "ServedImpression",
     "ChannelRenditionPreset", "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]
