@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from personalization.events.inserts import rows_insert
 from personalization.events.models import Event, EventRollup, HourRollup, RollupWatermark, SegmentDayRollup
-from personalization.events.rollup import COUNTED_TYPES, FineRow, HourRow, SegmentDayRow, rollup_rows
+from personalization.events.rollup import (
+    COUNTED_TYPES, REACHED_TYPE, VALUED_TYPE, FineRow, HourRow, SegmentDayRow, rollup_rows,
+)
 
 WATERMARK = "event-rollups"
 # Before the first run every event is new.
@@ -156,7 +158,7 @@ WITH x AS MATERIALIZED (
     INSERT INTO {segment_day} (bucket, channel_id, segment, page_id, views, impressions, clicks, conversions,
                                value_sum, visitors)
     SELECT %(day)s, channel_id, segment, page_id, {counted},
-           count(DISTINCT visitor_id) FILTER (WHERE type = 'impression')
+           count(DISTINCT visitor_id) FILTER (WHERE type = '{reached}')
     FROM x
     WHERE type = ANY(%(counted)s)
     GROUP BY GROUPING SETS ((channel_id, segment, page_id), (channel_id, segment))
@@ -166,14 +168,14 @@ SELECT (SELECT count(*) FROM fine) + (SELECT count(*) FROM hours) + (SELECT coun
 """
 _COUNTED_SQL = ", ".join(
     [f"count(*) FILTER (WHERE type = '{type_}')" for type_ in COUNTED_TYPES]
-    + ["COALESCE(sum(value) FILTER (WHERE type = 'conversion'), 0)"]
+    + [f"COALESCE(sum(value) FILTER (WHERE type = '{VALUED_TYPE}'), 0)"]
 )
 
 
 def _rollup_day_sql(day: datetime, channels: list[int]) -> int:
     sql = _ROLLUP_SQL.format(
         event=Event._meta.db_table, fine=EventRollup._meta.db_table, hour=HourRollup._meta.db_table,
-        segment_day=SegmentDayRollup._meta.db_table, counted=_COUNTED_SQL,
+        segment_day=SegmentDayRollup._meta.db_table, counted=_COUNTED_SQL, reached=REACHED_TYPE,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"day": day, "next_day": day + timedelta(days=1), "channels": channels,

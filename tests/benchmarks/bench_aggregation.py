@@ -213,7 +213,7 @@ def main() -> int:
     print(f"events                        {EVENTS:>12,}   over {DAYS} days, 100 segments")
     print(f"days rebuilt / rollup rows    {result['days']:>12,}   {rows:,} rows ({result['rows']:,} written: "
           f"{', '.join(f'{name} {count:,}' for name, count in by_grain.items())})")
-    print(f"events counted in rollups     {counted if isinstance(counted, list) else f'{counted:,}':>12}   {'exact in every grain' if counted == EVENTS else 'MISMATCH'}")
+    print(f"events counted in rollups     {str(counted) if isinstance(counted, list) else f'{counted:,}':>12}   {'exact in every grain' if counted == EVENTS else 'MISMATCH'}")
     print(f"aggregation (SQL path)        {seconds:>11.2f}s   {EVENTS / seconds:,.0f} events/s, "
           f"{result['rows'] / seconds:,.0f} rows/s   target ≤ {TARGET_SECONDS:.0f}s")
     print(f"  vs SELECT count(*)          {count_seconds:>11.2f}s   × {seconds / count_seconds:.1f}")
