@@ -124,12 +124,14 @@ def _rollup_day_python(day: datetime, channels: list[int]) -> int:
 
 # Segments as the core reads them: each non-empty string key once, beside "" for everyone.
 # Each grain groups the same materialised rows (read once); GROUPING SETS give the segment
-# grain its rows per page and for every page (page_id NULL) in one pass.
+# grain its rows per page and for every page (page_id NULL) in one pass. Byte order ("C")
+# sorts the grouping keys faster than the database's collation, with the same equality.
 _ROLLUP_SQL = """
 WITH x AS MATERIALIZED (
     SELECT date_trunc('hour', e.occurred_at, 'UTC') AS hour, e.channel_id, COALESCE(e.page_id, 0) AS page_id,
-           s.segment, e.placement, e.variant, e.experiment, e.arm, e.type,
-           NULLIF(e.visitor_id, '') AS visitor_id, e.value
+           s.segment COLLATE "C" AS segment, e.placement COLLATE "C" AS placement,
+           e.variant COLLATE "C" AS variant, e.experiment COLLATE "C" AS experiment, e.arm COLLATE "C" AS arm,
+           e.type COLLATE "C" AS type, NULLIF(e.visitor_id, '') COLLATE "C" AS visitor_id, e.value
     FROM {event} e
     CROSS JOIN LATERAL (
         SELECT ''
