@@ -183,7 +183,8 @@ def reach_by_segment(report: ReportFilter) -> list[SegmentReach]:
     """
     rollups, sums = _rollups(report, per_segment=True)
     visitors = Sum("visitors", filter=Q(type=REACHED_TYPE)) if sums is _BY_TYPE else Sum("visitors")
-    visitors = dict(rollups.values_list("segment").annotate(visitors).order_by())
+    visitors = dict(rollups.values_list("segment").annotate(reached=visitors).values_list("segment", "reached")
+                    .order_by())
     served_rows = _narrowed(
         ServedImpression.objects.filter(bucket__gte=report.start, bucket__lt=report.end), report, slot_field="slot"
     )
