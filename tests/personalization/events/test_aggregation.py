@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,9 @@ from django.core.management import CommandError, call_command
 from personalization.events import aggregation
 from personalization.events.aggregation import GRAINS, WATERMARK, aggregate_pending, aggregate_rebuild
 from personalization.events.models import Event, EventRollup, HourRollup, RollupWatermark, SegmentDayRollup
+from personalization.events.reports import (
+    ReportFilter, events_by_page, events_by_variant, events_series, reach_by_segment,
+)
 from personalization.events.tasks import aggregate_events
 from tests.helpers.events import NOW, expected_rows, random_events, stored_rows
 from tests.helpers.processes import python
@@ -171,3 +175,28 @@ def test_the_periodic_task_is_scheduled_and_rolls_up(settings):
     assert aggregate_events.apply().get()["days"] == 3
     assert stored_rows() == expected_rows(events)
     assert aggregate_events.apply().get()["days"] == 0
+
+
+def test_reports_over_aggregated_events_count_a_visitor_once_a_day_across_pages_and_placements():
+    seen = [  # (visitor, page, placement, variant, segments)
+        ("v1", 3, "hero", "a", ["fans"]), ("v1", 4, "sidebar", "b", ["fans"]), ("v1", 4, "hero", "a", ["fans"]),
+        ("v2", 3, "hero", "b", ["fans", "new"]), (None, 3, "hero", "a", ["fans"]),
+    ]
+    day = NOW.replace(hour=0) - timedelta(days=1)
+    Event.objects.bulk_create(
+        Event(channel_id=1, event_id=f"e{n}", type="impression", visitor_id=visitor, occurred_at=day + timedelta(hours=n),
+              received_at=NOW - timedelta(hours=1), page_id=page, placement=placement, variant=variant,
+              segments=segments)
+        for n, (visitor, page, placement, variant, segments) in enumerate(seen)
+    )
+    aggregate_pending(now=NOW)
+    report = ReportFilter(day, day + timedelta(days=1))
+    assert [(r.segment, r.visitors) for r in reach_by_segment(report)] == [("fans", 2), ("new", 1)]
+    assert [(r.segment, r.visitors) for r in reach_by_segment(replace(report, page_id=4))] == [("fans", 1)]
+    assert [(row.key, row.figures.impressions) for row in events_by_page(report)] == [((3,), 3), ((4,), 2)]
+    assert [(row.key, row.figures.impressions) for row in events_by_variant(report)] == [
+        (("hero", "a"), 3), (("hero", "b"), 1), (("sidebar", "b"), 1),
+    ]
+    hourly = events_series(report)
+    assert len(hourly) == 24 and sum(row.figures.impressions for row in hourly) == 5
+    assert [row.figures.impressions for row in events_series(replace(report, end=day + timedelta(days=3)))][0] == 5
