@@ -126,6 +126,8 @@ def _rollup_day_python(day: datetime, channels: list[int]) -> int:
 # Each grain groups the same materialised rows (read once); GROUPING SETS give the segment
 # grain its rows per page and for every page (page_id NULL) in one pass. Byte order ("C")
 # sorts the grouping keys faster than the database's collation, with the same equality.
+# The fine grain counts distinct visitors in two hashed steps (per visitor, then per key)
+# rather than with count(DISTINCT), which would sort every row.
 _ROLLUP_SQL = """
 WITH x AS MATERIALIZED (
     SELECT date_trunc('hour', e.occurred_at, 'UTC') AS hour, e.channel_id, COALESCE(e.page_id, 0) AS page_id,
@@ -145,8 +147,13 @@ WITH x AS MATERIALIZED (
     INSERT INTO {fine} (bucket, channel_id, page_id, segment, placement, variant, experiment, arm, type,
                         count, visitors, value_sum)
     SELECT %(day)s, channel_id, page_id, segment, placement, variant, experiment, arm, type,
-           count(*), count(DISTINCT visitor_id), COALESCE(sum(value), 0)
-    FROM x
+           sum(n), count(visitor_id), COALESCE(sum(value_sum), 0)
+    FROM (
+        SELECT channel_id, page_id, segment, placement, variant, experiment, arm, type, visitor_id,
+               count(*) AS n, sum(value) AS value_sum
+        FROM x
+        GROUP BY channel_id, page_id, segment, placement, variant, experiment, arm, type, visitor_id
+    ) AS per_visitor
     GROUP BY channel_id, page_id, segment, placement, variant, experiment, arm, type
     RETURNING 1
 ), hours AS (

@@ -13,7 +13,8 @@ What it does:
    (one of them an experiment whose arm is the variant), impression → click → conversion
    proportions, values on conversions; 50,000 visitors (90 % with consent, so a visitor
    id), each with 0 to 3 segments of 100 and the variant it is served; pages and
-   visitors skewed, as traffic is;
+   visitors skewed, as traffic is; stored in the order they occurred, as ingestion appends
+   them (and as PostgreSQL's day partitions keep a day together);
 3. the baselines, in the same run: `SELECT count(*)` of those rows, and one GROUP BY
    (day, channel, type) with count(DISTINCT visitor_id) over them: reading every row once;
 4. `aggregate_pending()` from an empty watermark: every (channel, day) rebuilt, as the
@@ -100,6 +101,7 @@ SELECT channel, 'bench-' || i, type, CASE WHEN consent THEN 'v' || v END, occurr
        CASE WHEN placement = 'hero' THEN 'spring' ELSE '' END, CASE WHEN placement = 'hero' THEN variant ELSE '' END,
        segments, CASE WHEN type = 'conversion' THEN round((5 + random() * 95)::numeric, 2) END, '{{}}'::jsonb
 FROM generated JOIN visitors USING (v)
+ORDER BY i
 """
 
 
