@@ -149,8 +149,9 @@ def _reach(report: ReportFilter) -> Table:
         "reach", "Reach per segment",
         (("Segment", "text"), ("Key", "text"), ("Visitors shown something", "count"), ("Served by the hub", "count")),
         [[labels.segment(r.segment), r.segment, r.visitors, r.served] for r in reach],
-        note="Visitors are distinct per day, page and variant, then added up: a visitor back the next day "
-             "counts again. 'Served by the hub' counts personalised bodies the delivery API sent.",
+        note="Visitors are distinct per day and channel (per page and variant when a variant is chosen), then "
+             "added up over days: a visitor back the next day counts again. 'Served by the hub' counts "
+             "personalised bodies the delivery API sent.",
     )
 
 

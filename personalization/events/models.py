@@ -79,20 +79,25 @@ class Granularity(models.TextChoices):
     DAY = "day", "Day"
 
 
-# The columns the dashboard's reports read besides the keys of the index they use.
-REPORTED = ["type", "channel_id", "page_id", "placement", "variant", "count", "visitors", "value_sum"]
+# Rollups come in three grains, each rebuilt per touched UTC day by the aggregation (one
+# statement each on PostgreSQL). The data are sparse: crossing hours with every dimension
+# makes about one row per event and segment, so each grain keeps only what its reports
+# read, and the reports pick the smallest grain that answers their filters
+# (personalization/events/reports.py). None has a unique constraint: a day's rows are
+# deleted and inserted again under the watermark row's lock, so a key cannot be written
+# twice (tests/personalization/events/test_aggregation.py checks it), and upkeep of a wide
+# unique index was most of the aggregation's time.
 
 
 class EventRollup(models.Model):
-    """Events counted per bucket × channel × page × segment × placement × variant × experiment arm × type.
+    """The fine grain: events per day × channel × page × segment × placement × variant × experiment arm × type.
 
     `segment` "" is every visitor (each event once); an event served for several segments
-    also counts once under each of them. `page_id` 0 is "no page". Rebuilt per touched
-    day from raw events, so distinct visitors are exact and a second run changes nothing.
+    also counts once under each of them. `page_id` 0 is "no page". Every event type,
+    custom ones included. `visitors` are distinct per row (exact: a whole day is rebuilt at once).
     """
 
-    granularity = models.CharField(max_length=4, choices=Granularity.choices)
-    bucket = models.DateTimeField(help_text="Start of the hour or day, UTC.")
+    bucket = models.DateTimeField(help_text="Start of the day, UTC.")
     channel_id = models.PositiveIntegerField()
     page_id = models.PositiveIntegerField(default=0)
     segment = models.CharField(max_length=64, blank=True, default="")
@@ -106,21 +111,53 @@ class EventRollup(models.Model):
     value_sum = models.DecimalField(max_digits=20, decimal_places=4, default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["granularity", "bucket", "channel_id", "page_id", "segment", "placement", "variant",
-                        "experiment", "arm", "type"],
-                name="event_rollup_unique",
-            ),
-        ]
         indexes = [
-            # The dashboard's reports add up every row of a range: with the columns they read
-            # included, PostgreSQL answers from the index alone (tests/benchmarks/bench_dashboard.py).
-            # By bucket for the reports across segments; by segment, then bucket, for everyone ("")
-            # or one segment. SQLite ignores `include`.
-            models.Index(fields=["granularity", "bucket"], name="rollup_bucket_idx", include=[*REPORTED, "segment"]),
-            models.Index(fields=["granularity", "segment", "bucket"], name="rollup_segment_idx", include=REPORTED),
-            models.Index(fields=["granularity", "page_id", "bucket"], name="rollup_page_idx"),
+            # The rebuild deletes a day; reports read one segment (or "") over a range.
+            models.Index(fields=["bucket"], name="rollup_bucket_idx"),
+            models.Index(fields=["segment", "bucket"], name="rollup_segment_idx"),
+        ]
+
+
+class CountedFigures(models.Model):
+    """The four counted types side by side (one row instead of four), and conversions' value."""
+
+    channel_id = models.PositiveIntegerField()
+    segment = models.CharField(max_length=64, blank=True, default="")
+    views = models.PositiveBigIntegerField(default=0)
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    conversions = models.PositiveBigIntegerField(default=0)
+    value_sum = models.DecimalField(max_digits=20, decimal_places=4, default=0, help_text="Conversions' values.")
+
+    class Meta:
+        abstract = True
+
+
+class HourRollup(CountedFigures):
+    """The hour grain, for short-range series: counted types per hour × channel × segment ("" = everyone)."""
+
+    bucket = models.DateTimeField(help_text="Start of the hour, UTC.")
+
+    class Meta:
+        # Series read at most two days of it: one index serves them and the rebuild's delete.
+        indexes = [models.Index(fields=["bucket", "segment"], name="hour_rollup_bucket_idx")]
+
+
+class SegmentDayRollup(CountedFigures):
+    """The segment grain: counted types per day × channel × segment ("" = everyone) × page.
+
+    `page_id` NULL is every page, 0 no page. `visitors` are the distinct visitors with
+    consent shown an impression: exact per day, channel, segment and page (or every page).
+    """
+
+    bucket = models.DateTimeField(help_text="Start of the day, UTC.")
+    page_id = models.PositiveIntegerField(null=True, blank=True)
+    visitors = models.PositiveBigIntegerField(default=0, help_text="Distinct visitors with consent shown an impression.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["bucket"], name="segment_rollup_bucket_idx"),
+            models.Index(fields=["segment", "bucket"], name="segment_rollup_segment_idx"),
         ]
 
 

@@ -1,12 +1,18 @@
 """Every query the marketer's dashboard makes. They read rollups and served impressions, never raw events.
 
-A report's range is whole UTC days [start, end). Series use hour rollups for ranges up
-to two days and day rollups beyond; totals and breakdowns always read day rollups,
-which count the same events as the hours of those days in 24 times fewer rows.
+A report's range is whole UTC days [start, end). Each report reads the smallest rollup
+grain that answers its filters (models.py describes the grains):
+- a placement and variant chosen, or a breakdown by variant: the fine day grain
+  (`EventRollup`, one row per event type);
+- a series of a range up to two days, without page or variant: the hour grain;
+- everything else: the segment day grain, its rows for every page (page_id NULL) unless a
+  page is chosen or the report is per page.
+A series with a page or a variant chosen is drawn by day: the hour grain keeps neither,
+because hours × pages × variants × segments is about one row per event.
 
-Segments: rollup rows under segment "" count every event once, so figures "for everyone"
-read only those; rows under a segment key count the events served for that segment, so
-a breakdown by segment reads those (an event served for two segments is in both).
+Segments: rows under segment "" count every event once, so figures "for everyone" read
+only those; rows under a segment key count the events served for that segment, so a
+breakdown by segment reads those (an event served for two segments is in both).
 """
 
 from collections import defaultdict
@@ -17,10 +23,17 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
-from personalization.events.models import EventRollup, Granularity, ServedImpression
+from personalization.events.models import EventRollup, Granularity, HourRollup, SegmentDayRollup, ServedImpression
 from personalization.events.rates import Figures, bucket_starts, granularity_for
+from personalization.events.rollup import COUNTED_TYPES, REACHED_TYPE, VALUED_TYPE
 
-COUNTED_TYPES = ("view", "impression", "click", "conversion")
+_FIGURES = ("views", "impressions", "clicks", "conversions")
+# What a row's figures add up to in the fine grain (a row per type) and in the others (the types side by side).
+_BY_TYPE = {
+    **{name: Sum("count", filter=Q(type=type_)) for name, type_ in zip(_FIGURES, COUNTED_TYPES)},
+    "value": Sum("value_sum", filter=Q(type=VALUED_TYPE)),
+}
+_SIDE_BY_SIDE = {**{name: Sum(name) for name in _FIGURES}, "value": Sum("value_sum")}
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,15 @@ class ReportFilter:
 
     @property
     def granularity(self) -> str:
+        """The series' buckets: hours for up to two days, unless a page or variant is chosen (see above)."""
+        if self.page_id is not None or self.fine:
+            return Granularity.DAY
         return granularity_for(self.start, self.end)
+
+    @property
+    def fine(self) -> bool:
+        """Whether only the fine grain can answer (it alone keeps placements and variants)."""
+        return self.placement is not None or self.variant is not None
 
 
 @dataclass(frozen=True)
@@ -78,29 +99,29 @@ def _narrowed(queryset: QuerySet, report: ReportFilter, *, slot_field: str = "pl
     return queryset
 
 
-def _rollups(report: ReportFilter, granularity: str = Granularity.DAY, *, per_segment: bool = False) -> QuerySet:
-    """Rollup rows of the counted types in the range: under "" (or the chosen segment), or
-    with `per_segment` under every segment (or the chosen one)."""
-    queryset = EventRollup.objects.filter(
-        granularity=granularity, bucket__gte=report.start, bucket__lt=report.end, type__in=COUNTED_TYPES
-    )
+def _rollups(report: ReportFilter, *, hourly: bool = False, per_page: bool = False, per_segment: bool = False,
+             fine: bool = False) -> tuple[QuerySet, dict]:
+    """The rows of the smallest grain that answers, in the range, under "" (or the chosen segment), or with
+    `per_segment` under every segment (or the chosen one); and how their figures add up."""
+    if fine or report.fine:
+        queryset, sums = EventRollup.objects.filter(type__in=COUNTED_TYPES), _BY_TYPE
+    elif hourly:
+        queryset, sums = HourRollup.objects.all(), _SIDE_BY_SIDE
+    else:
+        # NULL page_id rows are every page: read them unless a page is chosen or pages are compared.
+        queryset, sums = SegmentDayRollup.objects.filter(page_id__isnull=report.page_id is None and not per_page), \
+            _SIDE_BY_SIDE
+    queryset = queryset.filter(bucket__gte=report.start, bucket__lt=report.end)
     if report.segment or not per_segment:
         queryset = queryset.filter(segment=report.segment)
     else:
         queryset = queryset.exclude(segment="")
-    return _narrowed(queryset, report)
+    return _narrowed(queryset, report), sums
 
 
-def _counted(queryset: QuerySet, *fields: str) -> list[Row]:
-    """One Row per distinct value of `fields`, in their order, counting each type in one grouped query."""
-    rows = queryset.values(*fields).annotate(
-        views=Sum("count", filter=Q(type="view")),
-        impressions=Sum("count", filter=Q(type="impression")),
-        clicks=Sum("count", filter=Q(type="click")),
-        conversions=Sum("count", filter=Q(type="conversion")),
-        # Value is revenue-like: only conversions carry it in a way worth adding up.
-        value=Sum("value_sum", filter=Q(type="conversion")),
-    ).order_by(*fields)
+def _counted(rollups: tuple[QuerySet, dict], *fields: str) -> list[Row]:
+    """One Row per distinct value of `fields`, in their order, in one grouped query."""
+    queryset, sums = rollups
     return [
         Row(
             key=tuple(row[name] for name in fields),
@@ -108,14 +129,14 @@ def _counted(queryset: QuerySet, *fields: str) -> list[Row]:
                             Decimal(row["value"] or 0)),
             views=row["views"] or 0,
         )
-        for row in rows
+        for row in queryset.values(*fields).annotate(**sums).order_by(*fields)
     ]
 
 
 def events_series(report: ReportFilter) -> list[Row]:
     """Figures per hour (ranges up to two days) or per day, every bucket present (zeros included)."""
     granularity = report.granularity
-    counted = {row.key[0]: row for row in _counted(_rollups(report, granularity), "bucket")}
+    counted = {row.key[0]: row for row in _counted(_rollups(report, hourly=granularity == Granularity.HOUR), "bucket")}
     return [counted.get(start, Row((start,), Figures())) for start in bucket_starts(report.start, report.end, granularity)]
 
 
@@ -134,7 +155,8 @@ def events_by_segment(report: ReportFilter) -> list[Row]:
 
 def events_by_variant(report: ReportFilter) -> list[Row]:
     """Figures per (placement, variant), in placement then variant order; events with no variant are left out."""
-    return _counted(_rollups(report).exclude(variant=""), "placement", "variant")
+    queryset, sums = _rollups(report, fine=True)
+    return _counted((queryset.exclude(variant=""), sums), "placement", "variant")
 
 
 def events_by_channel(report: ReportFilter) -> list[Row]:
@@ -144,7 +166,7 @@ def events_by_channel(report: ReportFilter) -> list[Row]:
 
 def events_by_page(report: ReportFilter) -> list[Row]:
     """Figures per page id (0: events about no page), most impressions first."""
-    return _by_impressions(_counted(_rollups(report), "page_id"))
+    return _by_impressions(_counted(_rollups(report, per_page=True), "page_id"))
 
 
 def _by_impressions(rows: list[Row]) -> list[Row]:
@@ -154,14 +176,15 @@ def _by_impressions(rows: list[Row]) -> list[Row]:
 def reach_by_segment(report: ReportFilter) -> list[SegmentReach]:
     """Per segment: visitors shown something (frontends' impressions) and bodies the server served.
 
-    Visitors are distinct per day, page, placement and variant, then added up (the rollups
-    keep no wider distinct count): a visitor shown two placements, or back the next day,
-    counts again. Served impressions come from the delivery API's own counts.
+    Visitors are distinct per day and channel (and page, when one is chosen), then added up
+    over days: a visitor back the next day counts again. With a variant chosen they are
+    distinct per day, page and variant (the fine grain's rows). Served impressions come
+    from the delivery API's own counts.
     """
-    visitors = dict(
-        _rollups(report, per_segment=True).filter(type="impression")
-        .values_list("segment").annotate(Sum("visitors")).order_by()
-    )
+    rollups, sums = _rollups(report, per_segment=True)
+    visitors = Sum("visitors", filter=Q(type=REACHED_TYPE)) if sums is _BY_TYPE else Sum("visitors")
+    visitors = dict(rollups.values_list("segment").annotate(reached=visitors).values_list("segment", "reached")
+                    .order_by())
     served_rows = _narrowed(
         ServedImpression.objects.filter(bucket__gte=report.start, bucket__lt=report.end), report, slot_field="slot"
     )
@@ -176,7 +199,8 @@ def reach_by_segment(report: ReportFilter) -> list[SegmentReach]:
 def top_pages_by_segment(report: ReportFilter, limit: int = 5) -> list[TopPages]:
     """Each segment's `limit` pages with the most views (then impressions), segments in key order."""
     by_segment: dict[str, list[Row]] = defaultdict(list)
-    for row in _counted(_rollups(report, per_segment=True).exclude(page_id=0), "segment", "page_id"):
+    queryset, sums = _rollups(report, per_page=True, per_segment=True)
+    for row in _counted((queryset.exclude(page_id=0), sums), "segment", "page_id"):
         by_segment[row.key[0]].append(Row((row.key[1],), row.figures, row.views))
     return [
         TopPages(segment, sorted(rows, key=lambda row: (-row.views, -row.figures.impressions, row.key))[:limit])
@@ -187,7 +211,7 @@ def top_pages_by_segment(report: ReportFilter, limit: int = 5) -> list[TopPages]
 def placements_and_variants(report: ReportFilter) -> list[tuple[str, str]]:
     """(placement, variant) pairs that have figures in the range: the variant filter's choices."""
     return list(
-        EventRollup.objects.filter(granularity=Granularity.DAY, bucket__gte=report.start, bucket__lt=report.end, segment="")
+        EventRollup.objects.filter(bucket__gte=report.start, bucket__lt=report.end, segment="")
         .exclude(variant="").values_list("placement", "variant").distinct().order_by("placement", "variant")
     )
 

@@ -4,7 +4,9 @@ segments and profiles depend on nothing in this app; placements use cms's blocks
 variants cms's channels.
 """
 
-from personalization.events.models import Event, EventRollup, EventType, RollupWatermark, ServedImpression
+from personalization.events.models import (
+    Event, EventRollup, EventType, HourRollup, RollupWatermark, SegmentDayRollup, ServedImpression,
+)
 
 from .page_variants import PageVariant
 from .placements import Placement
@@ -12,5 +14,5 @@ from .profiles import VisitorProfile
 from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
-    "Event", "EventRollup", "EventType", "RollupWatermark", "ServedImpression",
+    "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
     "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]

@@ -4,24 +4,26 @@ Run: .venv/bin/python tests/benchmarks/bench_aggregation.py        (or `make ben
 Target (issue #12): aggregating 1,000,000 events takes ≤ 30 s.
 
 What it does:
-1. a PostgreSQL database of its own (`tailor_bench_aggregation` on the server of
-   BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/), migrated (a no-op
+1. a PostgreSQL database of its own (BENCH_AGGREGATION_DATABASE, default
+   `tailor_bench_aggregation`, on the server of BENCH_DATABASE_URL, default
+   postgres://postgres@127.0.0.1:5432/), migrated (a no-op
    once it is), its event tables emptied;
 2. BENCH_EVENTS (1,000,000) raw events inserted in one INSERT … SELECT over
    generate_series, with a seeded random(): 90 days, 2 channels, 20 pages, 2 placements
    (one of them an experiment whose arm is the variant), impression → click → conversion
    proportions, values on conversions; 50,000 visitors (90 % with consent, so a visitor
    id), each with 0 to 3 segments of 100 and the variant it is served; pages and
-   visitors skewed, as traffic is;
+   visitors skewed, as traffic is; stored in the order they occurred, as ingestion appends
+   them (and as PostgreSQL's day partitions keep a day together);
 3. the baselines, in the same run: `SELECT count(*)` of those rows, and one GROUP BY
    (day, channel, type) with count(DISTINCT visitor_id) over them: reading every row once;
 4. `aggregate_pending()` from an empty watermark: every (channel, day) rebuilt, as the
    first periodic run after a backfill would; then a second run, which must find nothing;
 5. the pure-Python path (the reference core, what SQLite uses) over BENCH_PYTHON_DAYS (10)
    days, for the events/s of each path;
-6. a check that the rollups count every event exactly once (segment "" day rows).
+6. a check that the rollups count every event exactly once (segment "" rows of each grain).
 
-Environment: BENCH_DATABASE_URL, BENCH_EVENTS, BENCH_PYTHON_DAYS, BENCH_STRICT=1 to exit
+Environment: BENCH_DATABASE_URL, BENCH_AGGREGATION_DATABASE, BENCH_EVENTS, BENCH_PYTHON_DAYS, BENCH_STRICT=1 to exit
 non-zero when the target is missed.
 """
 
@@ -37,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/").rstrip("/")
-DATABASE = "tailor_bench_aggregation"
+DATABASE = os.environ.get("BENCH_AGGREGATION_DATABASE", "tailor_bench_aggregation")
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000000"))
 PYTHON_DAYS = int(os.environ.get("BENCH_PYTHON_DAYS", "10"))
 DAYS = 90
@@ -99,6 +101,7 @@ SELECT channel, 'bench-' || i, type, CASE WHEN consent THEN 'v' || v END, occurr
        CASE WHEN placement = 'hero' THEN 'spring' ELSE '' END, CASE WHEN placement = 'hero' THEN variant ELSE '' END,
        segments, CASE WHEN type = 'conversion' THEN round((5 + random() * 95)::numeric, 2) END, '{{}}'::jsonb
 FROM generated JOIN visitors USING (v)
+ORDER BY i
 """
 
 
@@ -107,12 +110,13 @@ def insert_events() -> None:
 
     from django.db import connection, transaction
 
-    from personalization.events.models import Event, EventRollup, RollupWatermark
+    from personalization.events.aggregation import GRAINS
+    from personalization.events.models import Event, RollupWatermark
 
     say(f"emptying the event tables, inserting {EVENTS:,} events over {DAYS} days (generate_series)")
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (Event, EventRollup, RollupWatermark):
+        for model in (Event, RollupWatermark, *(model for model, _ in GRAINS)):
             cursor.execute(f"TRUNCATE {model._meta.db_table}")
         cursor.execute("SELECT setseed(0.42)")
         cursor.execute(INSERT_EVENTS.format(event=Event._meta.db_table, days=DAYS),
@@ -157,16 +161,22 @@ def python_path_seconds() -> tuple[float, int]:
     from django.db.models import Sum
 
     from personalization.events import aggregation
-    from personalization.events.models import Event, EventRollup
+    from personalization.events.models import Event
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     end = start + timedelta(days=PYTHON_DAYS)
     events = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
     days = aggregation._days_of(events)
-    in_range = EventRollup.objects.filter(bucket__lt=end)
 
-    def figures() -> tuple:
-        return in_range.count(), *in_range.aggregate(*(Sum(f) for f in ("count", "visitors", "value_sum"))).values()
+    def figures() -> list:
+        """Each grain's row count and the sum of each of its figures, in the range."""
+        sums = []
+        for model, fields in aggregation.GRAINS:
+            in_range = model.objects.filter(bucket__lt=end)
+            numeric = [name for name in fields[fields.index("segment") + 1:] if name not in ("type", "page_id")
+                       and model._meta.get_field(name).get_internal_type() != "CharField"]
+            sums.append((in_range.count(), *in_range.aggregate(*(Sum(name) for name in numeric)).values()))
+        return sums
 
     made_by_sql = figures()
     run = lambda: aggregation._rebuild(days, aggregation._no_progress, aggregation._rollup_day_python)  # noqa: E731
@@ -181,23 +191,31 @@ def main() -> int:
 
     from django.db.models import Sum
 
-    from personalization.events.aggregation import aggregate_pending
-    from personalization.events.models import EventRollup
+    from personalization.events.aggregation import GRAINS, aggregate_pending
+    from personalization.events.models import EventRollup, HourRollup, SegmentDayRollup
 
     insert_events()
     count_seconds, group_seconds = baselines()
     now = datetime(2026, 4, 2, tzinfo=UTC)  # after the last event, beyond the lag
     seconds, result = timed("aggregate_pending (SQL path), every day new", lambda: aggregate_pending(now=now))
     again_seconds, again = timed("aggregate_pending again (nothing new)", lambda: aggregate_pending(now=now))
-    counted = EventRollup.objects.filter(granularity="day", segment="").aggregate(total=Sum("count"))["total"]
-    rows = EventRollup.objects.count()
+    everyone = [
+        EventRollup.objects.filter(segment="").aggregate(total=Sum("count"))["total"],
+        *(model.objects.filter(segment="", **extra).aggregate(
+            total=sum(Sum(name) for name in ("views", "impressions", "clicks", "conversions")))["total"]
+          for model, extra in ((HourRollup, {}), (SegmentDayRollup, {"page_id": None}))),
+    ]
+    counted = everyone[0] if len(set(everyone)) == 1 else everyone
+    by_grain = {model.__name__: model.objects.count() for model, _ in GRAINS}
+    rows = sum(by_grain.values())
     python_seconds, python_events = python_path_seconds() if PYTHON_DAYS else (0.0, 0)
 
     ok = counted == EVENTS and again["days"] == 0 and seconds <= TARGET_SECONDS
     print()
     print(f"events                        {EVENTS:>12,}   over {DAYS} days, 100 segments")
-    print(f"days rebuilt / rollup rows    {result['days']:>12,}   {rows:,} rows ({result['rows']:,} written)")
-    print(f"events counted in rollups     {counted:>12,}   {'exact' if counted == EVENTS else 'MISMATCH'}")
+    print(f"days rebuilt / rollup rows    {result['days']:>12,}   {rows:,} rows ({result['rows']:,} written: "
+          f"{', '.join(f'{name} {count:,}' for name, count in by_grain.items())})")
+    print(f"events counted in rollups     {str(counted) if isinstance(counted, list) else f'{counted:,}':>12}   {'exact in every grain' if counted == EVENTS else 'MISMATCH'}")
     print(f"aggregation (SQL path)        {seconds:>11.2f}s   {EVENTS / seconds:,.0f} events/s, "
           f"{result['rows'] / seconds:,.0f} rows/s   target ≤ {TARGET_SECONDS:.0f}s")
     print(f"  vs SELECT count(*)          {count_seconds:>11.2f}s   × {seconds / count_seconds:.1f}")

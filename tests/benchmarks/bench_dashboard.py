@@ -7,17 +7,19 @@ What it does:
 1. a PostgreSQL database of its own (BENCH_DASHBOARD_DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/tailor_bench_dashboard), created and migrated if
    needed;
-2. rollups as the aggregation leaves them, written with COPY: 3 channels, 20 pages,
-   4 placements of 3 variants, 100 segments, the four built-in event types; every day of
-   90, each segment is seen on 5 of the pages and 2 variants there, with day rows for
-   every segment and for everyone (""), and hour rows in 3 hours of each day for each
-   day row (rows of one key merge, as the aggregation's would); served impressions per hour × segment × 2 variants. Row counts are printed;
+2. rollups of the three grains as the aggregation leaves them, written with COPY: 3 channels,
+   20 pages, 4 placements of 3 variants, 100 segments, the four built-in event types; every
+   day of 90, each segment is seen on 5 of the pages and 2 variants there, with fine day
+   rows for every segment and for everyone (""), each spread over 3 hours of its day; the
+   hour and segment day grains are those rows added up (their visitors, which only the
+   raw events could tell, are the fine rows' sums); served impressions per hour × segment
+   × 2 variants. Row counts are printed;
 3. each report the dashboard runs (personalization.events.reports), for the filters a
    marketer uses (30 and 90 days, one segment, one page, one variant, a 2-day hourly
    range), repeated BENCH_REPEATS times after a warm-up: median and p95 in ms;
 4. the whole dashboard page's tables (every report plus the names they show), 30 and 90 days;
 5. baselines in the same run and connection: `SELECT 1` (a round trip) and counting the
-   day rows of the 90 days (a scan of what the slowest report reads).
+   fine day rows of the 90 days (the largest grain a report may read).
 
 Environment: BENCH_DASHBOARD_DATABASE_URL, BENCH_REPEATS (15), BENCH_SEGMENTS (100),
 BENCH_DAYS (90), BENCH_KEEP_ROWS=1 to reuse the rows of a previous run (of any size),
@@ -85,14 +87,15 @@ def _create_database() -> None:
 
 
 def _rows(start: datetime, rng: random.Random):
-    """(rollup rows, served rows) as COPY text lines, generated day by day."""
+    """Per day: (fine rows, hour rows as (bucket, channel, segment, page, placement, variant, type, count),
+    served rows), plain tuples."""
     segments = [f"segment-{n:03}" for n in range(SEGMENTS)]
     combos = [(placement, variant) for placement in range(PLACEMENTS) for variant in range(VARIANTS)]
     for day in range(DAYS):
         bucket = start + timedelta(days=day)
         # A trend: traffic grows 1 % a week; segment-007 drops by half for the last 20 days.
         growth = 1 + day / 700
-        rollups, served = [], []
+        fine, hours, served = [], [], []
         for segment in segments:
             seen = rng.sample(range(1, PAGES + 1), PAGES_PER_SEGMENT)
             for page in seen:
@@ -101,65 +104,101 @@ def _rows(start: datetime, rng: random.Random):
                     scale = growth * (0.5 if segment == "segment-007" and day >= DAYS - 20 else 1)
                     for kind, weight in TYPES:
                         count = max(1, int(rng.randint(20, 400) * weight * scale))
-                        hours = rng.sample(range(24), HOURS_PER_DAY_ROW)
+                        hour_counts = _split(count, HOURS_PER_DAY_ROW)
+                        hours_of_day = rng.sample(range(24), HOURS_PER_DAY_ROW)
                         for under in ("", segment):
-                            rollups.append(("day", bucket, channel, page, under, f"p{placement}", f"v{variant}", kind,
-                                            count, max(1, count // 3)))
-                            rollups.extend(
-                                ("hour", bucket + timedelta(hours=hour), channel, page, under, f"p{placement}",
-                                 f"v{variant}", kind, max(1, count // 3), max(1, count // 9))
-                                for hour in hours
+                            fine.append((bucket, channel, page, under, f"p{placement}", f"v{variant}", kind, count,
+                                         max(1, count // 3)))
+                            hours.extend(
+                                (bucket + timedelta(hours=hour), channel, under, kind, part)
+                                for hour, part in zip(hours_of_day, hour_counts)
                             )
             for hour in range(24):
                 for variant in range(2):
                     served.append((bucket + timedelta(hours=hour), 1 + hour % CHANNELS, 1 + hour % PAGES, segment,
                                    f"p{variant}", f"v{variant}", rng.randint(10, 900)))
-        yield rollups, served
+        yield fine, hours, served
+
+
+def _split(count: int, parts: int) -> list[int]:
+    return [count // parts + (1 if index < count % parts else 0) for index in range(parts)]
+
+
+COUNTED = ("view", "impression", "click", "conversion")
+
+
+def _grains(fine: list[tuple], hours: list[tuple]) -> tuple[list, list, list]:
+    """A day's rows of each grain: fine rows of one key merged (as the aggregation would), and the
+    hour and segment day grains added up from them, the counted types side by side."""
+    merged: dict[tuple, list] = {}
+    for *key, count, visitors in fine:
+        totals = merged.setdefault(tuple(key), [0, 0])
+        totals[0] += count
+        totals[1] += visitors
+    value = lambda kind, count: count * 25 if kind == "conversion" else 0  # noqa: E731
+    fine_rows = [(bucket, channel, page, segment, placement, variant, "", "", kind, count, visitors,
+                  value(kind, count))
+                 for (bucket, channel, page, segment, placement, variant, kind), (count, visitors) in merged.items()]
+    wide: dict[tuple, list] = {}
+    for bucket, channel, segment, kind, count in hours:
+        row = wide.setdefault((bucket, channel, segment), [0, 0, 0, 0, 0])
+        row[COUNTED.index(kind)] += count
+        row[4] += value(kind, count)
+    hour_rows = [(*key, *figures) for key, figures in wide.items()]
+    days: dict[tuple, list] = {}
+    for bucket, channel, page, segment, _, _, _, _, kind, count, visitors, value_sum in fine_rows:
+        for page_key in (page, None):
+            row = days.setdefault((bucket, channel, segment, page_key), [0, 0, 0, 0, 0, 0])
+            row[COUNTED.index(kind)] += count
+            row[4] += value_sum
+            row[5] += visitors if kind == "impression" else 0
+    day_rows = [(*key, *figures) for key, figures in days.items()]
+    return fine_rows, hour_rows, day_rows
 
 
 def _copy(cursor, table: str, columns: str, rows: list[tuple]) -> None:
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(value.isoformat() if isinstance(value, datetime) else str(value) for value in row))
+        buffer.write("\t".join(
+            "\\N" if value is None else value.isoformat() if isinstance(value, datetime) else str(value) for value in row
+        ))
         buffer.write("\n")
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
 
 
+TABLES = ("personalization_eventrollup", "personalization_hourrollup", "personalization_segmentdayrollup",
+          "personalization_servedimpression")
+COLUMNS = (
+    "bucket, channel_id, page_id, segment, placement, variant, experiment, arm, type, count, visitors, value_sum",
+    "bucket, channel_id, segment, views, impressions, clicks, conversions, value_sum",
+    "bucket, channel_id, segment, page_id, views, impressions, clicks, conversions, value_sum, visitors",
+    "bucket, channel_id, page_id, segment, slot, variant, count",
+)
+
+
 def seed(start: datetime) -> None:
     from django.db import connection
 
-    from personalization.events.models import EventRollup, ServedImpression
+    from personalization.events.models import EventRollup, HourRollup, SegmentDayRollup, ServedImpression
 
     if os.environ.get("BENCH_KEEP_ROWS") == "1" and EventRollup.objects.exists():
-        say(f"==> reusing the {EventRollup.objects.count():,} rollup rows of the previous run (BENCH_KEEP_ROWS=1)")
+        say(f"==> reusing the {EventRollup.objects.count():,} fine rollup rows of the previous run (BENCH_KEEP_ROWS=1)")
         return
     say(f"==> writing rollups: {DAYS} days × {SEGMENTS} segments (COPY; a line every 10 days)")
     started = time.monotonic()
     rng = random.Random(12)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE personalization_eventrollup, personalization_servedimpression")
+        cursor.execute(f"TRUNCATE {', '.join(TABLES)}")
         raw = cursor.cursor  # psycopg's own cursor, for COPY
-        for day, (rollups, served) in enumerate(_rows(start, rng), start=1):
-            # Rows of one bucket and key merge as the aggregation's upsert would.
-            merged: dict[tuple, list] = {}
-            for row in rollups:
-                key = row[:8]
-                if key in merged:
-                    merged[key][8] += row[8]
-                    merged[key][9] += row[9]
-                else:
-                    merged[key] = list(row)
-            _copy(raw, "personalization_eventrollup",
-                  "granularity, bucket, channel_id, page_id, segment, placement, variant, experiment, arm, type, count, "
-                  "visitors, value_sum",
-                  [(*row[:7], "", "", *row[7:], row[8] * 25 if row[7] == "conversion" else 0) for row in merged.values()])
-            _copy(raw, "personalization_servedimpression", "bucket, channel_id, page_id, segment, slot, variant, count",
-                  served)
+        for day, (fine, hours, served) in enumerate(_rows(start, rng), start=1):
+            for table, columns, rows in zip(TABLES, COLUMNS, (*_grains(fine, hours), served)):
+                _copy(raw, table, columns, rows)
             if day % 10 == 0:
                 say(f"    {day} days written ({time.monotonic() - started:.0f}s)")
-    say(f"    {EventRollup.objects.count():,} rollup rows ({EventRollup.objects.filter(granularity='day').count():,} "
-        f"day rows), {ServedImpression.objects.count():,} served-impression rows in {time.monotonic() - started:.0f}s")
+    counts = ", ".join(f"{model.__name__} {model.objects.count():,}"
+                       for model in (EventRollup, HourRollup, SegmentDayRollup, ServedImpression))
+    say(f"    rows: {counts}, in {time.monotonic() - started:.0f}s")
 
 
 def vacuum() -> None:
@@ -168,8 +207,8 @@ def vacuum() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE personalization_eventrollup")
-        cursor.execute("VACUUM ANALYZE personalization_servedimpression")
+        for table in TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def timed(run: Callable[[], object]) -> tuple[float, float]:
@@ -219,8 +258,7 @@ def main() -> int:
 
     def scan() -> None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM personalization_eventrollup WHERE granularity = 'day' AND bucket >= %s",
-                           [start])
+            cursor.execute("SELECT count(*) FROM personalization_eventrollup WHERE bucket >= %s", [start])
 
     def round_trip() -> None:
         with connection.cursor() as cursor:
@@ -247,7 +285,7 @@ def main() -> int:
     for median, p95, filter_name in pages:
         say(f"the whole dashboard page's {len(TABLES)} tables, {filter_name}: median {median:.1f} ms, p95 {p95:.1f} ms")
     slowest = max(results)
-    say(f"\nbaselines: SELECT 1 round trip {baseline_trip:.2f} ms; counting the 90 days' day rows {baseline_scan:.1f} ms")
+    say(f"\nbaselines: SELECT 1 round trip {baseline_trip:.2f} ms; counting the 90 days' fine rows {baseline_scan:.1f} ms")
     say(f"slowest: {slowest[2]} ({slowest[3]}) median {slowest[0]:.1f} ms, p95 {slowest[1]:.1f} ms "
         f"= {slowest[0] / baseline_scan:.2f}× the count, {slowest[0] / baseline_trip:.0f}× a round trip; "
         f"target ≤ {TARGET_MS:.0f} ms: {'met' if slowest[0] <= TARGET_MS else 'MISSED'}")

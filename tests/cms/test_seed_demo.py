@@ -40,7 +40,7 @@ def test_demo_site_is_live_with_logins_per_role():
 
 
 def day_totals(segment: str, type_: str, since, until) -> int:
-    rows = EventRollup.objects.filter(granularity="day", segment=segment, type=type_, bucket__gte=since, bucket__lt=until)
+    rows = EventRollup.objects.filter(segment=segment, type=type_, bucket__gte=since, bucket__lt=until)
     return rows.aggregate(total=Sum("count"))["total"] or 0
 
 
@@ -49,14 +49,14 @@ def test_demo_events_are_rolled_up_with_growth_and_a_drop_in_one_segment():
     demo_seed()
     events = Event.objects.count()
     assert 100_000 <= events <= 200_000
-    assert EventRollup.objects.filter(granularity="day", segment="").aggregate(total=Sum("count"))["total"] == events
+    assert EventRollup.objects.filter(segment="").aggregate(total=Sum("count"))["total"] == events
     assert set(Event.objects.values_list("type", flat=True).distinct()) == {"view", "impression", "click", "conversion"}
     assert Event.objects.filter(type="conversion", value__isnull=True).count() == 0
 
-    last = EventRollup.objects.filter(granularity="day").latest("bucket").bucket
+    last = EventRollup.objects.latest("bucket").bucket
     first = last - timedelta(days=DAYS - 1)
     drop_start = last - timedelta(days=DROP_DAYS - 1)
-    assert EventRollup.objects.filter(granularity="day").earliest("bucket").bucket == first
+    assert EventRollup.objects.earliest("bucket").bucket == first
     before, after, end = first, drop_start, last + timedelta(days=1)
 
     def click_through(segment: str, since, until) -> float:

@@ -1,4 +1,4 @@
-"""Raw events for aggregation tests, and the rollup rows the pure core makes of them."""
+"""Raw events for aggregation tests, and the rollup rows the pure core makes of them (per grain)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from personalization.events.aggregation import EVENT_COLUMNS, ROLLUP_FIELDS
-from personalization.events.models import Event, EventRollup
+from personalization.events.aggregation import EVENT_COLUMNS, GRAINS
+from personalization.events.models import Event
 from personalization.events.rollup import rollup_rows
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -43,11 +43,14 @@ def facts(event: Event) -> tuple:
     return tuple(getattr(event, column) for column in EVENT_COLUMNS)
 
 
-def stored_rows() -> Counter:
-    return Counter(EventRollup.objects.values_list(*ROLLUP_FIELDS))
+def stored_rows() -> dict[str, Counter]:
+    """Each grain's rows as value tuples (a Counter: a duplicate row would count twice)."""
+    return {model.__name__: Counter(model.objects.values_list(*fields)) for model, fields in GRAINS}
 
 
-def expected_rows(events: list[Event]) -> Counter:
-    return Counter(tuple(getattr(row, name) for name in ROLLUP_FIELDS) for row in rollup_rows(map(facts, events)))
+def expected_rows(events: list[Event]) -> dict[str, Counter]:
+    """What the core makes of `events`, as `stored_rows` has it."""
+    rollups = rollup_rows(map(facts, events))
+    return {model.__name__: Counter(map(tuple, rows)) for (model, _), rows in zip(GRAINS, rollups)}
 
 

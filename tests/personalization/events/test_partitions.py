@@ -38,7 +38,7 @@ def test_the_periodic_task_is_scheduled_and_purges_old_raw_events_but_never_roll
     retention = timedelta(days=settings.EVENTS_RETENTION_DAYS)
     store("old", NOW - retention - timedelta(days=2))
     store("new", NOW - retention + timedelta(hours=1))
-    EventRollup.objects.create(granularity="day", bucket=NOW - retention - timedelta(days=2), channel_id=1, type="click", count=1)
+    EventRollup.objects.create(bucket=NOW - retention - timedelta(days=2), channel_id=1, type="click", count=1)
     events_maintain(now=NOW)
     assert set(Event.objects.values_list("event_id", flat=True)) == {"new"}
     assert EventRollup.objects.count() == 1

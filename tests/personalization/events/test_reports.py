@@ -143,3 +143,12 @@ def test_top_pages_per_segment_rank_by_views_then_impressions_and_stop_at_the_li
 def test_the_variant_filter_offers_the_pairs_that_have_figures_in_the_range(week):
     RollupFactory(type="impression", placement="sidebar", variant="v9", bucket=day(30))
     assert placements_and_variants(WEEK) == [("hero", "v1"), ("hero", "v2")]
+
+
+def test_a_two_day_series_with_a_page_or_variant_chosen_is_by_day_from_the_day_grains(week):
+    RollupFactory.hour(type="impression", count=5, bucket=day(0) + timedelta(hours=3))  # no page in the hour grain
+    by_page = ReportFilter(start=day(0), end=day(2), page_id=9)
+    assert by_page.granularity == "day" and ReportFilter(start=day(0), end=day(2)).granularity == "hour"
+    assert [(row.key[0], row.views) for row in events_series(by_page)] == [(day(0), 30), (day(1), 0)]
+    by_variant = ReportFilter(start=day(0), end=day(2), placement="hero", variant="v2")
+    assert [row.figures for row in events_series(by_variant)] == [Figures(50, 1, 0), Figures()]
