@@ -64,7 +64,7 @@ def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_pr
                 model.objects.all().delete()
         admin = User.objects.get(username=hub_content.ADMIN_USERNAME)
         segments = _seed_segments(admin)
-        _seed_spring_hero(segments, admin)
+        _seed_spring_hero(segments, admin, rebuild=reset)
         _seed_placement(segments)
         _seed_profiles(progress)
     home = Page.objects.get(slug=HOME_SLUG)
@@ -120,14 +120,20 @@ def _variants(segments: dict[str, Segment]) -> list[dict]:
     ]
 
 
-def _seed_spring_hero(segments: dict[str, Segment], admin: User) -> None:
-    """The spring page opens with a personalised slot, built from the raw form the page editor saves."""
+def _seed_spring_hero(segments: dict[str, Segment], admin: User, *, rebuild: bool) -> None:
+    """The spring page opens with a personalised slot, built from the raw form the page editor saves.
+
+    `rebuild` replaces the slot a previous run made (its segments were deleted and made again).
+    """
     page = LandingPage.objects.filter(slug=SPRING_SLUG).first()
-    if page is None or any(child.block_type == "personalised" for child in page.body):
+    if page is None:
+        return
+    others = [(child.block_type, child.value) for child in page.body if child.block_type != "personalised"]
+    if len(others) < len(page.body) and not rebuild:
         return
     block = LandingPage.body.field.stream_block.child_blocks["personalised"]
     raw = {"slot": "spring-hero", "mode": "first", "default": [_heading(SPRING_DEFAULT)], "variants": _variants(segments)}
-    page.body.insert(0, ("personalised", block.to_python(raw)))
+    page.body = [("personalised", block.to_python(raw)), *others]
     page.save_revision(user=admin, log_action=True).publish(user=admin)
 
 
