@@ -1,11 +1,16 @@
 """Wagtail's API filters, made to answer 400 (never 500) for values the database cannot take."""
 
+from datetime import timedelta
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from wagtail.api.v2.filters import FieldsFilter
+from django.utils.dateparse import parse_datetime
 from wagtail.api.v2.utils import BadRequestError
 
 MAX_ID = 2**63 - 1  # the largest value a 64-bit integer column (SQLite's, PostgreSQL's bigint) holds
+# PostgreSQL takes time zone offsets below 16 hours; Python's datetime, up to 24.
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 
 
 def parse_id(value: str) -> int | None:
@@ -24,28 +29,40 @@ class DeliveryFieldsFilter(FieldsFilter):
     """Field filters whose malformed or out-of-range values are 400s with Wagtail's wording."""
 
     def filter_queryset(self, request, queryset, view):
-        self._check_integers(request, queryset)
+        self._check_ranges(request, queryset)
         try:
             return super().filter_queryset(request, queryset, view)
         except (ValueError, TypeError, ValidationError, OverflowError) as exc:
             raise BadRequestError(f"field filter error. {_text(exc)}") from exc
 
-    def _check_integers(self, request, queryset) -> None:
-        """Refuse integers beyond 64 bits before the query runs: SQLite raises OverflowError only
-        when the (lazy) queryset is evaluated, outside the filter."""
+    def _check_ranges(self, request, queryset) -> None:
+        """Refuse integers beyond 64 bits and time zone offsets the database cannot take before the
+        query runs: the database raises only when the (lazy) queryset is evaluated, outside the filter."""
         for name, value in request.GET.items():
             try:
                 field = queryset.model._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
-            if not _integer_valued(field):
-                continue
-            try:
-                number = int(value)
-            except ValueError:
-                continue  # not a number at all: Wagtail (or the lookup) refuses it in its own words
-            if abs(number) > MAX_ID:
+            if _integer_valued(field) and _beyond_64_bits(value) or (
+                isinstance(field, models.DateTimeField) and _offset_out_of_range(value)
+            ):
                 raise BadRequestError(f"field filter error. '{value}' is not a valid value for {name} (out of range)")
+
+
+def _beyond_64_bits(value: str) -> bool:
+    try:
+        return abs(int(value)) > MAX_ID
+    except ValueError:
+        return False  # not a number at all: Wagtail (or the lookup) refuses it in its own words
+
+
+def _offset_out_of_range(value: str) -> bool:
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        return False  # malformed: the lookup refuses it in its own words
+    offset = moment.utcoffset() if moment else None
+    return offset is not None and abs(offset) > MAX_UTC_OFFSET
 
 
 def _integer_valued(field) -> bool:

@@ -31,6 +31,10 @@ TO_PARTITIONED = [
 def partition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = 'personalization_event'::regclass")
+        if cursor.fetchone()[0] == "p":
+            return  # partitioned already: migrated forward again after going back (the reverse keeps it)
     for statement in TO_PARTITIONED:
         schema_editor.execute(statement)
 
