@@ -46,7 +46,7 @@ def test_the_periodic_task_is_scheduled_and_purges_old_raw_events_but_never_roll
 
 @postgresql
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_partitions_are_made_ahead_dropped_whole_and_a_day_without_one_lands_in_the_default():
     now = datetime.now(timezone.utc)
     retention = timedelta(days=settings.EVENTS_RETENTION_DAYS)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every transactional test here
 
 BEFORE = [("personalization", "0011_roles_for_analytics")]
 AFTER = [("personalization", "0012_rollup_grains")]
