@@ -38,9 +38,11 @@ def test_the_periodic_task_is_scheduled_and_purges_old_raw_events_but_never_roll
     retention = timedelta(days=settings.EVENTS_RETENTION_DAYS)
     store("old", NOW - retention - timedelta(days=2))
     store("new", NOW - retention + timedelta(hours=1))
+    # Past retention, but its UTC day is not: whole days go, as whole partitions do on PostgreSQL.
+    store("same-day", (NOW - retention).replace(hour=0, minute=0, second=0, microsecond=0))
     EventRollup.objects.create(bucket=NOW - retention - timedelta(days=2), channel_id=1, type="click", count=1)
     events_maintain(now=NOW)
-    assert set(Event.objects.values_list("event_id", flat=True)) == {"new"}
+    assert set(Event.objects.values_list("event_id", flat=True)) == {"new", "same-day"}
     assert EventRollup.objects.count() == 1
 
 
