@@ -1,6 +1,7 @@
 """Wagtail's API filters, made to answer 400 (never 500) for values the database cannot take."""
 
-from datetime import timedelta
+from datetime import timezone
+from types import SimpleNamespace
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -9,8 +10,6 @@ from django.utils.dateparse import parse_datetime
 from wagtail.api.v2.utils import BadRequestError
 
 MAX_ID = 2**63 - 1  # the largest value a 64-bit integer column (SQLite's, PostgreSQL's bigint) holds
-# PostgreSQL takes time zone offsets below 16 hours; Python's datetime, up to 24.
-MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 
 
 def parse_id(value: str) -> int | None:
@@ -29,24 +28,30 @@ class DeliveryFieldsFilter(FieldsFilter):
     """Field filters whose malformed or out-of-range values are 400s with Wagtail's wording."""
 
     def filter_queryset(self, request, queryset, view):
-        self._check_ranges(request, queryset)
+        query = self._checked(request, queryset)
         try:
-            return super().filter_queryset(request, queryset, view)
+            return super().filter_queryset(SimpleNamespace(GET=query), queryset, view)
         except (ValueError, TypeError, ValidationError, OverflowError) as exc:
             raise BadRequestError(f"field filter error. {_text(exc)}") from exc
 
-    def _check_ranges(self, request, queryset) -> None:
-        """Refuse integers beyond 64 bits and time zone offsets the database cannot take before the
-        query runs: the database raises only when the (lazy) queryset is evaluated, outside the filter."""
+    def _checked(self, request, queryset):
+        """The query parameters as the database can take them, or a 400 before the query runs (the
+        database raises only when the lazy queryset is evaluated, outside the filter): integers
+        within 64 bits, and date-times in UTC (RFC 3339 offsets reach ±23:59, PostgreSQL's ±15:59)."""
+        query = request.GET.copy()
         for name, value in request.GET.items():
             try:
                 field = queryset.model._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
-            if _integer_valued(field) and _beyond_64_bits(value) or (
-                isinstance(field, models.DateTimeField) and _offset_out_of_range(value)
-            ):
+            if _integer_valued(field) and _beyond_64_bits(value):
                 raise BadRequestError(f"field filter error. '{value}' is not a valid value for {name} (out of range)")
+            if isinstance(field, models.DateTimeField):
+                try:
+                    query[name] = _in_utc(value)
+                except OverflowError as exc:
+                    raise BadRequestError(f"field filter error. '{value}' is not a valid value for {name} (out of range)") from exc
+        return query
 
 
 def _beyond_64_bits(value: str) -> bool:
@@ -56,13 +61,15 @@ def _beyond_64_bits(value: str) -> bool:
         return False  # not a number at all: Wagtail (or the lookup) refuses it in its own words
 
 
-def _offset_out_of_range(value: str) -> bool:
+def _in_utc(value: str) -> str:
+    """A date-time with an offset as the same instant in UTC; anything else as it came."""
     try:
         moment = parse_datetime(value)
     except ValueError:
-        return False  # malformed: the lookup refuses it in its own words
-    offset = moment.utcoffset() if moment else None
-    return offset is not None and abs(offset) > MAX_UTC_OFFSET
+        return value  # malformed: the lookup refuses it in its own words
+    if moment is None or moment.utcoffset() is None:
+        return value
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 def _integer_valued(field) -> bool:
