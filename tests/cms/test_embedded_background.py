@@ -263,7 +263,9 @@ def test_the_embedded_default_runs_threads_and_a_broker_leaves_the_work_to_celer
     assert "OUTBOX_RUNNER must be" in outbox_runner_of({"OUTBOX_RUNNER": "sometimes"})
 
 
-def test_nothing_starts_background_threads_in_tests_or_beside_a_broker(settings):
+def test_the_embedded_background_starts_neither_in_tests_nor_beside_a_broker(settings):
+    """The outbox runners and scheduler; served-impression counts have a writer thread in every
+    serving process (they live in its memory), started only outside tests."""
     import config.wsgi  # noqa: F401  (what a server imports; the test settings run jobs inline)
 
     assert embedded_start() is False
