@@ -7,6 +7,8 @@ variants cms's channels.
 from personalization.events.models import (
     Event, EventRollup, EventType, HourRollup, RollupWatermark, SegmentDayRollup, ServedImpression,
 )
+from personalization.experiments.aggregation import ExperimentArmDay
+from personalization.experiments.exposures import ExperimentExposure
 
 from .page_variants import PageVariant
 from .placements import Placement
@@ -15,4 +17,5 @@ from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
+    "ExperimentArmDay", "ExperimentExposure",
     "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]
