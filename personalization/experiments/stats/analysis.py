@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from scipy.stats import norm
+
 from .bayes import prob_mean_beats, prob_rate_beats
 from .cuped import CovariateSums, cuped_moments, cuped_theta
 from .means import Moments, moments_from_sums, welch
@@ -154,8 +156,13 @@ def _cuped(kind: Kind, arms: Sequence[ArmData], alpha: float, tuning: float) -> 
         diff, var = adj.mean - control_adj.mean, adj.se2 + control_adj.se2
         ci = seq = None
         if var > 0:
-            half = _z(alpha) * math.sqrt(var)
-            ci = (diff - half, diff + half)
+            # The same interval as the unadjusted comparison's, so the two widths compare.
+            if kind == "mean":
+                fixed = welch(control_adj, adj, alpha)
+                ci = fixed.ci if fixed else None
+            else:
+                half = _z(alpha) * math.sqrt(var)
+                ci = (diff - half, diff + half)
             seq = confidence_sequence(diff, var, adj.n + control_adj.n, alpha, tuning)
         raw_var = unadj.se2 + control_raw.se2
         reduction = None if raw_var <= 0 or ci is None else min(max(1 - math.sqrt(var / raw_var), 0.0), 1.0)
@@ -164,8 +171,6 @@ def _cuped(kind: Kind, arms: Sequence[ArmData], alpha: float, tuning: float) -> 
 
 
 def _z(alpha: float) -> float:
-    from scipy.stats import norm
-
     return float(norm.ppf(1 - alpha / 2))
 
 

@@ -6,7 +6,7 @@ statement per metric; both must give the figures worked out by hand below.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import count
 
