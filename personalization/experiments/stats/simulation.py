@@ -8,6 +8,7 @@ valid at every look at once, so its rate stays at or below alpha.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,14 +44,18 @@ def _rejects_sequential(x_c: int, n_c: int, x_t: int, n_t: int, alpha: float, tu
 def aa_simulation(
     *, seed: int = 2021, experiments: int = 1000, days: int = 30, daily_visitors: int = 200,
     rate: float = 0.05, alpha: float = 0.05, tuning: float = DEFAULT_TUNING,
+    progress: Callable[[Iterable], Iterable] | None = None,
 ) -> AaResult:
-    """Simulate A/A tests (both arms at `rate`, `daily_visitors` per arm per day) with a fixed seed."""
+    """Simulate A/A tests (both arms at `rate`, `daily_visitors` per arm per day) with a fixed seed.
+
+    `progress` wraps the loop over experiments (a command passes tqdm).
+    """
     rng = np.random.default_rng(seed)
     # Daily conversions per experiment, day and arm, then cumulated: every look sees all days so far.
     conversions = rng.binomial(daily_visitors, rate, size=(experiments, days, 2)).cumsum(axis=1)
     visitors = daily_visitors * np.arange(1, days + 1)
     sequential = fixed = fixed_last = 0
-    for counts in conversions.tolist():
+    for counts in (progress or iter)(conversions.tolist()):
         looks = [(c, n, t, n) for (c, t), n in zip(counts, visitors.tolist())]
         sequential += any(_rejects_sequential(*look, alpha, tuning) for look in looks)
         fixed += any(_rejects_fixed(*look, alpha) for look in looks)
