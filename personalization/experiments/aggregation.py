@@ -18,7 +18,7 @@ and events arriving late are counted at the next run.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
 from django.db import connection, models, transaction
@@ -78,12 +78,18 @@ def _window(spec: ResultsSpec, now: datetime) -> tuple[datetime, datetime, list[
     return start, end, [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
 
 
-def experiments_aggregate(specs: Iterable[ResultsSpec] | None = None, *, now: datetime | None = None) -> dict:
-    """Rebuild the daily figures of `specs` (default: every registered provider's); returns counts."""
+def experiments_aggregate(
+    specs: Iterable[ResultsSpec] | None = None, *, now: datetime | None = None,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> dict:
+    """Rebuild the daily figures of `specs` (default: every registered provider's); returns counts.
+
+    `progress` wraps the loop over experiments (the command passes tqdm).
+    """
     now = now or timezone.now()
     specs = results_specs() if specs is None else list(specs)
     rows = 0
-    for spec in specs:
+    for spec in (progress or iter)(specs):
         rows += experiment_aggregate(spec, now=now)
     return {"experiments": len(specs), "rows": rows}
 

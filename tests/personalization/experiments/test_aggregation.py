@@ -7,8 +7,10 @@ statement per metric; both must give the figures worked out by hand below.
 from __future__ import annotations
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from personalization.events.models import Event
 from personalization.experiments.aggregation import ExperimentArmDay, experiment_aggregate, experiments_aggregate
@@ -18,6 +20,7 @@ from personalization.experiments.spec import ResultsSpec, results_spec_provider_
 from personalization.events.tasks import experiments_aggregate_task
 from personalization.experiments.exposures import record_exposures
 from tests.helpers.experiments import NOW, SPEC, START, at, event
+from tests.helpers.processes import python
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +90,15 @@ def test_rebuilding_is_idempotent_and_counts_late_events(experiment):
     assert figures(SPEC.goal.key)[("control", date(2026, 3, 3))][:2] == (2, 2)
 
 
-def test_the_periodic_task_aggregates_every_registered_experiment(experiment, monkeypatch):
+def test_the_periodic_task_aggregates_every_registered_experiment(experiment, monkeypatch, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["experiments-aggregate"] == {
+        "task": "personalization.experiments_aggregate", "schedule": settings.EXPERIMENTS_AGGREGATION_SECONDS,
+    }
+    # A fresh process finds the task the way a worker and the embedded scheduler do.
+    found = python("-c", "import django; django.setup(); from config.celery import app; "
+                         "app.loader.import_default_modules(); "
+                         "print(app.tasks['personalization.experiments_aggregate'].name)")
+    assert found.stdout.strip() == "personalization.experiments_aggregate", found.stderr
     monkeypatch.setattr(spec_module, "_providers", [])
     results_spec_provider_register(_hero_spec)
     results_spec_provider_register(_hero_spec)
@@ -96,6 +107,11 @@ def test_the_periodic_task_aggregates_every_registered_experiment(experiment, mo
     assert result["experiments"] >= 1
     assert ExperimentArmDay.objects.filter(experiment="hero-test", metric=SPEC.goal.key).exists()
     assert experiments_aggregate([], now=NOW) == {"experiments": 0, "rows": 0}
+
+    out = StringIO()
+    call_command("aggregate_experiments", stdout=out, stderr=StringIO())
+    rows = ExperimentArmDay.objects.filter(experiment="hero-test").count()
+    assert out.getvalue().strip() == f"Rebuilt 1 experiment(s): {rows} daily arm rows."
 
 
 def _hero_spec():
