@@ -36,6 +36,10 @@ def test_the_first_exposure_wins_and_an_earlier_one_reported_late_replaces_it(ex
     assert rows["v1"] == ("control", at(1, 10))
     assert rows["v3"] == ("treat", at(1, 7))
     assert ExperimentExposure.objects.filter(experiment="other-test").count() == 1
+    # Visitors without consent have no id: nobody to follow, nothing stored.
+    assert record_exposures([("hero-test", "treat", "", 1, at(1, 1)), ("hero-test", "treat", None, 1, at(1, 1))]) == 0
+    assert record_exposures([("hero-test", "treat", "v9", 1, at(1, 1))] * 3) == 1
+    assert ExperimentExposure.objects.filter(experiment="hero-test").count() == 6
 
 
 def test_conversions_count_from_each_visitors_first_exposure_day_by_day(experiment):
