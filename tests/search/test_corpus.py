@@ -1,0 +1,35 @@
+"""The shared search corpus (tests/benchmarks/search_corpus.py): deterministic, a valid tree, canaries."""
+
+import pytest
+from wagtail.models import Page
+
+from cms.models import ArticlePage
+from tests.benchmarks.search_corpus import CANARY_WORDS, seed_pages
+
+pytestmark = pytest.mark.django_db
+
+
+def _corpus_titles() -> list[str]:
+    return list(ArticlePage.objects.filter(slug__startswith="corpus-").order_by("path").values_list("title", flat=True))
+
+
+def test_seeded_pages_are_live_articles_in_a_valid_tree_with_tags_and_authors():
+    seed_pages(40)
+
+    live = ArticlePage.objects.live().exclude(title__contains="quixote")
+    assert live.count() == 40
+    assert Page.find_problems() == ([], [], [], [], [])  # paths, depths and child counts agree
+    page = live.first()
+    assert len(page.body) >= 3 and page.summary and page.tags.count() == 2 and page.authors.count() == 1
+    assert page.url == f"/{page.get_parent().slug}/{page.slug}/"
+    assert ArticlePage.objects.filter(live=False, title__contains=CANARY_WORDS["draft"]).count() == 3
+
+
+def test_the_same_seed_writes_the_same_words(django_db_blocker):
+    seed_pages(12, index=False)
+    first = _corpus_titles()
+    ArticlePage.objects.filter(slug__startswith="corpus-").delete()
+    seed_pages(12, index=False)
+
+    assert _corpus_titles() == first
+    assert len(set(first)) > 10  # varied, not one title repeated
