@@ -35,7 +35,7 @@ class BasePage(HeadlessPreviewMixin, Page):
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.RelatedFields("channel_overrides", [index.SearchField("title"), index.SearchField("summary")]),
-        index.FilterField("offered_channel_ids"),
+        index.FilterField("offered_channel_ids", es_extra={"type": "integer"}),
     ]
     api_fields = [
         APIField("summary", serializer=ChannelOverridableField("summary")),
