@@ -109,6 +109,13 @@ def sync_objects(model: type[models.Model], object_ids: Iterable[str], *, backen
         for pk in gone:
             backend.delete(model(pk=pk))
     record_indexed(model, present, gone)
+    if issubclass(model, Page):
+        # A page's channel wording is searchable exactly while the page is.
+        from cms.models import PageChannelOverride
+
+        overrides = PageChannelOverride.objects.filter(page_id__in=ids).values_list("pk", flat=True)
+        if overrides:
+            sync_objects(PageChannelOverride, list(overrides), backends=backends)
     return len(objects), len(gone)
 
 

@@ -20,6 +20,17 @@ from cms.panels import RegisteredPanels
 from cms.preview_tokens import channel_preview_modes, preview_mode_channel, preview_token_value
 
 
+def searchable(pages):
+    """The pages of a queryset that search may hold: live, unexpired and not under a view restriction."""
+    from django.utils import timezone
+    from wagtail.models import PageViewRestriction
+
+    pages = pages.live().exclude(expire_at__lte=timezone.now())
+    for path in PageViewRestriction.objects.values_list("page__path", flat=True):
+        pages = pages.exclude(path__startswith=path)
+    return pages
+
+
 class BasePage(HeadlessPreviewMixin, Page):
     """Fields, editor tabs and preview modes shared by every page type (abstract)."""
 
@@ -28,13 +39,13 @@ class BasePage(HeadlessPreviewMixin, Page):
         "cms.CustomImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    # What search finds: the summary, each channel's title and summary, and filters on the
-    # channels the page is offered on (an Elasticsearch filter; the database backend filters
-    # through the ORM, as cms.visibility does). Page.search_fields already has title,
-    # content type, locale, path and the publish dates.
+    # What search finds: the summary, and a filter on the channels the page is offered on (for
+    # Elasticsearch; the database backend filters through the ORM, as cms.visibility does).
+    # Page.search_fields already has title, content type, locale, path and the publish dates.
+    # Per-channel titles and summaries are documents of their own (PageChannelOverride), so
+    # that one channel's wording never makes a page match on another channel.
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
-        index.RelatedFields("channel_overrides", [index.SearchField("title"), index.SearchField("summary")]),
         index.FilterField("offered_channel_ids", es_extra={"type": "integer"}),
     ]
     api_fields = [
@@ -69,13 +80,7 @@ class BasePage(HeadlessPreviewMixin, Page):
         Drafts and private pages never reach a search index, so no query can leak them; an
         unpublish, an expiry or a new restriction removes the page (search/indexing.py).
         """
-        from django.utils import timezone
-        from wagtail.models import PageViewRestriction
-
-        queryset = super().get_indexed_objects().live().exclude(expire_at__lte=timezone.now())
-        for path in PageViewRestriction.objects.values_list("page__path", flat=True):
-            queryset = queryset.exclude(path__startswith=path)
-        return queryset
+        return searchable(super().get_indexed_objects())
 
     def offered_channel_ids(self) -> list[int]:
         """Ids of the channels this page is offered on: every channel but those its overrides leave it out of."""

@@ -68,7 +68,7 @@ def test_the_article_mapping_holds_what_search_finds_and_filters_on(backend):
     assert properties["title"] == {"type": "text", "copy_to": ["_all_text", "_all_text_boost_2_0"]}
     assert properties["cms_articlepage__summary"] == text
     assert properties["cms_articlepage__body"] == text
-    assert properties["channel_overrides"] == {"type": "nested", "properties": {"title": text, "summary": text}}
+    assert "channel_overrides" not in properties  # one channel's wording must not match on another
     assert properties["cms_articlepage__tags"] == {"type": "nested", "properties": {"name": text}}
     assert properties["cms_articlepage__authors"] == {"type": "nested", "properties": {"name": text}}
     assert properties["cms_basepage__offered_channel_ids_filter"] == {"type": "integer"}
@@ -90,10 +90,21 @@ def test_the_document_of_a_page_carries_its_channels_overrides_and_authors(backe
     document = backend.mapping_class(ArticlePage).get_document(ArticlePage.objects.get(pk=page.pk))
 
     assert document["cms_basepage__offered_channel_ids_filter"] == [web.pk]
-    assert document["channel_overrides"] == [{"title": "Kiosk harbour", "summary": ""}]
+    assert "Kiosk harbour" not in str(document)
     assert document["cms_articlepage__tags"] == [{"name": "sailing"}]
     # The abstract BasePage counts as an ancestor (it is Indexed): its search fields are shared.
     assert document["_django_content_type"] == ["cms.ArticlePage", "cms.BasePage", "wagtailcore.Page"]
+
+
+def test_a_channels_wording_is_a_document_of_its_own_filtered_by_channel(backend):
+    from cms.models import PageChannelOverride
+
+    properties = backend.mapping_class(PageChannelOverride).get_mapping()["properties"]
+    assert properties["title"] == {"type": "text", "copy_to": ["_all_text", "_all_text_boost_2_0"]}
+    assert properties["summary"] == {"type": "text", "copy_to": "_all_text"}
+    assert properties["channel_id_filter"] == {"type": "long"}  # channels have big integer keys
+    assert properties["page_id_filter"] == {"type": "integer"}
+    assert backend.get_index_for_model(PageChannelOverride).name == "tailor_cms_pagechanneloverride"
 
 
 @pytest.mark.django_db

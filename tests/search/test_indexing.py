@@ -143,22 +143,45 @@ def test_an_expired_page_is_not_indexed(home, run_jobs):
     assert found("tapir") == [] and not held(page)
 
 
-def test_summaries_tags_authors_and_channel_titles_are_searchable(home, run_jobs):
+def test_summaries_tags_and_authors_are_searchable(home, run_jobs):
     with run_jobs():
         author = Author.objects.create(name="Philippa Marmoset")
         page = ArticlePageFactory(parent=home, title="Plain title", summary="About the axolotl")
         page.tags.add("capybara")
         page.authors.add(author)
-        PageChannelOverride.objects.create(page=page, channel=ChannelFactory(slug="kiosk"), title="Pangolin kiosk title")
         page.save_revision().publish()
 
-    for word in ("axolotl", "capybara", "marmoset", "pangolin"):
+    for word in ("axolotl", "capybara", "marmoset"):
         assert found(word) == ["Plain title"], word
 
     with run_jobs():
         author.name = "Philippa Wombat"
         author.save()  # articles are found by their authors' new name
     assert found("wombat") == ["Plain title"] and found("marmoset") == []
+
+
+def test_a_channels_title_and_summary_find_the_page_on_that_channel_only(home, run_jobs):
+    web, kiosk = ChannelFactory(slug="web"), ChannelFactory(slug="kiosk")
+    with run_jobs():
+        page = ArticlePageFactory(parent=home, title="Plain title")
+        PageChannelOverride.objects.create(page=page, channel=kiosk, title="Pangolin kiosk title", summary="Tall screens")
+        page.save_revision().publish()
+    backend = get_search_backend()
+
+    def pages_found(word: str, channel) -> list[int]:
+        overrides = PageChannelOverride.objects.filter(channel=channel)
+        return [override.page_id for override in backend.search(word, overrides)]
+
+    assert found("pangolin") == []  # not in the page's own document: the web would find it
+    assert pages_found("pangolin", kiosk) == [page.pk] and pages_found("screens", kiosk) == [page.pk]
+    assert pages_found("pangolin", web) == []
+
+    with run_jobs():
+        page.unpublish()  # the wording goes with the page
+    assert pages_found("pangolin", kiosk) == []
+    with run_jobs():
+        page.save_revision().publish()
+    assert pages_found("pangolin", kiosk) == [page.pk]
 
 
 def test_channel_availability_is_a_filter_field_of_the_page(home, run_jobs):
