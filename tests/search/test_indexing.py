@@ -177,6 +177,12 @@ def test_a_channels_title_and_summary_find_the_page_on_that_channel_only(home, r
     assert pages_found("pangolin", web) == []
 
     with run_jobs():
+        draft = ArticlePage.objects.get(pk=page.pk)
+        draft.channel_overrides.add(PageChannelOverride(channel=web, title="Draft wombat wording"))
+        draft.save_revision()  # a draft's wording stays in the revision, out of the index
+    assert pages_found("wombat", web) == [] and not PageChannelOverride.objects.filter(title__contains="wombat").exists()
+
+    with run_jobs():
         page.unpublish()  # the wording goes with the page
     assert pages_found("pangolin", kiosk) == []
     with run_jobs():
