@@ -110,6 +110,13 @@ def test_the_engine_imports_only_the_standard_library_and_itself() -> None:
     assert engine_violations() == []
 
 
+def test_the_search_backend_settings_import_only_the_standard_library() -> None:
+    # config.settings imports it while the settings load: Django is not set up yet.
+    path = ROOT / "search" / "backends.py"
+    names = [name for name in imports_of(path) if name.split(".")[0] not in sys.stdlib_module_names]
+    assert names == []
+
+
 def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path, monkeypatch) -> None:
     package = tmp_path / "cms" / "api"
     package.mkdir(parents=True)

@@ -13,6 +13,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.images.exceptions import InvalidFilterSpecError
 from wagtail.images.models import Filter
 from wagtail.models import Orderable
+from wagtail.search import index
 
 
 class Channel(ClusterableModel):
@@ -72,11 +73,14 @@ class ChannelRenditionPreset(Orderable):
             raise ValidationError({"filter_spec": f"Not a valid image filter: {exc}"}) from exc
 
 
-class PageChannelOverride(Orderable):
+class PageChannelOverride(index.Indexed, Orderable):
     """A page's differences on one channel: a shorter title for mobile, another hero for the kiosk.
 
     Blank fields inherit the page's own value. Stored with the page's revisions
     (a ParentalKey), so overrides are drafted, moderated and published with the page.
+
+    Searchable as documents of their own, filtered by channel: a channel's title or summary
+    finds its page on that channel only.
     """
 
     page = ParentalKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="channel_overrides")
@@ -103,5 +107,23 @@ class PageChannelOverride(Orderable):
             models.UniqueConstraint(fields=["page", "channel"], name="unique_page_channel_override")
         ]
 
+    search_fields = [
+        index.SearchField("title", boost=2),
+        index.AutocompleteField("title"),
+        index.SearchField("summary"),
+        index.FilterField("channel"),
+        index.FilterField("page"),
+    ]
+
     def __str__(self) -> str:
         return f"{self.channel} override"
+
+    @classmethod
+    def get_indexed_objects(cls):
+        """Wording of pages search holds (live, unexpired, public), on channels they are offered on."""
+        from wagtail.models import Page
+
+        from cms.models.pages import searchable
+
+        pages = searchable(Page.objects.all()).values("pk")
+        return cls.objects.filter(page__in=pages, offered=True).exclude(title="", summary="")

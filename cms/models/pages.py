@@ -20,6 +20,17 @@ from cms.panels import RegisteredPanels
 from cms.preview_tokens import channel_preview_modes, preview_mode_channel, preview_token_value
 
 
+def searchable(pages):
+    """The pages of a queryset that search may hold: live, unexpired and not under a view restriction."""
+    from django.utils import timezone
+    from wagtail.models import PageViewRestriction
+
+    pages = pages.live().exclude(expire_at__lte=timezone.now())
+    for path in PageViewRestriction.objects.values_list("page__path", flat=True):
+        pages = pages.exclude(path__startswith=path)
+    return pages
+
+
 class BasePage(HeadlessPreviewMixin, Page):
     """Fields, editor tabs and preview modes shared by every page type (abstract)."""
 
@@ -28,7 +39,15 @@ class BasePage(HeadlessPreviewMixin, Page):
         "cms.CustomImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    search_fields = Page.search_fields + [index.SearchField("summary")]
+    # What search finds: the summary, and a filter on the channels the page is offered on (for
+    # Elasticsearch; the database backend filters through the ORM, as cms.visibility does).
+    # Page.search_fields already has title, content type, locale, path and the publish dates.
+    # Per-channel titles and summaries are documents of their own (PageChannelOverride), so
+    # that one channel's wording never makes a page match on another channel.
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.FilterField("offered_channel_ids", es_extra={"type": "integer"}),
+    ]
     api_fields = [
         APIField("summary", serializer=ChannelOverridableField("summary")),
         APIField("hero_image", serializer=ChannelImageField("hero_image")),
@@ -53,6 +72,22 @@ class BasePage(HeadlessPreviewMixin, Page):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def get_indexed_objects(cls):
+        """Only what an API key could see on some channel: live, unexpired, not under a view restriction.
+
+        Drafts and private pages never reach a search index, so no query can leak them; an
+        unpublish, an expiry or a new restriction removes the page (search/indexing.py).
+        """
+        return searchable(super().get_indexed_objects())
+
+    def offered_channel_ids(self) -> list[int]:
+        """Ids of the channels this page is offered on: every channel but those its overrides leave it out of."""
+        from cms.models.channels import Channel
+
+        hidden = {override.channel_id for override in self.channel_overrides.all() if not override.offered}
+        return [pk for pk in Channel.objects.values_list("pk", flat=True) if pk not in hidden]
 
     @property
     def preview_modes(self):
@@ -141,6 +176,12 @@ class ArticlePage(BasePage):
     ]
     parent_page_types = ["cms.SectionPage", "cms.HomePage"]
     subpage_types: list[str] = []
+
+    @classmethod
+    def get_indexed_objects(cls):
+        """Authors with the pages: Wagtail prefetches tags and overrides but not a ParentalManyToManyField,
+        and reads each related field three times per page (title, body, completion)."""
+        return super().get_indexed_objects().prefetch_related("authors")
 
 
 class LandingPage(BasePage):

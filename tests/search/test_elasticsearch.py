@@ -12,10 +12,14 @@ import uuid
 import pytest
 from django.test import Client
 from wagtail.search.backends import get_search_backend
+from wagtail.models import Page
 from wagtail.search.index import get_indexed_models
 
 from cms.api.keys import api_key_create
-from cms.models import ArticlePage
+from cms.models import ArticlePage, OutboxJob
+from search.backends import search_backends
+from search.indexing import INDEX_JOB
+from search.reconcile import reconcile
 from tests.factories import ArticlePageFactory, ChannelFactory
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
@@ -30,14 +34,9 @@ pytestmark = [
 @pytest.fixture
 def backend(settings):
     """Wagtail's Elasticsearch 9 backend on fresh indices of this test's own."""
-    settings.WAGTAILSEARCH_BACKENDS = {
-        "default": {
-            "BACKEND": "wagtail.search.backends.elasticsearch9",
-            "URLS": [ELASTICSEARCH_URL],
-            "INDEX_PREFIX": f"tailor_test_{uuid.uuid4().hex[:12]}_",
-            "TIMEOUT": 30,
-        }
-    }
+    settings.WAGTAILSEARCH_BACKENDS = search_backends(
+        elasticsearch_url=ELASTICSEARCH_URL, index_prefix=f"tailor_test_{uuid.uuid4().hex[:12]}", timeout=30
+    )
     backend = get_search_backend()
     backend.reset_indexes()
     for model in get_indexed_models():  # the mappings, as `update_index` puts them
@@ -75,3 +74,46 @@ def test_a_publish_reaches_the_index_through_the_outbox(backend, key, home, djan
     backend.refresh_indexes()
 
     assert search(key, "kiosk") == ["Kiosk screens that sell"]
+    assert OutboxJob.objects.get(handler=INDEX_JOB, args=["cms.ArticlePage", str(article.pk)]).done_at is not None
+
+
+def test_unpublishing_removes_the_document(backend, key, home, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        article = ArticlePageFactory(parent=home, title="Gannet cliffs")
+    backend.refresh_indexes()
+    assert search(key, "gannet") == ["Gannet cliffs"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.unpublish()
+    backend.refresh_indexes()
+
+    assert backend.search("gannet", ArticlePage).count() == 0
+
+
+def test_the_reconciler_scrolls_the_cluster_and_repairs_it(backend, home, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        kept, lost, unpublished = (ArticlePageFactory(parent=home, title=f"Tern {n}") for n in ("kept", "lost", "gone"))
+    reconcile()  # the home page and the tree root, made before jobs ran at commit
+    backend.refresh_indexes()
+    assert reconcile().repairs == 0
+
+    backend.delete(lost)  # drift no signal reports
+    Page.objects.filter(pk=unpublished.pk).update(live=False)
+    backend.refresh_indexes()
+
+    report = reconcile()
+    backend.refresh_indexes()
+
+    counts = report.models["cms.ArticlePage"]
+    assert (counts.added, counts.removed) == (1, 1)
+    assert sorted(page.title for page in backend.search("tern", ArticlePage)) == ["Tern kept", "Tern lost"]
+    assert reconcile().repairs == 0
+
+
+def test_the_index_analyses_text_in_the_sites_language(backend, home, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ArticlePageFactory(parent=home, title="Running shoes for winter")
+    backend.refresh_indexes()
+
+    # The English analyzer stems: "runs" and "running" share the stem "run".
+    assert [page.title for page in backend.search("runs", ArticlePage)] == ["Running shoes for winter"]
