@@ -8,6 +8,8 @@ from personalization.events.models import (
     Event, EventRollup, EventType, HourRollup, RollupWatermark, SegmentDayRollup, ServedImpression,
 )
 
+from personalization.experiments.models import Experiment, ExperimentArm, ExperimentGuardrail
+
 from .page_variants import PageVariant
 from .placements import Placement
 from .profiles import VisitorProfile
@@ -15,4 +17,5 @@ from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
+    "Experiment", "ExperimentArm", "ExperimentGuardrail",
     "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]

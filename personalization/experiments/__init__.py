@@ -1,0 +1,1 @@
+"""Experiments: A/B/n tests governed like content (models, running set, delivery) and their statistics."""
