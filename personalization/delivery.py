@@ -113,8 +113,11 @@ class PersonalizationState:
                 self._slot_arms[placement] = (assignment, running.variants.get(assignment.arm))
 
     def served(self, *, channel_id: int) -> None:
-        """The body was served: note an exposure for each arm shown (buffered, no I/O)."""
-        if self.simulated or not self.visitor_id:
+        """The body was served: note an exposure for each arm shown (buffered, no I/O).
+
+        An exposure keeps the visitor id, so it is noted only with behaviour consent, as events are.
+        """
+        if self.simulated or not self.visitor_id or "behaviour" not in self.context.consent:
             return
         for key, assignment in self.experiments.items():
             if assignment.arm is not None:
