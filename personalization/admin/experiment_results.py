@@ -10,17 +10,17 @@ from django.template.response import TemplateResponse
 
 from personalization.admin.csv_export import csv_response
 from personalization.experiments.models import Experiment
-from personalization.experiments.results import experiment_results
-from personalization.experiments.spec import ResultsSpec
 
 VIEW_PERMISSION = "personalization.view_experiment"
 
 
-def results_spec(experiment: Experiment) -> ResultsSpec | None:
+def results_spec(experiment: Experiment):
     """The experiment (its live version when it has one: that is what ran) as the results need it.
 
     None when it has no control arm yet (a draft being written): there is nothing to compare.
     """
+    from personalization.experiments.spec import ResultsSpec
+
     ran = experiment.get_latest_revision_as_object() if not experiment.live else experiment
     arms = list(ran.arms.all())
     control = next((arm.key for arm in arms if arm.variant is None), None)
@@ -47,7 +47,7 @@ def experiment_results_view(request, pk: int):
         raise PermissionDenied
     experiment = get_object_or_404(Experiment, pk=pk)
     spec = results_spec(experiment)
-    report = experiment_results(spec) if spec else None
+    report = _report(spec)
     context = {
         "experiment": experiment,
         "page_title": f"Results: {experiment.name}",
@@ -69,8 +69,15 @@ def experiment_results_csv(request, pk: int):
         raise PermissionDenied
     experiment = get_object_or_404(Experiment, pk=pk)
     spec = results_spec(experiment)
-    rows = experiment_results(spec).csv_rows if spec else [["day", "metric", "arm"]]
+    report = _report(spec)
+    rows = report.csv_rows if report else [["day", "metric", "arm"]]
     return csv_response(f"tailor-experiment-{experiment.key}.csv", rows[0], rows[1:])
+
+
+def _report(spec):
+    from personalization.experiments.results import experiment_results
+
+    return experiment_results(spec) if spec else None
 
 
 def _percent(value) -> str:
