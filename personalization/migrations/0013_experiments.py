@@ -8,6 +8,21 @@ from django.db import migrations, models
 from cms.roles import WORKFLOW_NAME, roles_apply
 
 
+SNIPPET_PERMISSIONS = {"publish": "Can publish experiment", "lock": "Can lock experiment", "unlock": "Can unlock experiment"}
+
+
+def experiment_roles(apps, schema_editor):
+    """Wagtail creates a snippet's publish/lock/unlock permissions after migrating; the roles need them now."""
+    ContentType = apps.get_model("contenttypes.ContentType")
+    Permission = apps.get_model("auth.Permission")
+    experiment_type, _ = ContentType.objects.get_or_create(app_label="personalization", model="experiment")
+    for action, name in SNIPPET_PERMISSIONS.items():
+        Permission.objects.get_or_create(
+            content_type=experiment_type, codename=f"{action}_experiment", defaults={"name": name}
+        )
+    roles_apply(apps, schema_editor)
+
+
 def experiments_through_the_cco_workflow(apps, schema_editor):
     """Launching, stopping and promoting an experiment is publishing it: the CCO's approval does it."""
     ContentType = apps.get_model("contenttypes.ContentType")
@@ -104,6 +119,6 @@ class Migration(migrations.Migration):
                 'abstract': False,
             },
         ),
-        migrations.RunPython(roles_apply, migrations.RunPython.noop),
+        migrations.RunPython(experiment_roles, migrations.RunPython.noop),
         migrations.RunPython(experiments_through_the_cco_workflow, migrations.RunPython.noop),
     ]
