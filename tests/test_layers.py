@@ -1,7 +1,8 @@
 """The allowed import directions between the project's parts (PRODUCT.md, "The parts").
 
     config            the top: settings, URLs, Celery; may import everything
-    personalization   builds on cms; its engine imports nothing but the standard library
+    personalization   builds on cms; its engine imports nothing but the standard library, its
+                      statistics (experiments.stats) only that, numpy and scipy
     search            may import cms, not personalization
     cms               the hub: imports neither personalization nor search
 
@@ -20,6 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("cms", "personalization", "search", "config")
 ENGINE = "personalization.engine"
+# Pure statistics cores: the standard library, numpy and scipy, and themselves.
+STATS_CORES = ("personalization.experiments.stats",)
+NUMERIC = ("numpy", "scipy")
 
 # package → project packages it must never import
 FORBIDDEN = {
@@ -77,6 +81,22 @@ def engine_violations() -> list[str]:
         for name in set(imports_of(path))
         if name.split(".")[0] not in sys.stdlib_module_names and not _within(name, ENGINE)
     )
+
+
+def stats_violations(package: str) -> list[str]:
+    """Imports of a statistics core beyond the standard library, numpy, scipy and itself."""
+    return sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _modules(package)
+        for name in set(imports_of(path))
+        if name.split(".")[0] not in (*sys.stdlib_module_names, *NUMERIC) and not _within(name, package)
+    )
+
+
+@pytest.mark.parametrize("package", STATS_CORES)
+def test_the_statistics_cores_import_no_django_nor_the_rest_of_us(package: str) -> None:
+    assert len(_modules(package)) > 3
+    assert stats_violations(package) == []
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))

@@ -214,6 +214,8 @@ PUBLISH_SCHEDULED_INTERVAL_SECONDS = env.float("PUBLISH_SCHEDULED_INTERVAL_SECON
 EVENTS_AGGREGATION_LAG_SECONDS = env.int("EVENTS_AGGREGATION_LAG_SECONDS", default=30)
 # How often new events are rolled up for the dashboards (beat or the embedded scheduler).
 EVENTS_AGGREGATION_SECONDS = env.float("EVENTS_AGGREGATION_SECONDS", default=60.0)
+# How often experiments' daily figures are rebuilt from exposures and raw events.
+EXPERIMENTS_AGGREGATION_SECONDS = env.float("EXPERIMENTS_AGGREGATION_SECONDS", default=300.0)
 
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
@@ -221,6 +223,9 @@ CELERY_BEAT_SCHEDULE = {
     "aggregate-events": {"task": "personalization.aggregate_events", "schedule": EVENTS_AGGREGATION_SECONDS},
     # Day partitions of raw events made a week ahead, those past retention dropped (hourly: cheap).
     "events-partitions": {"task": "personalization.events_maintain", "schedule": 3600.0},
+    "experiments-aggregate": {
+        "task": "personalization.experiments_aggregate", "schedule": EXPERIMENTS_AGGREGATION_SECONDS,
+    },
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

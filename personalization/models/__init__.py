@@ -7,7 +7,8 @@ variants cms's channels.
 from personalization.events.models import (
     Event, EventRollup, EventType, HourRollup, RollupWatermark, SegmentDayRollup, ServedImpression,
 )
-
+from personalization.experiments.aggregation import ExperimentArmDay
+from personalization.experiments.exposures import ExperimentExposure
 from personalization.experiments.models import Experiment, ExperimentArm, ExperimentGuardrail
 
 from .page_variants import PageVariant
@@ -17,5 +18,5 @@ from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
-    "Experiment", "ExperimentArm", "ExperimentGuardrail",
+    "Experiment", "ExperimentArm", "ExperimentArmDay", "ExperimentExposure", "ExperimentGuardrail",
     "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]

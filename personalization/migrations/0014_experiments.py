@@ -37,7 +37,7 @@ def experiments_through_the_cco_workflow(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('personalization', '0012_rollup_grains'),
+        ('personalization', '0013_experiments_stats'),
         ('cms', '0011_channel_content_types'),
         ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
