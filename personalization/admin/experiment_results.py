@@ -9,36 +9,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from personalization.admin.csv_export import csv_response
+from personalization.experiments.model_specs import results_spec
 from personalization.experiments.models import Experiment
+from personalization.experiments.results import experiment_results
 
 VIEW_PERMISSION = "personalization.view_experiment"
-
-
-def results_spec(experiment: Experiment):
-    """The experiment (its live version when it has one: that is what ran) as the results need it.
-
-    None when it has no control arm yet (a draft being written): there is nothing to compare.
-    """
-    from personalization.experiments.spec import ResultsSpec
-
-    ran = experiment.get_latest_revision_as_object() if not experiment.live else experiment
-    arms = list(ran.arms.all())
-    control = next((arm.key for arm in arms if arm.variant is None), None)
-    if control is None:
-        return None
-    return ResultsSpec(
-        experiment=ran.key,
-        arms=[(arm.key, float(arm.weight)) for arm in arms],
-        control=control,
-        goal_type=ran.goal_event,
-        kind=ran.goal_kind,
-        goal_page_id=ran.goal_page_id,
-        goal_placement=ran.goal_placement,
-        guardrails=[(g.event_type, g.kind, g.higher_is_better) for g in ran.guardrails.all()],
-        min_sample=ran.min_sample,
-        start=ran.starts_at,
-        end=ran.ends_at,
-    )
 
 
 def experiment_results_view(request, pk: int):
@@ -75,8 +50,6 @@ def experiment_results_csv(request, pk: int):
 
 
 def _report(spec):
-    from personalization.experiments.results import experiment_results
-
     return experiment_results(spec) if spec else None
 
 
