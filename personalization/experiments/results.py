@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
 
 from .aggregation import SUM_FIELDS, ExperimentArmDay, experiment_aggregate, experiments_aggregate
 from .spec import Metric, ResultsSpec, results_spec_provider_register, results_specs
@@ -61,6 +64,12 @@ class ResultsReport:
     guardrail_series: dict[str, list[SeriesPoint]] = field(default_factory=dict)
     as_of: date | None = None
     computed_at: datetime | None = None
+    stale: bool = False
+
+    @property
+    def winner(self) -> str | None:
+        """The analysis' winner, unless the figures are stale: a decision to promote fails closed."""
+        return None if self.stale else self.analysis.winner
 
     @property
     def csv_rows(self) -> list[list[Any]]:
@@ -78,6 +87,8 @@ class ResultsReport:
             "experiment": self.spec.experiment,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+            "stale": self.stale,
+            "winner": self.winner,
             "analysis": self.analysis.to_dict(),
             "guardrails": [
                 {"metric": g.metric.key, "violated": g.violated, "analysis": g.analysis.to_dict()}
@@ -120,10 +131,26 @@ def _violated(analysis: Analysis) -> bool:
     return any(a.worse for a in analysis.arms)
 
 
-def experiment_results(spec: ResultsSpec) -> ResultsReport:
+def stale_after() -> timedelta:
+    """How old a running experiment's figures may be: three missed aggregation runs."""
+    return timedelta(seconds=3 * settings.EXPERIMENTS_AGGREGATION_SECONDS)
+
+
+def _is_stale(spec: ResultsSpec, computed_at: datetime | None, now: datetime) -> bool:
+    if computed_at is None:
+        return True
+    # Figures computed after the experiment ended are final, however old.
+    if spec.end is not None and computed_at >= spec.end:
+        return False
+    return computed_at < now - stale_after()
+
+
+def experiment_results(spec: ResultsSpec, *, now: datetime | None = None) -> ResultsReport:
     """Analyse the experiment's latest aggregated day, its guardrails, and its series over time.
 
     With no rows yet every arm has n = 0: no interval, no winner (the analysis fails closed).
+    A running experiment whose figures are older than `stale_after()` is `stale`: the report
+    still shows them, but names no winner.
     """
     metrics = spec.metrics
     rows = ExperimentArmDay.objects.filter(
@@ -160,5 +187,6 @@ def experiment_results(spec: ResultsSpec) -> ResultsReport:
         guardrail_series={m.key: _series(spec, m, by_metric.get(m.key, {})) for m in spec.guardrail_metrics},
         as_of=max(goal_days) if goal_days else None,
         computed_at=computed_at,
+        stale=_is_stale(spec, computed_at, now or timezone.now()),
     )
 

@@ -7,8 +7,10 @@ statement per metric; both must give the figures worked out by hand below.
 from __future__ import annotations
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from personalization.events.models import Event
 from personalization.experiments.aggregation import ExperimentArmDay, experiment_aggregate, experiments_aggregate
@@ -16,7 +18,9 @@ from personalization.experiments.exposures import ExperimentExposure
 from personalization.experiments import spec as spec_module
 from personalization.experiments.spec import ResultsSpec, results_spec_provider_register
 from personalization.events.tasks import experiments_aggregate_task
+from personalization.experiments.exposures import record_exposures
 from tests.helpers.experiments import NOW, SPEC, START, at, event
+from tests.helpers.processes import python
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +36,10 @@ def test_the_first_exposure_wins_and_an_earlier_one_reported_late_replaces_it(ex
     assert rows["v1"] == ("control", at(1, 10))
     assert rows["v3"] == ("treat", at(1, 7))
     assert ExperimentExposure.objects.filter(experiment="other-test").count() == 1
+    # Visitors without consent have no id: nobody to follow, nothing stored.
+    assert record_exposures([("hero-test", "treat", "", 1, at(1, 1)), ("hero-test", "treat", None, 1, at(1, 1))]) == 0
+    assert record_exposures([("hero-test", "treat", "v9", 1, at(1, 1))] * 3) == 1
+    assert ExperimentExposure.objects.filter(experiment="hero-test").count() == 6
 
 
 def test_conversions_count_from_each_visitors_first_exposure_day_by_day(experiment):
@@ -86,7 +94,15 @@ def test_rebuilding_is_idempotent_and_counts_late_events(experiment):
     assert figures(SPEC.goal.key)[("control", date(2026, 3, 3))][:2] == (2, 2)
 
 
-def test_the_periodic_task_aggregates_every_registered_experiment(experiment, monkeypatch):
+def test_the_periodic_task_aggregates_every_registered_experiment(experiment, monkeypatch, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["experiments-aggregate"] == {
+        "task": "personalization.experiments_aggregate", "schedule": settings.EXPERIMENTS_AGGREGATION_SECONDS,
+    }
+    # A fresh process finds the task the way a worker and the embedded scheduler do.
+    found = python("-c", "import django; django.setup(); from config.celery import app; "
+                         "app.loader.import_default_modules(); "
+                         "print(app.tasks['personalization.experiments_aggregate'].name)")
+    assert found.stdout.strip() == "personalization.experiments_aggregate", found.stderr
     monkeypatch.setattr(spec_module, "_providers", [])
     results_spec_provider_register(_hero_spec)
     results_spec_provider_register(_hero_spec)
@@ -96,6 +112,68 @@ def test_the_periodic_task_aggregates_every_registered_experiment(experiment, mo
     assert ExperimentArmDay.objects.filter(experiment="hero-test", metric=SPEC.goal.key).exists()
     assert experiments_aggregate([], now=NOW) == {"experiments": 0, "rows": 0}
 
+    out = StringIO()
+    call_command("aggregate_experiments", stdout=out, stderr=StringIO())
+    rows = ExperimentArmDay.objects.filter(experiment="hero-test").count()
+    assert out.getvalue().strip() == f"Rebuilt 1 experiment(s): {rows} daily arm rows."
+
 
 def _hero_spec():
     return [SPEC]
+
+
+def _brute_force(spec: ResultsSpec, exposures: dict, events: list, days: list[date]) -> dict:
+    """Every day's figures straight from the definitions: each visitor's metric recomputed per day."""
+    from datetime import UTC, datetime, time, timedelta
+
+    expected = {}
+    for metric in spec.metrics:
+        for day in days:
+            day_end = min(datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC), NOW)
+            for arm in spec.arm_keys:
+                sums = [0, 0.0, 0.0, 0.0, 0.0, 0.0]
+                for visitor, (visitor_arm, first) in exposures.items():
+                    if visitor_arm != arm or first >= day_end:
+                        continue
+                    mine = [(at, value) for v, type_, at, value in events if v == visitor and type_ == metric.event_type]
+                    post = [value for at, value in mine if first <= at < day_end]
+                    pre = [value for at, value in mine if first - timedelta(days=14) <= at < first]
+                    y = float(bool(post)) if metric.kind == "binomial" else sum(post)
+                    x = float(bool(pre)) if metric.kind == "binomial" else sum(pre)
+                    for index, term in enumerate((1, y, y * y, x, x * x, x * y)):
+                        sums[index] += term
+                expected[(metric.key, arm, day)] = tuple(sums)
+    return expected
+
+
+def test_random_exposures_and_events_give_the_figures_recomputed_from_their_definitions():
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(4)
+    exposures, events, rows = {}, [], []
+    for index in range(60):
+        visitor, arm = f"r{index}", rng.choice(["control", "treat"])
+        first = START + timedelta(minutes=rng.randrange(3 * 24 * 60))
+        exposures[visitor] = (arm, first)
+        rows.append(("hero-test", arm, visitor, 1, first))
+        for _ in range(rng.randrange(5)):
+            type_ = rng.choice(["conversion", "purchase"])
+            when = first + timedelta(minutes=rng.randrange(-16 * 24 * 60, 3 * 24 * 60))
+            value = f"{rng.randrange(1, 5000) / 100:.2f}" if type_ == "purchase" else None
+            events.append((visitor, type_, when, float(value or 0)))
+    record_exposures(rows)
+    Event.objects.bulk_create([event(v, when, type_=t, value=f"{value:.2f}" if t == "purchase" else None)
+                               for v, t, when, value in events])
+    experiment_aggregate(SPEC, now=NOW)
+    got = {(r.metric, r.arm, r.day): (r.n, r.total, r.total_sq, r.pre_total, r.pre_total_sq, r.cross_total)
+           for r in ExperimentArmDay.objects.filter(experiment="hero-test")}
+    days = [date(2026, 3, d) for d in (1, 2, 3, 4)]
+    expected = _brute_force(SPEC, exposures, events, days)
+    assert set(got) == set(expected)
+    for key, sums in expected.items():
+        assert got[key] == pytest.approx(sums, rel=1e-9, abs=1e-9), key
+    # Not a vacuous match: visitors converted after and before exposure, and spent with history.
+    last = [got[(SPEC.goal.key, arm, days[-1])] for arm in ("control", "treat")]
+    assert sum(f[1] for f in last) >= 3 and sum(f[3] for f in last) >= 3
+    assert sum(got[("mean:purchase::", arm, days[-1])][5] for arm in ("control", "treat")) > 0

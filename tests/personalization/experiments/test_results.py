@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -37,12 +38,13 @@ def test_the_latest_day_is_analysed_and_the_series_runs_day_by_day(django_assert
     arm_days("checkout", GUARDED.goal.key, {"control": (500, 50), "one-page": (500, 65)}, days=10)
     arm_days("checkout", "binomial:refund::", {"control": (500, 5), "one-page": (500, 5)}, days=10)
     with django_assert_num_queries(1):
-        report = experiment_results(GUARDED)
+        report = experiment_results(GUARDED, now=NOW)
     analysis = report.analysis
     assert [a.key for a in analysis.arms] == ["control", "one-page"]
     assert [(a.n, a.mean) for a in analysis.arms] == [(5_000, 0.1), (5_000, 0.13)]
     assert analysis.arm("one-page").uplift_abs == pytest.approx(0.03)
     assert analysis.enough_data and analysis.winner == "one-page"
+    assert report.winner == "one-page" and not report.stale
     assert report.as_of == DAY0 + timedelta(days=9) and report.computed_at == NOW
 
     assert len(report.series) == 20
@@ -70,7 +72,7 @@ def test_a_guardrail_getting_worse_is_violated():
 def test_before_any_aggregation_the_report_has_no_figures_and_no_winner():
     report = experiment_results(GUARDED)
     assert report.series == [] and report.as_of is None
-    assert report.analysis.winner is None and not report.analysis.enough_data
+    assert report.analysis.winner is None and not report.analysis.enough_data and report.stale
     assert report.analysis.arm("one-page").ci is None
     assert report.to_dict()["analysis"]["winner"] is None
 
@@ -96,3 +98,16 @@ def test_exposures_after_the_last_aggregation_wait_for_the_next():
     assert [a.n for a in experiment_results(spec).analysis.arms] == [1, 0]
     experiment_aggregate(spec, now=NOW)
     assert [a.n for a in experiment_results(spec).analysis.arms] == [1, 1]
+
+
+def test_stale_figures_of_a_running_experiment_name_no_winner_but_final_ones_do(settings):
+    settings.EXPERIMENTS_AGGREGATION_SECONDS = 60
+    arm_days("checkout", GUARDED.goal.key, {"control": (500, 50), "one-page": (500, 65)}, days=10)
+    late = NOW + timedelta(minutes=4)
+    report = experiment_results(GUARDED, now=late)
+    assert report.stale and report.winner is None
+    assert report.analysis.winner == "one-page"  # the figures themselves still show
+    assert report.to_dict()["winner"] is None
+    assert not experiment_results(GUARDED, now=NOW + timedelta(minutes=2)).stale
+    ended = replace(GUARDED, end=NOW - timedelta(hours=1))
+    assert experiment_results(ended, now=NOW + timedelta(days=30)).winner == "one-page"

@@ -18,6 +18,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from personalization.experiments.stats import ArmData, analyse
+from personalization.experiments.stats import bayes
 from personalization.experiments.stats.bayes import prob_mean_beats, prob_rate_beats
 from personalization.experiments.stats.means import moments_from_sums, welch
 from personalization.experiments.stats.proportions import two_proportion_ztest, wald_interval
@@ -140,6 +141,23 @@ def test_the_exact_beta_probability_matches_monte_carlo_and_its_symmetries():
     big = prob_rate_beats(50_000, 1_000_000, 50_400, 1_000_000)
     se = math.sqrt(2 * 0.05 * 0.95 / 1_000_000)
     assert big == pytest.approx(prob_mean_beats(0.0004, se), abs=5e-3)
+
+
+@pytest.mark.parametrize("counts", [(120, 1_000, 140, 1_000), (5_000, 100_000, 5_150, 100_000),
+                                    (50_000, 1_000_000, 50_400, 1_000_000)])
+def test_the_exact_sum_and_the_integration_used_past_its_limit_agree(counts):
+    x_c, n_c, x_t, n_t = counts
+    integrated = bayes._prob_beta_greater_integrated(1 + x_t, 1 + n_t - x_t, 1 + x_c, 1 + n_c - x_c)
+    assert prob_rate_beats(*counts) == pytest.approx(integrated, abs=1e-9)
+
+
+def test_past_the_exact_sums_limit_the_probability_is_integrated(monkeypatch):
+    exact = prob_rate_beats(120, 1_000, 140, 1_000)
+    calls = []
+    monkeypatch.setattr(bayes, "EXACT_SUM_LIMIT", 100)
+    monkeypatch.setattr(bayes, "_prob_beta_greater", lambda *args: calls.append(args))
+    assert prob_rate_beats(120, 1_000, 140, 1_000) == pytest.approx(exact, abs=1e-9)
+    assert calls == []
 
 
 def _correlated(rng, n: int, effect: float, rho: float) -> tuple[np.ndarray, np.ndarray]:
