@@ -123,3 +123,27 @@ def test_the_results_page_shows_the_arms_warnings_and_exports_csv(hub):
     lines = b"".join(csv.streaming_content).decode().splitlines()
     assert lines[0].startswith("day,metric,arm")
     assert any(",control," in line for line in lines[1:])
+
+
+def test_stale_results_warn_and_name_no_winner(hub, settings):
+    now = datetime.now(timezone.utc)
+    ExperimentExposure.objects.bulk_create([
+        ExperimentExposure(experiment="hero-test", arm="b" if n % 2 else "control", visitor_id=f"v{n}",
+                           first_at=now - timedelta(days=2), channel_id=hub["web"].pk)
+        for n in range(1000)
+    ])
+    Event.objects.bulk_create([
+        Event(channel_id=hub["web"].pk, event_id=f"c{n}", type="conversion", visitor_id=f"v{n}",
+              occurred_at=now - timedelta(days=2) + timedelta(hours=1), received_at=now - timedelta(days=2))
+        for n in range(1000) if n % 4 == 1 or n % 10 == 0  # b converts half its visitors, control a fifth
+    ])
+    # computed a day ago: more than three aggregation runs missed since
+    experiment_aggregate(results_spec(hub["experiment"]), now=now - timedelta(days=1))
+    client = Client()
+    client.force_login(UserFactory(username="marketer", role=MARKETERS))
+
+    page = client.get(reverse("wagtailsnippets_personalization_experiment:results", args=[hub["experiment"].pk]))
+
+    html = page.content.decode()
+    assert page.context["report"].analysis.winner == "b"  # the figures alone would name one
+    assert 'data-warning="stale"' in html and "data-results-winner" not in html
