@@ -176,3 +176,11 @@ def test_promoting_the_control_is_refused(marketer, cco, landing, django_capture
     marketer.post(url("promote", experiment.pk), {"arm": "control"})
     landing.refresh_from_db()
     assert not landing.workflow_in_progress
+
+
+def test_experiments_are_listed_under_the_personalisation_menu(marketer, landing):
+    marketer.post(url("add"), form_data(landing))
+    listing = marketer.get(url("list"))
+    assert listing.status_code == 200 and "Hero test" in listing.content.decode()
+    home = marketer.get(reverse("wagtailadmin_home")).content.decode()
+    assert url("list") in home  # the Personalisation menu's Experiments item
