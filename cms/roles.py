@@ -37,6 +37,13 @@ _SEGMENTS = [
     *[f"personalization.{action}_eventtype" for action in ("add", "change", "delete", "view")],
 ]
 
+# Drafting experiments and submitting them: launching, stopping and promoting are the CCO's (publish).
+_EXPERIMENTS = [
+    f"personalization.{action}_{model}"
+    for model in ("experiment",)
+    for action in ("add", "change", "delete", "view", "lock", "unlock")
+]
+
 # Reading the events dashboard (rollups only: raw events are never shown in the admin).
 _DASHBOARD = ["personalization.view_eventrollup"]
 
@@ -54,6 +61,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
             *[f"cms.delete_{model}" for model in ("author", "calltoaction", "promo")],
             *[f"cms.{action}_channel" for action in ("add", "change", "delete", "view")],
             *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock")],
+            *[f"personalization.{action}_experiment" for action in ("change", "view", "publish", "unlock")],
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
             *_DASHBOARD,
         ],
@@ -61,7 +69,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_DASHBOARD],
+        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_EXPERIMENTS, *_DASHBOARD],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },

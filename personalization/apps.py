@@ -15,6 +15,8 @@ class PersonalizationConfig(AppConfig):
         from . import signal_handlers
         from .api.events_schema import events_components
         from .api.schema import decide_components
+        from .experiments.model_specs import aggregated_experiment_specs
+        from .experiments.spec import results_spec_provider_register
         from .personaliser import SegmentPersonaliser
 
         signal_handlers.connect()
@@ -22,6 +24,8 @@ class PersonalizationConfig(AppConfig):
         # The decide endpoint's bodies embed placements' blocks: the delivery schema builds them too.
         register_component_builder(decide_components)
         register_component_builder(events_components)
+        # The periodic aggregation keeps the results of running (and lately stopped) experiments current.
+        results_spec_provider_register(aggregated_experiment_specs)
         page_panel_register("personalisation", _variant_figures_panel)
 
 

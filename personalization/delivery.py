@@ -3,11 +3,21 @@
 A response body depends on the visitor only through the segments that the page's
 variants refer to, so it is cached under the digest of *those* matched segments:
 a page no segment touches has one cached body per channel, whoever asks.
+
+Experiments add to that key only on the pages they touch: the experiments the view names
+(from a per-generation lookup) are assigned, and their arms join the digest.
 """
 
+import hashlib
 from datetime import datetime
 
-from personalization.engine import Decision, VariantSpec, resolve_slot
+from django.conf import settings
+
+from personalization.engine import (
+    Assignment, AssignmentReason, Decision, SlotChoice, SlotReason, SlotResult, VariantSpec, assign,
+    in_global_holdout, resolve_slot,
+)
+from personalization.experiments.exposure_buffer import exposure_note
 from personalization.profiles import page_view_note, profile_load, visit_note
 from personalization.request_context import VISITOR_ID_HEADER, request_consent, visitor_context
 from personalization.ruleset_cache import CompiledRules, current_rules
@@ -48,7 +58,7 @@ class PersonalizationState:
         self.simulated = simulation is not None
         simulation = simulation or {}
         simulation_check_channel(simulation, channel)
-        visitor_id = headers.get(VISITOR_ID_HEADER) or None
+        self.visitor_id = visitor_id = headers.get(VISITOR_ID_HEADER) or None
         self.profile = profile = profile_load(visitor_id)
         attributes = {key: simulation[key] for key in ("device", "country", "region") if key in simulation}
         self.context = visitor_context(
@@ -59,9 +69,63 @@ class PersonalizationState:
         if "segments" in simulation:
             forced = set(simulation["segments"])
             self.decision = self.decision._replace(matched=tuple(k for k in self.decision.segments if k in forced))
+        # The global holdout sees the default content everywhere (as if no segment matched) and no experiment.
+        self.global_holdout = not self.simulated and in_global_holdout(visitor_id, settings.PERSONALIZATION_GLOBAL_HOLDOUT)
+        if self.global_holdout:
+            self.decision = self.decision._replace(matched=())
         if not self.simulated:
             visit_note(visitor_id, profile, consent=self.context.consent)
         self.slots: dict[str, dict] = {}
+        # Experiments asked for by this request (a page's, or the decide endpoint's placements), by key.
+        self.experiments: dict[str, Assignment] = {}
+        self._slot_arms: dict[str, tuple[Assignment, str | None]] = {}
+
+    def _assign(self, key: str):
+        """This visitor's assignment in experiment `key`, and the experiment if it is running."""
+        running = self.rules.experiments.by_key.get(key)
+        if running is None:
+            assignment = Assignment(key, None, AssignmentReason.INACTIVE)
+        elif self.global_holdout:
+            assignment = Assignment(key, None, AssignmentReason.HOLDOUT)
+        elif self.simulated:
+            assignment = Assignment(key, None, AssignmentReason.ANONYMOUS)
+        else:
+            assignment = assign(running.spec, self.visitor_id, self.decision.matched)
+        self.experiments[key] = assignment
+        return assignment, running
+
+    def experiments_for_page(self, page_id: int, keys) -> None:
+        """Assign the experiments testing blocks of `page_id` (their keys, as the view found them)."""
+        for key in keys:
+            if key in self.experiments:
+                continue
+            assignment, running = self._assign(key)
+            if running is not None and running.page_id == page_id:
+                self._slot_arms[running.slot] = (assignment, running.variants.get(assignment.arm))
+
+    def experiments_for_placements(self, placement_keys) -> None:
+        """Assign the running experiments on these placements (the decide endpoint)."""
+        by_placement = self.rules.experiments.by_placement
+        for placement in placement_keys:
+            running = by_placement.get(placement)
+            if running is not None and running.spec.key not in self.experiments:
+                assignment, _ = self._assign(running.spec.key)
+                self._slot_arms[placement] = (assignment, running.variants.get(assignment.arm))
+
+    def served(self, *, channel_id: int) -> None:
+        """The body was served: note an exposure for each arm shown (buffered, no I/O).
+
+        An exposure keeps the visitor id, so it is noted only with behaviour consent, as events are.
+        """
+        if self.simulated or not self.visitor_id or "behaviour" not in self.context.consent:
+            return
+        for key, assignment in self.experiments.items():
+            if assignment.arm is not None:
+                exposure_note(experiment=key, arm=assignment.arm, visitor_id=self.visitor_id, channel_id=channel_id)
+
+    def experiments_meta(self) -> dict:
+        """`meta.personalization.experiments`: each experiment asked for, with the arm and why."""
+        return {key: assignment.as_dict() for key, assignment in self.experiments.items()}
 
     def keys_of(self, segment_ids) -> frozenset[str]:
         """Keys of the segments in the ruleset for ids: drafts, deleted, expired and left-out
@@ -70,10 +134,21 @@ class PersonalizationState:
         return frozenset(key_by_id[pk] for pk in segment_ids if pk in key_by_id)
 
     def digest(self, segment_ids) -> str:
-        return self.decision.digest(self.keys_of(segment_ids))
+        """The cache variant: the matched segments among those referred to, and, on a page whose
+        experiments were assigned (`experiments_for_page`), their arms; and the global holdout, which meta reports."""
+        base = self.decision.digest(self.keys_of(segment_ids))
+        if not self.experiments and not self.global_holdout:
+            return base
+        outcome = [(key, a.arm or a.reason.value) for key, a in sorted(self.experiments.items())]
+        raw = f"{self.global_holdout}:{outcome}".encode()
+        return f"{base}-{hashlib.blake2b(raw, digest_size=6).hexdigest()}"
 
     def choose(self, value):
         """The chosen contents (StreamValues, best first) of a slot and the engine's result."""
+        if value["slot"] in self._slot_arms:
+            chosen = self._experiment_choice(value)
+            if chosen is not None:
+                return chosen
         specs, positions = self._variant_specs(value)
         result = resolve_slot(specs, self.decision, channel=self.channel, mode=value["mode"])
         self.slots[value["slot"]] = {
@@ -83,6 +158,29 @@ class PersonalizationState:
         }
         chosen = [value["variants"][positions[variant_id]]["content"] for variant_id in result.variants]
         return chosen or [value["default"]], result
+
+    def _experiment_choice(self, value):
+        """The slot's content for the visitor's arm; None when the experiment leaves the slot to the segments."""
+        assignment, variant_id = self._slot_arms[value["slot"]]
+        if assignment.reason not in (AssignmentReason.ARM, AssignmentReason.HOLDOUT):
+            return None
+        position = int(variant_id[1:]) - 1 if variant_id else None
+        if position is not None and position >= len(value["variants"]):
+            position = None  # the arm's variant was removed from the block since: the default, never an error
+        if position is None:
+            result = SlotResult(())
+            content = value["default"]
+        else:
+            result = SlotResult((SlotChoice(variant_id, SlotReason.EXPERIMENT),))
+            content = value["variants"][position]["content"]
+        self.slots[value["slot"]] = {
+            "variants": list(result.variants),
+            "reason": result.reason.value,
+            "segments": [None for _ in result.choices],
+            "experiment": assignment.experiment,
+            "arm": assignment.arm,
+        }
+        return [content], result
 
     def resolve_block(self, value, context) -> dict:
         """Choose a personalised block's variants and represent the chosen content."""
@@ -97,6 +195,8 @@ class PersonalizationState:
 
     def choose_page(self, variants: list[tuple[int, int]]) -> int | None:
         """The alternative page of the best matching (segment id, page id) variant, if any."""
+        if self.global_holdout:
+            return None
         specs = [
             VariantSpec(id=str(page_id), segments=tuple(self.keys_of([segment_id])))
             for segment_id, page_id in variants
@@ -127,9 +227,27 @@ class PersonalizationState:
             "referenced_segments": sorted(referenced),
             "blocks": self.slots,
         }
+        if self.experiments:
+            meta["experiments"] = self.experiments_meta()
+        if self.global_holdout:
+            meta["global_holdout"] = True
         if self.explain:
             meta["explain"] = [trace.as_dict() for trace in self.decision.trace if trace.key in referenced]
+            meta["explain"] += self.experiments_explain()
         return meta
+
+    def experiments_explain(self) -> list[dict]:
+        """The explain trace's entries for experiments: the arm, why, and what decided it."""
+        entries = []
+        for key, assignment in self.experiments.items():
+            running = self.rules.experiments.by_key.get(key)
+            entries.append({
+                "experiment": key, **assignment.as_dict(),
+                "audience": list(running.spec.audience) if running else [],
+                "holdout": running.spec.holdout if running else 0.0,
+                "global_holdout": self.global_holdout,
+            })
+        return entries
 
 
 def page_view_record(headers, *, path: str, content_type: str, state: PersonalizationState | None = None) -> None:

@@ -13,7 +13,8 @@ from cms import demo_content as hub_content
 from cms.demo import HOME_SLUG, Progress, no_progress
 from cms.models import Channel, LandingPage
 from personalization.events.demo import demo_events_seed
-from personalization.models import Placement, Segment, TraitDefinition, VisitorProfile
+from personalization.experiments.demo import demo_experiment_reset, demo_experiment_seed
+from personalization.models import Experiment, Placement, Segment, TraitDefinition, VisitorProfile
 
 # CRM traits marketers can use: (name, type, description, choices)
 TRAITS = [
@@ -60,6 +61,7 @@ def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_pr
     """
     with transaction.atomic():
         if reset:
+            demo_experiment_reset()
             for model in (Placement, Segment, TraitDefinition, VisitorProfile):
                 model.objects.all().delete()
         admin = User.objects.get(username=hub_content.ADMIN_USERNAME)
@@ -67,6 +69,13 @@ def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_pr
         _seed_spring_hero(segments, admin, rebuild=reset)
         _seed_placement(segments)
         _seed_profiles(progress)
+    # A running experiment on the spring hero, with two weeks of synthetic results for the tour;
+    # before the demo's events are rolled up, so the dashboard counts its events too.
+    web = Channel.objects.filter(slug="web").first()
+    demo_experiment_seed(
+        page=LandingPage.objects.filter(slug=SPRING_SLUG).first(), admin=admin,
+        channel_id=web.pk if web else 0, progress=progress,
+    )
     home = Page.objects.get(slug=HOME_SLUG)
     demo_events_seed(
         channels=Channel.objects.all(), pages=home.get_descendants(inclusive=True).live(),
@@ -79,6 +88,7 @@ def demo_personalisation_counts() -> dict[str, int]:
     return {
         "segments": Segment.objects.count(),
         "placements": Placement.objects.count(),
+        "experiments": Experiment.objects.count(),
         "visitor profiles": VisitorProfile.objects.count(),
     }
 

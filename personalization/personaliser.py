@@ -6,6 +6,7 @@ from cms.api.personalisers import PageVariantRow
 from personalization import request_context
 from personalization.events.served import served_body_note
 from personalization.delivery import PersonalizationState, page_view_record, segment_ids_in_stream
+from personalization.experiments.running import page_experiment_keys
 from personalization.models import PageVariant
 from personalization.simulation import simulation_from_token
 
@@ -36,3 +37,6 @@ class SegmentPersonaliser:
             PageVariant.objects.filter(page_id=page_id).order_by("sort_order")
             .values_list("segment_id", "alternative_id", "channel_id")
         )
+
+    def page_experiments(self, page_id: int) -> tuple[str, ...]:
+        return page_experiment_keys(page_id)

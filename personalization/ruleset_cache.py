@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.stamps import Stamp
 from personalization.engine import Ruleset
+from personalization.experiments.running import RunningExperiments, running_experiments
 from personalization.specs import live_rules
 
 logger = logging.getLogger(__name__)
@@ -26,12 +27,13 @@ _stamp = Stamp("ruleset")
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """The ruleset with what delivery needs beside it: segment ids → keys."""
+    """The ruleset with what delivery needs beside it: segment ids → keys, the running experiments."""
 
     stamp: int
     ruleset: Ruleset
     key_by_id: dict[int, str]
-    expires_at: datetime | None = None  # a segment in it expires then: it must not decide after
+    expires_at: datetime | None = None  # a segment expires, or an experiment starts or ends, then
+    experiments: RunningExperiments = RunningExperiments()
 
 
 def ruleset_stamp() -> int:
@@ -57,8 +59,12 @@ def _compile(stamp: int) -> CompiledRules:
         logger.error(
             "segment %r is left out of decisions (%s): %s", left.key, left.reason.value, left.message
         )
+    # Experiments compile with the rules: their audiences are segment keys of this very ruleset.
+    experiments = running_experiments(rules.key_by_id)
+    moments = [moment for moment in (rules.expires_at, experiments.next_change) if moment is not None]
     return CompiledRules(
-        stamp=stamp, ruleset=rules.partial.ruleset, key_by_id=rules.key_by_id, expires_at=rules.expires_at
+        stamp=stamp, ruleset=rules.partial.ruleset, key_by_id=rules.key_by_id, expires_at=min(moments, default=None),
+        experiments=experiments,
     )
 
 

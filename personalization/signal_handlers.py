@@ -5,10 +5,11 @@ from wagtail.signals import published, unpublished
 
 from cms.outbox.announce import announce_after_commit, announce_when_cache_recovers
 from personalization.events.catalogue import event_types_changed
-from personalization.models import EventType, Segment, TraitDefinition
+from personalization.models import EventType, Experiment, Segment, TraitDefinition
 from personalization.ruleset_cache import forget_compiled_rules, ruleset_changed
 
 RULES_CHANGED = "personalization.signal_handlers.rules_changed_announce"
+GENERATION_BUMP = "cms.api.generation.content_generation_bump"
 
 
 def rules_changed_announce() -> None:
@@ -32,6 +33,19 @@ def on_rules_published(sender, instance=None, **kwargs) -> None:
     webhook_event_record("rules.changed", obj=instance)
 
 
+def on_experiment_change(sender, instance=None, **kwargs) -> None:
+    """Running experiments compile with the rules; a launch, stop or delete also changes which
+    pages vary by arm (a per-generation lookup), so it retires the cached bodies too."""
+    if kwargs.get("raw"):
+        return
+    announce_after_commit(RULES_CHANGED)
+
+
+def on_experiment_published(sender, instance=None, **kwargs) -> None:
+    on_experiment_change(sender, instance, **kwargs)
+    announce_after_commit(GENERATION_BUMP)
+
+
 def connect() -> None:
     """Wire the handlers; called once from PersonalizationConfig.ready()."""
     # A ruleset change dropped during an outage must reach every process.
@@ -41,5 +55,9 @@ def connect() -> None:
     for model in (Segment, TraitDefinition):
         post_save.connect(on_segment_change, sender=model, dispatch_uid=f"personalization.saved.{model.__name__}")
         post_delete.connect(on_segment_change, sender=model, dispatch_uid=f"personalization.deleted.{model.__name__}")
+    post_save.connect(on_experiment_change, sender=Experiment, dispatch_uid="personalization.saved.Experiment")
+    published.connect(on_experiment_published, sender=Experiment, dispatch_uid="personalization.experiment-published")
+    unpublished.connect(on_experiment_published, sender=Experiment, dispatch_uid="personalization.experiment-unpublished")
+    post_delete.connect(on_experiment_published, sender=Experiment, dispatch_uid="personalization.deleted.Experiment")
     post_save.connect(event_types_changed, sender=EventType, dispatch_uid="personalization.saved.EventType")
     post_delete.connect(event_types_changed, sender=EventType, dispatch_uid="personalization.deleted.EventType")

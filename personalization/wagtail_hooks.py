@@ -13,6 +13,7 @@ from wagtail.snippets.models import register_snippet
 
 from personalization.admin import dashboard
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
+from personalization.admin.experiments import LOG_PROMOTE
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
 from personalization.dependants import dependants_text, segment_dependants, trait_dependants
@@ -34,6 +35,13 @@ def register_segment_log_actions(actions):
             return _("Priority changed from %(from)s to %(to)s") % log_entry.data
 
     actions.register_action(LOG_ENABLED, _("Switch segment on"), _("Switched on"))
+
+    @actions.register_action(LOG_PROMOTE)
+    class ArmPromoted(LogFormatter):
+        label = _("Promote experiment arm")
+
+        def format_message(self, log_entry):
+            return _("Arm '%(arm)s' promoted to the default content (page revision submitted)") % log_entry.data
     actions.register_action(LOG_DISABLED, _("Switch segment off"), _("Switched off"))
 
 

@@ -43,6 +43,7 @@ def _empty_cache():
     from cms.api.generation import content_generation_reset
     from personalization import profiles
     from personalization.events import served
+    from personalization.experiments.exposure_buffer import exposures_reset
     from personalization.ruleset_cache import forget_compiled_rules, ruleset_stamp_reset
 
     cache.clear()
@@ -53,5 +54,6 @@ def _empty_cache():
     profiles._buffer.drain()
     served._buffer.take()
     served._tallies.clear()
+    exposures_reset()
     yield
     profiles._buffer.drain()  # else the exit hook would flush it into a test database already gone

@@ -49,6 +49,10 @@ def _page_variants(page_id: int) -> tuple[PageVariantRow, ...]:
     return personaliser().page_variants(page_id)
 
 
+def _page_experiments(page_id: int) -> tuple[str, ...]:
+    return personaliser().page_experiments(page_id)
+
+
 def _page_segment_ids(generation: int, page_id: int) -> frozenset[int]:
     """Segments that can change a page's detail: its blocks', its page variants' and theirs."""
     variants = page_variants.get(generation, page_id)
@@ -115,4 +119,5 @@ page_view_facts = PerGeneration(_page_view_facts)
 channel_cache_control = PerGeneration(_cache_control)
 page_variants = PerGeneration(_page_variants)
 page_segment_ids = PerGeneration(_page_segment_ids)
+page_experiments = PerGeneration(_page_experiments)
 all_segment_ids = PerGeneration(_all_segment_ids)

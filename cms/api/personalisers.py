@@ -42,6 +42,12 @@ class PersonalisationState(Protocol):
     def choose_page(self, variants: list[tuple[int, int]]) -> int | None:
         """The alternative page of the (segment id, page id) variant this visitor gets, if any."""
 
+    def experiments_for_page(self, page_id: int, keys: tuple[str, ...]) -> None:
+        """Assign the visitor to these experiments on the page's blocks: their arms join the digest."""
+
+    def served(self, *, channel_id: int) -> None:
+        """The body was served to this visitor (a hit or a miss, a 200 or a 304): no I/O."""
+
 
 class Personaliser(Protocol):
     """How delivery reads a visitor and where personalised content hides in pages."""
@@ -70,6 +76,9 @@ class Personaliser(Protocol):
 
     def page_variants(self, page_id: int) -> tuple[PageVariantRow, ...]:
         """A page's variants, in the editor's order."""
+
+    def page_experiments(self, page_id: int) -> tuple[str, ...]:
+        """Keys of the experiments that may test this page's blocks (read once per content generation)."""
 
     def body_served(self, *, channel_id: int, page_id: int, etag: str, body: bytes) -> None:
         """Note that a personalised body was served (a cache hit or a miss, a 200 or a 304): no I/O."""
@@ -101,6 +110,12 @@ class DefaultState:
     def choose_page(self, variants: list[tuple[int, int]]) -> int | None:
         return None
 
+    def experiments_for_page(self, page_id: int, keys: tuple[str, ...]) -> None:
+        return None
+
+    def served(self, *, channel_id: int) -> None:
+        return None
+
 
 class NoPersonaliser:
     """The fail-closed default: no visitor context, no segments, no variants."""
@@ -126,6 +141,9 @@ class NoPersonaliser:
         return set()
 
     def page_variants(self, page_id: int) -> tuple[PageVariantRow, ...]:
+        return ()
+
+    def page_experiments(self, page_id: int) -> tuple[str, ...]:
         return ()
 
     def body_served(self, *, channel_id, page_id, etag, body) -> None:

@@ -28,7 +28,7 @@ from cms.api.filters import DeliveryFieldsFilter, parse_id
 from cms.api.fields import ChannelImageField, ChannelOverridableField, LinkUrlField, RenditionsField, RichTextHtmlField
 from cms.api.locales import DeliveryLocaleFilter
 from cms.api.lookups import (
-    all_segment_ids, channel_cache_control, live_pages, page_segment_ids, page_variants,
+    all_segment_ids, channel_cache_control, live_pages, page_experiments, page_segment_ids, page_variants,
     page_view_facts, site_for,
 )
 from cms.api.pagination import DeliveryPagination
@@ -139,6 +139,8 @@ class DeliveryMixin(ChannelContextMixin):
             return entry
         if variant:  # a personalised body served, hit or miss, 200 or 304
             personaliser().body_served(channel_id=self.delivery.channel_id, page_id=page_id, etag=entry[0], body=entry[1])
+            if (state := self.delivery.decided) is not None:
+                state.served(channel_id=self.delivery.channel_id)  # its experiment arms were shown
         cache_control = channel_cache_control.get(self.delivery.generation, self.delivery.channel_id)
         response = conditional_response(self.request, *entry, cache_control=cache_control)
         if variant:
@@ -249,6 +251,19 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         fields = self._returned_stream_fields()
         return all_segment_ids.get(self.delivery.generation, fields) if fields else frozenset()
 
+    def referenced_experiments(self) -> tuple[str, ...]:
+        """Experiments that may test blocks of the requested page (detail only: a listing serves no arm)."""
+        if self.action != "detail_view":
+            return ()
+        return page_experiments.get(self.delivery.generation, int(self.kwargs["pk"]))
+
+    def _assign_experiments(self) -> tuple[str, ...]:
+        """Assign the visitor to the requested page's experiments, before its body is keyed or built."""
+        experiments = self.referenced_experiments()
+        if experiments:
+            self.delivery.personalization.experiments_for_page(int(self.kwargs["pk"]), experiments)
+        return experiments
+
     def _returned_stream_fields(self) -> frozenset[str]:
         """Names of the StreamFields among the fields this listing returns (`fields=`, or the defaults)."""
         if not hasattr(self, "_stream_fields"):
@@ -277,11 +292,13 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
         ids = self.referenced_segment_ids()
         if self.uncacheable:
             return None
-        return self.delivery.personalization.digest(ids) if ids else ""
+        # A page that experiments touch varies by arm too; every other page keeps one body per segment digest.
+        experiments = self._assign_experiments()
+        return self.delivery.personalization.digest(ids) if ids or experiments else ""
 
-    def _personalization_meta(self, ids: frozenset[int]) -> dict:
+    def _personalization_meta(self, ids: frozenset[int], experiments: tuple[str, ...] = ()) -> dict:
         """`meta.personalization` once the body is built (its slots chose their variants)."""
-        return self.delivery.personalization.meta(ids) if ids else DefaultState().meta(ids)
+        return self.delivery.personalization.meta(ids) if ids or experiments else DefaultState().meta(ids)
 
     def _personalized(self, build):
         """The cached response of `build`; never stored anywhere when it explains or simulates."""
@@ -301,11 +318,12 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
     def detail_view(self, request, pk):
         def build():
             ids = self.referenced_segment_ids()  # the requested page's, before a variant replaces it
+            experiments = self._assign_experiments()  # before its blocks choose their content
             served = self._page_variant_for(int(pk))
             if served is not None:
                 self.kwargs["pk"] = served
             response = PagesAPIViewSet.detail_view(self, request, served or pk)
-            meta = self._personalization_meta(ids)
+            meta = self._personalization_meta(ids, experiments)
             if served is not None:
                 meta["page_variant"] = {"requested": int(pk), "served": served}
             # `fields=_,…` leaves no meta: personalisation is still reported, in a meta of its own.

@@ -412,6 +412,13 @@ IMPRESSIONS_FLUSH_SECONDS = env.float("IMPRESSIONS_FLUSH_SECONDS", default=5.0)
 if IMPRESSIONS_FLUSH_SECONDS <= 0:
     raise ImproperlyConfigured("IMPRESSIONS_FLUSH_SECONDS must be a positive number of seconds")
 IMPRESSIONS_COUNTING = env.bool("IMPRESSIONS_COUNTING", default=True)
+# The share of visitors (by a sticky hash of their id) who get default content everywhere and take
+# part in no experiment, so the lift of personalisation as a whole can be measured against them.
+PERSONALIZATION_GLOBAL_HOLDOUT = env.float("PERSONALIZATION_GLOBAL_HOLDOUT", default=0.0)
+if not 0 <= PERSONALIZATION_GLOBAL_HOLDOUT < 1:
+    raise ImproperlyConfigured("PERSONALIZATION_GLOBAL_HOLDOUT must be a share in [0, 1)")
+# Server-side exposures a process buffers before the flusher writes them; past it new ones wait for the next flush.
+EXPOSURES_BUFFER_MAX = env.int("EXPOSURES_BUFFER_MAX", default=100_000)
 
 # --- Events (POST /api/v2/events/) -----------------------------------------------
 # A batch holds at most this many events and this many bytes of JSON (413 past either).

@@ -22,6 +22,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from personalization.admin.event_types import EventTypeViewSet
+from personalization.admin.experiments import ExperimentViewSet
 from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.figures_panels import SegmentFiguresPanel
 from personalization.admin.panels import SampleVisitorPanel
@@ -153,7 +154,7 @@ class ChannelViewSet(SnippetViewSet):
 
 
 class PersonalisationViewSetGroup(SnippetViewSetGroup):
-    items = (SegmentViewSet, TraitDefinitionViewSet, PlacementViewSet, ChannelViewSet, EventTypeViewSet)
+    items = (SegmentViewSet, ExperimentViewSet, TraitDefinitionViewSet, PlacementViewSet, ChannelViewSet, EventTypeViewSet)
     menu_label = _("Personalisation")
     menu_icon = "group"
     menu_order = 300

@@ -6,6 +6,7 @@ errors are the delivery API's problem responses.
 """
 
 from cms.api.schema import (
+    EXPERIMENT_ASSIGNMENT,
     RATE_LIMIT_HEADERS,
     TIME_ZONE,
     BlockSchemas,
@@ -50,6 +51,11 @@ def decide_components(block_schemas: BlockSchemas) -> dict[str, dict]:
                 "type": "object",
                 "additionalProperties": ref("PlacementChoice"),
                 "description": "The chosen content per placement key that exists.",
+            },
+            "experiments": {
+                "type": "object",
+                "additionalProperties": EXPERIMENT_ASSIGNMENT,
+                "description": "Per experiment testing one of the placements: the visitor's arm and why.",
             },
             "unknown_placements": {
                 "type": "array",

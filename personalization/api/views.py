@@ -166,17 +166,20 @@ class DecideView(ChannelContextMixin, APIView):
         state = _personalization(request, data)
         found = {p.key: p for p in Placement.objects.filter(key__in=data["placements"])}
         context = {"request": request, "view": self, "delivery": self.delivery}
+        state.experiments_for_placements(key for key in data["placements"] if key in found)
         results = {key: state.resolve_block(found[key].as_slot(), context) for key in data["placements"] if key in found}
         response = {
             "segments": list(state.decision.matched),
             "digest": state.decision.digest(),
             "placements": results,
             "unknown_placements": [key for key in data["placements"] if key not in found],
+            "experiments": state.experiments_meta(),
         }
         if data["explain"]:
-            response["explain"] = [trace.as_dict() for trace in state.decision.trace]
+            response["explain"] = [trace.as_dict() for trace in state.decision.trace] + state.experiments_explain()
         else:  # an explanation is for one viewer, not an impression
             served_decision_note(channel_id=self.delivery.channel_id, segments=response["segments"], blocks=state.slots)
+            state.served(channel_id=self.delivery.channel_id)
         return Response(response, headers={"Cache-Control": "private, no-store"})
 
 

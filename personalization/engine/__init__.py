@@ -6,7 +6,7 @@ resulting ``Ruleset`` for each ``VisitorContext``; pick variants with ``resolve_
 
 Module layering (each imports only modules listed before it): errors, values, context,
 zones, facts, bucketing, sources, attributes, operators, conditions, decision, ruleset,
-predicates, compiler, variants, catalogue.
+predicates, compiler, variants, catalogue, experiments.
 """
 
 from .bucketing import HASH_VERSION, assign_weighted, bucket
@@ -15,11 +15,17 @@ from .compiler import LeftOut, LeftOutReason, PartialRuleset, SegmentSpec, compi
 from .conditions import validate_definition
 from .context import Event, VisitorContext
 from .decision import ConditionTrace, Decision, Reason, SegmentTrace
+from .experiments import Assignment, AssignmentReason, ExperimentSpec, assign, in_global_holdout
 from .errors import IssueCode, RulesetError, ValidationIssue
 from .ruleset import Ruleset
 from .variants import SlotChoice, SlotReason, SlotResult, VariantSpec, resolve_slot
 
 __all__ = [
+    "Assignment",
+    "AssignmentReason",
+    "ExperimentSpec",
+    "assign",
+    "in_global_holdout",
     "HASH_VERSION",
     "ConditionTrace",
     "Decision",

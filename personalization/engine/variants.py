@@ -16,6 +16,7 @@ class SlotReason(StrEnum):
     SEGMENT = "segment"  # the visitor is in one of its segments
     ANYONE = "anyone"  # it has no segments: any visitor on its channels gets it
     DEFAULT = "default"  # no variant applies: show the default content
+    EXPERIMENT = "experiment"  # the visitor's experiment arm chose it
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from cms.outbox import outbox_enqueue
 from personalization.events.catalogue import event_catalogue
 from personalization.events.storage import events_insert
 from personalization.events.validation import Rejection, ValidEvent, Window, event_validate
+from personalization.experiments.ingest import exposures_from_events
 from personalization.models import VisitorProfile
 from personalization.request_context import CONSENT_HEADER, request_consent
 
@@ -55,6 +56,8 @@ def events_ingest(
         learned = [event for event in valid if event.event_id in stored and event.visitor_id in visitors]
         if learned:
             outbox_enqueue(LEARN_HANDLER, kwargs={"events": _profile_events(learned)})
+        exposures_from_events([event for event in valid if event.event_id in stored and event.visitor_id in visitors],
+                              channel_id=channel_id)
     for event in valid:
         (result.accepted if event.event_id in stored else result.duplicates).append(event.event_id)
     return result

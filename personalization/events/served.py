@@ -6,6 +6,9 @@ is read from the body itself once per distinct body (ETag) and process, so a cac
 counts exactly what the miss that built it did, whichever process built it (the
 response cache is shared on Redis).
 
+The same thread writes the experiment exposures buffered beside the counts
+(personalization.experiments.exposure_buffer).
+
 A thread of each serving process (`served_flusher_start`, called by config.wsgi and
 config.asgi) adds the counts to ServedImpression every IMPRESSIONS_FLUSH_SECONDS with
 an upsert that adds (`count = count + excluded.count`), so the batches of every process
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 
 from personalization.events.models import ServedImpression
+from personalization.experiments.exposure_buffer import exposures_flush, exposures_reset
 from personalization.events.tally import BufferKey, ServedRow, Tally, served_keys, served_rows
 
 logger = logging.getLogger(__name__)
@@ -170,6 +174,10 @@ class _Flusher(threading.Thread):
                 served_flush()
             except Exception:  # the database may be briefly unreachable: the counts wait for the next flush
                 logger.exception("served impressions: could not add a batch; it stays buffered")
+            try:
+                exposures_flush()
+            except Exception:  # likewise: the exposures wait for the next flush
+                logger.exception("experiment exposures: could not write a batch; it stays buffered")
         connections.close_all()  # this thread's own connections: it ends here
 
     def stop(self, timeout: float = 10) -> None:
@@ -206,6 +214,7 @@ def _restart_after_fork() -> None:
     if _flusher_pid is not None:  # the parent ran a flusher: this child needs its own
         # The parent's counts are the parent's to flush; locks held at fork time stay held in the child.
         _buffer, _tallies_lock = _Counts(), threading.Lock()
+        exposures_reset()
         served_flusher_start()
 
 
@@ -216,6 +225,7 @@ def _flush_at_exit() -> None:
     _flusher.stop()
     try:
         served_flush()
+        exposures_flush()
     except Exception:  # the database may already be gone; nothing else can be done at exit
         logger.exception("served impressions: could not hand over the buffered counts at exit")
 

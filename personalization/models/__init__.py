@@ -9,6 +9,7 @@ from personalization.events.models import (
 )
 from personalization.experiments.aggregation import ExperimentArmDay
 from personalization.experiments.exposures import ExperimentExposure
+from personalization.experiments.models import Experiment, ExperimentArm, ExperimentGuardrail
 
 from .page_variants import PageVariant
 from .placements import Placement
@@ -17,5 +18,5 @@ from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
-    "ExperimentArmDay", "ExperimentExposure",
+    "Experiment", "ExperimentArm", "ExperimentArmDay", "ExperimentExposure", "ExperimentGuardrail",
     "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]

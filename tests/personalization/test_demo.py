@@ -26,7 +26,7 @@ def test_seeding_twice_gives_the_same_personalisation_and_reset_starts_over():
     demo_seed()
     first = demo_personalisation_seed()
     events = Event.objects.count()
-    assert first == {"segments": 6, "placements": 1, "visitor profiles": 200}
+    assert first == {"segments": 6, "placements": 1, "experiments": 1, "visitor profiles": 200}
     assert demo_personalisation_seed() == first
     assert len(_spring_slots()) == 1  # not one more per run
     Segment.objects.filter(key="gold-members").update(name="Gold (edited)")
@@ -87,3 +87,30 @@ def test_demo_events_are_rolled_up_with_growth_and_a_drop_in_one_segment():
             assert ratio < 0.5, (segment, ratio)
         else:
             assert 0.7 < ratio < 1.4, (segment, ratio)
+
+
+def test_the_demo_runs_an_experiment_on_the_spring_hero_with_results_and_arms_in_the_api(
+    settings, django_capture_on_commit_callbacks
+):
+    from cms.api.keys import api_key_create
+    from cms.models import Channel
+    from personalization.experiments.demo import DEMO_KEY
+    from personalization.experiments.model_specs import results_spec
+    from personalization.experiments.results import experiment_results
+    from personalization.models import Experiment
+
+    demo_seed()
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_personalisation_seed()
+    experiment = Experiment.objects.get(key=DEMO_KEY)
+    assert experiment.is_running()
+    report = experiment_results(results_spec(experiment))
+    assert [arm.key for arm in report.analysis.arms] == ["control", "free-shipping"]
+    assert sum(arm.n for arm in report.analysis.arms) == 6000 and report.analysis.enough_data
+    assert report.series  # the charts have days to draw
+
+    key = api_key_create(channel=Channel.objects.get(slug="web"), name="tour", scopes=["delivery"])[1]
+    spring = LandingPage.objects.get(slug=SPRING_SLUG)
+    response = Client().get(f"/api/v2/pages/{spring.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_X_VISITOR_ID="tour-visitor")
+    arm = response.json()["meta"]["personalization"]["experiments"][DEMO_KEY]
+    assert arm["reason"] == "arm" and arm["arm"] in ("control", "free-shipping")

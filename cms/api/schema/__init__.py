@@ -31,7 +31,7 @@ from cms.api.schema.components import EXTRA_COMPONENTS, build_components, regist
 from cms.api.schema.hooks import delivery_endpoints_only
 from cms.api.schema.json_schema import camel, model_label, nullable, obj, ref, string
 from cms.api.schema.operations import DeliveryApiSchema
-from cms.api.schema.personalisation import resolved_slot
+from cms.api.schema.personalisation import EXPERIMENT_ASSIGNMENT, resolved_slot
 from cms.api.schema.problems import RATE_LIMIT_HEADERS, problem_responses
 from cms.api.schema.representations import TIME_ZONE
 from cms.api.schema.security import ApiKeyAuthenticationScheme
@@ -57,6 +57,7 @@ __all__ = [
     "ref",
     "register_component_builder",
     "resolved_slot",
+    "EXPERIMENT_ASSIGNMENT",
     "schema_view",
     "string",
 ]

@@ -2,6 +2,20 @@
 
 from cms.api.schema.json_schema import nullable, obj, string
 
+SLOT_REASONS = ["segment", "anyone", "default", "experiment"]
+
+EXPERIMENT_ASSIGNMENT = obj(
+    {
+        "arm": nullable(string("The arm shown; null when the visitor sees no arm.")),
+        "reason": string(
+            "`arm`: in an arm; `holdout`: in the experiment's (or the global) holdout, sees the default; "
+            "`audience`: not in its audience; `anonymous`: no visitor id; `inactive`: not running.",
+            enum=["arm", "holdout", "audience", "anonymous", "inactive"],
+        ),
+    },
+    required=["arm", "reason"],
+)
+
 PERSONALIZATION_META = obj(
     {
         "segments": {
@@ -17,10 +31,22 @@ PERSONALIZATION_META = obj(
             "additionalProperties": obj(
                 {
                     "variants": {"type": "array", "items": string()},
-                    "reason": string(enum=["segment", "anyone", "default"]),
+                    "reason": string(enum=SLOT_REASONS),
                     "segments": {"type": "array", "items": nullable(string())},
+                    "experiment": string("The experiment that chose this slot's content, if one did."),
+                    "arm": nullable(string("The visitor's arm in it; null in its holdout.")),
                 }
             ),
+        },
+        "experiments": {
+            "type": "object",
+            "description": "Per experiment testing this page: the visitor's arm (null when none) and why.",
+            "additionalProperties": EXPERIMENT_ASSIGNMENT,
+        },
+        "global_holdout": {
+            "type": "boolean",
+            "description": "Present (true) when the visitor is in the global personalisation holdout: default "
+            "content everywhere, no experiment.",
         },
         "page_variant": obj(
             {
@@ -47,7 +73,7 @@ def resolved_slot(content: dict, description: str) -> dict:
         {
             "slot": string("The slot's name."),
             "variant": nullable(string("The chosen variant (`v1`, `v2`, …); null for the default content.")),
-            "reason": string("Why it was chosen.", enum=["segment", "anyone", "default"]),
+            "reason": string("Why it was chosen.", enum=SLOT_REASONS),
             "content": content,
         },
         required=["slot", "variant", "reason", "content"],

@@ -19,6 +19,16 @@
       data: { labels: data.labels, datasets: [line("Click-through rate", data.ctr), line("Conversion rate", data.cvr)] },
       options: { ...options, spanGaps: true, scales: { y: { beginAtZero: true } } },
     }),
+    arm_means: (data) => ({
+      type: "line",
+      data: { labels: data.labels, datasets: data.arms.map((arm) => line(arm.key, arm.means)) },
+      options: { ...options, spanGaps: true, scales: { y: { beginAtZero: true } } },
+    }),
+    arm_exposures: (data) => ({
+      type: "line",
+      data: { labels: data.labels, datasets: data.arms.map((arm) => line(arm.key, arm.exposures)) },
+      options: { ...options, spanGaps: true, scales: { y: { beginAtZero: true } } },
+    }),
     segments: (data) => ({
       type: "bar",
       data: { labels: data.segments, datasets: [{ label: "Impressions", data: data.segment_impressions }] },
