@@ -215,12 +215,20 @@ EVENTS_AGGREGATION_LAG_SECONDS = env.int("EVENTS_AGGREGATION_LAG_SECONDS", defau
 # How often new events are rolled up for the dashboards (beat or the embedded scheduler).
 EVENTS_AGGREGATION_SECONDS = env.float("EVENTS_AGGREGATION_SECONDS", default=60.0)
 
+# Segment membership of stored profiles: changed profiles are diffed this often, every profile
+# once a day (time alone moves some memberships); changes go to webhooks in batches of this size.
+MEMBERSHIP_DIFF_SECONDS = env.float("MEMBERSHIP_DIFF_SECONDS", default=300.0)
+MEMBERSHIP_FULL_DIFF_SECONDS = env.float("MEMBERSHIP_FULL_DIFF_SECONDS", default=86400.0)
+MEMBERSHIP_WEBHOOK_BATCH = env.int("MEMBERSHIP_WEBHOOK_BATCH", default=500)
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
     "aggregate-events": {"task": "personalization.aggregate_events", "schedule": EVENTS_AGGREGATION_SECONDS},
     # Day partitions of raw events made a week ahead, those past retention dropped (hourly: cheap).
     "events-partitions": {"task": "personalization.events_maintain", "schedule": 3600.0},
+    "segment-membership": {"task": "personalization.membership_diff", "schedule": MEMBERSHIP_DIFF_SECONDS},
+    "segment-membership-full": {"task": "personalization.membership_diff_full", "schedule": MEMBERSHIP_FULL_DIFF_SECONDS},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)
