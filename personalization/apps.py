@@ -13,6 +13,7 @@ class PersonalizationConfig(AppConfig):
         from cms.panels import page_panel_register
 
         from . import signal_handlers
+        from .api.crm_schema import crm_components
         from .api.events_schema import events_components
         from .api.schema import decide_components
         from .personaliser import SegmentPersonaliser
@@ -22,6 +23,7 @@ class PersonalizationConfig(AppConfig):
         # The decide endpoint's bodies embed placements' blocks: the delivery schema builds them too.
         register_component_builder(decide_components)
         register_component_builder(events_components)
+        register_component_builder(crm_components)
         page_panel_register("personalisation", _variant_figures_panel)
 
 
