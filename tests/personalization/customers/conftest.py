@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from cms.api.keys import api_key_create
+from tests.cms import test_webhooks
 from tests.factories import ChannelFactory
 
 
@@ -53,3 +54,7 @@ def post_events(events_key):
                              HTTP_AUTHORIZATION=f"Bearer {events_key}", **extra)
 
     return post
+
+
+# A real HTTP receiver on 127.0.0.1 recording every POST (the webhooks tests' own).
+receiver = test_webhooks.receiver

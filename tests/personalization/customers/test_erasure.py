@@ -18,7 +18,6 @@ from personalization.customers.suppression import id_hash
 from personalization.events.ingest import LEARN_HANDLER
 from personalization.models import ErasureLog, Event, SegmentMembership, Suppression, VisitorProfile
 from personalization.profiles import ProfileSuppressed, _profile_key, profile_load, profile_upsert
-from tests.cms.test_webhooks import receiver  # noqa: F401  (a real local receiver)
 from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +44,7 @@ def rows_holding(text: str) -> list[str]:
 
 
 @pytest.fixture
-def customer(crm, post_events, receiver, django_capture_on_commit_callbacks):  # noqa: F811
+def customer(crm, post_events, receiver, django_capture_on_commit_callbacks):
     """A customer with two visitor ids, traits, raw events (learned), a segment membership sent to a webhook."""
     Webhook.objects.create(name="crm", url=receiver.url, secret="s", events=["segment.membership"])
     with django_capture_on_commit_callbacks(execute=True):

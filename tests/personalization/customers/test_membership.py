@@ -14,7 +14,6 @@ from personalization.customers.membership import membership_diff, membership_dif
 from personalization.models import Segment, SegmentMembership, TraitDefinition, VisitorProfile
 from personalization.profiles import profile_upsert
 from personalization.tasks import membership_diff_full_task, membership_diff_task
-from tests.cms.test_webhooks import receiver  # noqa: F401  (a real local receiver)
 from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +29,14 @@ def gold(django_capture_on_commit_callbacks):
         return SegmentFactory(key="gold", definition={"all": [GOLD]})
 
 
-def changes_received(receiver) -> list[tuple]:  # noqa: F811
+def changes_received(receiver) -> list[tuple]:
     return sorted(
         (change["segment"], change["change"], change["visitor_id"])
         for request in receiver.requests for change in request.json["data"]["changes"]
     )
 
 
-def test_entries_and_exits_are_recorded_and_sent_signed_in_batches(gold, receiver, django_capture_on_commit_callbacks):  # noqa: F811
+def test_entries_and_exits_are_recorded_and_sent_signed_in_batches(gold, receiver, django_capture_on_commit_callbacks):
     Webhook.objects.create(name="crm", url=receiver.url, secret=SECRET, events=["segment.membership"])
     Webhook.objects.create(name="frontend, every event", url=receiver.url + "/frontend", secret=SECRET)
     for n in range(5):
