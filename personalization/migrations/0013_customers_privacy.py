@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cms.roles import roles_apply
+
 
 class Migration(migrations.Migration):
 
@@ -88,4 +90,6 @@ class Migration(migrations.Migration):
             model_name='segmentmembership',
             constraint=models.UniqueConstraint(condition=models.Q(('left_at__isnull', True)), fields=('segment', 'profile'), name='membership_one_current'),
         ),
+        # Marketers read customer pages and change consent (cms.roles.ROLES).
+        migrations.RunPython(roles_apply, migrations.RunPython.noop),
     ]
