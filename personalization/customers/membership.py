@@ -20,7 +20,7 @@ from cms.webhooks.services import webhook_event_record
 from personalization.engine import Ruleset, VisitorContext
 from personalization.events.models import RollupWatermark
 from personalization.models import SegmentMembership, VisitorProfile
-from personalization.profiles import stored_profile
+from personalization.profiles import MAX_STORED_EVENTS, _event, stored_profile
 from personalization.ruleset_cache import current_rules
 
 WATERMARK = "segment-membership"
@@ -47,6 +47,21 @@ def profile_context(row: VisitorProfile, now: datetime) -> VisitorContext:
     )
 
 
+def _context(values: tuple, now: datetime) -> VisitorContext:
+    """`profile_context` from a row's FIELDS values: no model instance, and data the visitor has not
+    consented to is not even decoded (the engine would refuse it anyway)."""
+    _, visitor_id, _, first_seen, visit_count, pages, content_types, events, traits, consent = values
+    consent = frozenset(consent)
+    behaviour = "behaviour" in consent
+    return VisitorContext(
+        channel="", visitor_id=visitor_id, now=now, first_seen=first_seen, visit_count=visit_count,
+        pages_visited=frozenset(pages) if behaviour else frozenset(),
+        content_types_visited=frozenset(content_types) if behaviour else frozenset(),
+        events=tuple(filter(None, map(_event, events[-MAX_STORED_EVENTS:]))) if behaviour else (),
+        traits=traits if "crm" in consent else {}, consent=consent,
+    )
+
+
 def profile_segments(row: VisitorProfile, *, ruleset: Ruleset | None = None, now: datetime | None = None) -> list[str]:
     """The segments a stored profile is in now, in priority order."""
     ruleset = ruleset or current_rules().ruleset
@@ -63,16 +78,16 @@ def membership_diff(
     now = now or datetime.now(timezone.utc)
     ruleset = current_rules().ruleset
     watermark = RollupWatermark.objects.get_or_create(name=WATERMARK, defaults={"received_until": EPOCH})[0]
-    profiles = VisitorProfile.objects.filter(merged_into__isnull=True).only(*FIELDS).order_by("pk")
+    profiles = VisitorProfile.objects.filter(merged_into__isnull=True).order_by("pk")
     if not full:
         profiles = profiles.filter(updated_at__gte=watermark.received_until - OVERLAP)
     totals = {"profiles": 0, "entered": 0, "left": 0, "batches": 0}
     last = 0
     while True:
-        rows = list(profiles.filter(pk__gt=last)[:CHUNK])
+        rows = list(profiles.filter(pk__gt=last).values_list(*FIELDS)[:CHUNK])
         if not rows:
             break
-        last = rows[-1].pk
+        last = rows[-1][0]
         changes = _diff_chunk(rows, ruleset, now)
         totals["profiles"] += len(rows)
         totals["entered"] += sum(change["change"] == "entered" for change in changes)
@@ -87,19 +102,17 @@ def membership_diff(
     return totals
 
 
-def _diff_chunk(rows: list[VisitorProfile], ruleset: Ruleset, now: datetime) -> list[dict]:
-    """Entries and exits of one chunk of profiles, recorded in one transaction."""
-    by_pk = {row.pk: row for row in rows}
+def _diff_chunk(rows: list[tuple], ruleset: Ruleset, now: datetime) -> list[dict]:
+    """Entries and exits of one chunk of profiles (FIELDS values), recorded in one transaction."""
+    by_pk = {row[0]: row for row in rows}
     with transaction.atomic():
         current = {}
         for pk, profile_id, segment in SegmentMembership.objects.filter(
-            profile_id__gte=rows[0].pk, profile_id__lte=rows[-1].pk, left_at__isnull=True
+            profile_id__gte=rows[0][0], profile_id__lte=rows[-1][0], left_at__isnull=True
         ).values_list("pk", "profile_id", "segment"):
             if profile_id in by_pk:
                 current[(profile_id, segment)] = pk
-        wanted = {
-            (row.pk, key) for row in rows for key in ruleset.evaluate(profile_context(row, now)).matched
-        }
+        wanted = {(row[0], key) for row in rows for key in ruleset.evaluate(_context(row, now)).matched}
         entered = sorted(wanted - current.keys())
         left = sorted(current.keys() - wanted)
         SegmentMembership.objects.bulk_create(
@@ -126,9 +139,8 @@ def _close_departed(ruleset: Ruleset, now: datetime, notify: bool) -> int:
     return len(changes)
 
 
-def _change(row: VisitorProfile, segment: str, change: str, now: datetime) -> dict:
-    return {"segment": segment, "change": change, "visitor_id": row.visitor_id, "customer_id": row.customer_id,
-            "at": now.isoformat()}
+def _change(row: tuple, segment: str, change: str, now: datetime) -> dict:
+    return {"segment": segment, "change": change, "visitor_id": row[1], "customer_id": row[2], "at": now.isoformat()}
 
 
 def _notify(changes: list[dict]) -> int:
