@@ -37,6 +37,7 @@ def register_segment_log_actions(actions):
     actions.register_action(LOG_DISABLED, _("Switch segment off"), _("Switched off"))
     actions.register_action(customers.LOG_VIEWED, _("View customer"), _("Customer page opened"))
     actions.register_action(customers.LOG_CONSENT, _("Change customer consent"), _("Consent changed"))
+    actions.register_action(customers.LOG_ERASED, _("Erase customer"), _("Customer erased"))
 
 
 @hooks.register("register_admin_urls")

@@ -27,6 +27,7 @@ CONSENT_PERMISSION = "personalization.change_visitorprofile"
 ERASE_PERMISSION = "personalization.delete_visitorprofile"
 LOG_VIEWED = "personalization.customer.viewed"
 LOG_CONSENT = "personalization.customer.consent"
+LOG_ERASED = "personalization.customer.erased"
 RECENT = 20
 
 
@@ -97,6 +98,8 @@ def customer_erase(request, pk: int):
     _require(request, ERASE_PERMISSION)
     profile = get_object_or_404(VisitorProfile, pk=pk, merged_into__isnull=True)
     if request.method == "POST":
+        # Who erased, in the audit log: named by row number only, like every customer entry.
+        log(instance=profile, action=LOG_ERASED, user=request.user, title=f"Customer profile #{profile.pk}")
         removed = erase(profile.visitor_id)
         summary = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in removed.items() if count)
         messages.success(request, f"Customer erased: {summary}.")

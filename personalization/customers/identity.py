@@ -9,7 +9,7 @@ customer is recorded (ProfileMerge: which id, which customer, when, why).
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from personalization.models import ProfileMerge, VisitorProfile
 from personalization.profiles import (
@@ -60,7 +60,14 @@ def identify(*, visitor_id: str, customer_id: str, reason: str, now: datetime | 
     """
     if suppressed([visitor_id]):
         raise ProfileSuppressed(visitor_id)
-    now = now or datetime.now(timezone.utc)
+    try:
+        return _identify(visitor_id, customer_id, reason, now or datetime.now(timezone.utc))
+    except IntegrityError:
+        # Another request created the customer or the id meanwhile: once more, it is found now.
+        return _identify(visitor_id, customer_id, reason, now or datetime.now(timezone.utc))
+
+
+def _identify(visitor_id: str, customer_id: str, reason: str, now: datetime) -> Identified:
     with transaction.atomic():
         customer = VisitorProfile.objects.select_for_update().filter(customer_id=customer_id).first()
         holder = _locked_holder(visitor_id)

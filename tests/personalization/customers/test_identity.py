@@ -105,3 +105,29 @@ def test_the_crm_scope_is_required(events_key):
     response = Client().post("/api/v2/profiles/v-1/identify/", {"customer_id": "C"}, content_type="application/json",
                              HTTP_AUTHORIZATION=f"Bearer {events_key}")
     assert response.status_code == 403
+
+
+def test_a_decision_for_any_id_of_the_customer_reads_the_merged_profile(channel, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from cms.api.keys import api_key_create
+    from personalization.models import TraitDefinition
+    from tests.factories import SegmentFactory
+
+    TraitDefinition.objects.create(name="plan", type="string")
+    with django_capture_on_commit_callbacks(execute=True):
+        SegmentFactory(key="gold", definition={"attribute": "trait.plan", "operator": "equals", "value": "gold"})
+    key = api_key_create(channel=channel, name="delivery", scopes=["delivery"])[1]
+    profile_upsert(visitor_id="web", consent=["crm"], traits={"plan": "gold"})
+    identify(visitor_id="web", customer_id="C-1", reason="test")
+
+    def segments(visitor_id: str) -> list[str]:
+        response = Client().post("/api/v2/personalize/decide/", {"context": {"visitor_id": visitor_id}, "placements": ["hero"]},
+                                 content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+        assert response.status_code == 200, response.content
+        return response.json()["segments"]
+
+    assert segments("app") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        identify(visitor_id="app", customer_id="C-1", reason="test")  # forgets the cached anonymous read
+    assert segments("app") == ["gold"]
