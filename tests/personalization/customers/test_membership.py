@@ -126,3 +126,12 @@ def test_bad_members_queries_are_problems(gold, crm, query, status):
 
 def test_members_of_an_unknown_segment_is_a_404(crm):
     assert crm.get("segments/nope/members/").status_code == 404
+
+
+def test_the_periodic_diffs_are_scheduled_by_name(settings):
+    from config.celery import app
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {membership_diff_task.name, membership_diff_full_task.name} <= schedule
+    app.loader.import_default_modules()  # as beat and the embedded scheduler find tasks by name
+    assert {membership_diff_task.name, membership_diff_full_task.name} <= set(app.tasks)
