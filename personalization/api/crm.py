@@ -28,8 +28,9 @@ from personalization.profiles import ProfileSuppressed
 
 MAX_BODY_BYTES = 16 * 1024
 NO_STORE = {"Cache-Control": "no-store"}
-# 401 no key, 403 no `crm` scope or an origin the channel does not list, 429 the key's rate limit.
-KEY_ERRORS = (401, 403, 429)
+# 401 no key, 403 no `crm` scope or an origin the channel does not list, 404 a visitor id no profile
+# could have (longer than stored ids, or with a null character), 429 the key's rate limit.
+KEY_ERRORS = (401, 403, 404, 429)
 BODY_ERRORS = (400, 413, 415, 422)
 
 
@@ -68,7 +69,7 @@ def _body(request, keys: set[str]) -> dict:
 class ProfileView(CrmView):
     """Right of access and erasure for one visitor id (and the customer's other ids)."""
 
-    problem_statuses = {"GET": (*KEY_ERRORS, 404), "DELETE": KEY_ERRORS}
+    problem_statuses = {"GET": KEY_ERRORS, "DELETE": KEY_ERRORS}
 
     @extend_schema(
         operation_id="profileExport",
@@ -184,7 +185,7 @@ class IdentifyView(CrmView):
 class SegmentMembersView(CrmView):
     """The current members of a segment, page by page, with the traits its rules use."""
 
-    problem_statuses = {"GET": (*KEY_ERRORS, 400, 404)}
+    problem_statuses = {"GET": (*KEY_ERRORS, 400)}
 
     @extend_schema(
         operation_id="segmentMembers",

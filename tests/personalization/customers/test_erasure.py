@@ -148,3 +148,11 @@ def test_segment_memberships_go_with_the_profile(crm, customer):
     assert SegmentMembership.objects.exists()
     crm.delete(f"profiles/{WEB}/")
     assert not SegmentMembership.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_an_id_no_profile_could_have_is_a_404(crm, method):
+    response = getattr(crm, method)(f"profiles/{'x' * 129}/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Suppression.objects.exists()
