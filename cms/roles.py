@@ -47,6 +47,10 @@ _EXPERIMENTS = [
 # Reading the events dashboard (rollups only: raw events are never shown in the admin).
 _DASHBOARD = ["personalization.view_eventrollup"]
 
+# The customer page: reading a customer's data (every opening is logged) and changing their consent.
+# Erasure (delete_visitorprofile) is held by no role: whoever handles privacy requests is granted it.
+_CUSTOMERS = ["personalization.view_visitorprofile", "personalization.change_visitorprofile"]
+
 # Page permissions are granted on the root page, collection permissions on the root collection.
 ROLES: dict[str, dict[str, list[str]]] = {
     EDITORS: {
@@ -69,7 +73,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_EXPERIMENTS, *_DASHBOARD],
+        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_EXPERIMENTS, *_DASHBOARD, *_CUSTOMERS],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },

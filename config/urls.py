@@ -12,6 +12,7 @@ from cms.api.router import api_router
 from cms.api.schema import docs_view, schema_view
 from cms.media import serve_media
 from config.health import healthz, readyz
+from personalization.api.crm import ConsentView, IdentifyView, ProfileView, SegmentMembersView
 from personalization.api.events import EventsView
 
 urlpatterns = [
@@ -22,6 +23,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/personalize/", include("personalization.api.urls")),
     path("api/v2/events/", EventsView.as_view(), name="events"),
+    path("api/v2/profiles/<str:visitor_id>/", ProfileView.as_view(), name="profile"),
+    path("api/v2/profiles/<str:visitor_id>/consent/", ConsentView.as_view(), name="profile-consent"),
+    path("api/v2/profiles/<str:visitor_id>/identify/", IdentifyView.as_view(), name="profile-identify"),
+    path("api/v2/segments/<slug:key>/members/", SegmentMembersView.as_view(), name="segment-members"),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

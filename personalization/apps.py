@@ -13,6 +13,7 @@ class PersonalizationConfig(AppConfig):
         from cms.panels import page_panel_register
 
         from . import signal_handlers
+        from .api.crm_schema import crm_components
         from .api.events_schema import events_components
         from .api.schema import decide_components
         from .experiments.model_specs import aggregated_experiment_specs
@@ -26,6 +27,7 @@ class PersonalizationConfig(AppConfig):
         register_component_builder(events_components)
         # The periodic aggregation keeps the results of running (and lately stopped) experiments current.
         results_spec_provider_register(aggregated_experiment_specs)
+        register_component_builder(crm_components)
         page_panel_register("personalisation", _variant_figures_panel)
 
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
+from personalization.customers.suppression import suppressed
 from personalization.engine import Event
 from personalization.models import VisitorProfile
 
@@ -103,7 +104,9 @@ def profile_load(visitor_id: str | None) -> StoredProfile | None:
     found = cache.get_many([key, visit_key, last_key])  # one round trip
     profile = found.get(key)
     if profile is None:
-        row = VisitorProfile.objects.filter(visitor_id=visitor_id).first()
+        # One indexed lookup whatever the id: another id of a customer joins the merged profile.
+        row = VisitorProfile.objects.select_related("merged_into").filter(visitor_id=visitor_id).first()
+        row = row.merged_into if row is not None and row.merged_into_id else row
         profile = _from_row(row) if row else StoredProfile.empty()
         cache.set(key, profile, PROFILE_CACHE_SECONDS)
     current = found.get(visit_key)
@@ -124,6 +127,27 @@ def _last_visit_key(visitor_id: str) -> str:
 
 def profile_forget_cached(visitor_id: str) -> None:
     cache.delete(_profile_key(visitor_id))
+
+
+def profiles_forget_cached(visitor_ids: Iterable[str]) -> None:
+    """Forget the cached profiles of these ids and of every other id merged with them."""
+    visitor_ids = set(visitor_ids)
+    if not visitor_ids:
+        return
+    holders = VisitorProfile.objects.filter(visitor_id__in=visitor_ids).values_list("merged_into_id", "pk")
+    profile_ids = {merged_into or pk for merged_into, pk in holders}
+    others = VisitorProfile.objects.filter(merged_into__in=profile_ids).values_list("visitor_id", flat=True)
+    cache.delete_many([_profile_key(visitor_id) for visitor_id in visitor_ids | set(others)])
+
+
+def canonical_ids(visitor_ids: Iterable[str]) -> dict[str, str]:
+    """Each visitor id → the visitor id of the profile holding its data (itself unless merged)."""
+    visitor_ids = set(visitor_ids)
+    merged = dict(
+        VisitorProfile.objects.filter(visitor_id__in=visitor_ids, merged_into__isnull=False)
+        .values_list("visitor_id", "merged_into__visitor_id")
+    )
+    return {visitor_id: merged.get(visitor_id, visitor_id) for visitor_id in visitor_ids}
 
 
 def _with(profile: StoredProfile, **changes) -> StoredProfile:
@@ -258,14 +282,22 @@ def visits_apply(*, visits: dict[str, int], at: str, pages: dict | None = None, 
     """
     seen = parse_datetime(at)
     pages, content_types = pages or {}, content_types or {}
+    # An erased id stays erased, even for visits buffered before its erasure.
+    erased = suppressed(visits.keys() | pages.keys() | content_types.keys())
+    visits = {vid: count for vid, count in visits.items() if vid not in erased}
+    pages = {vid: items for vid, items in pages.items() if vid not in erased}
+    content_types = {vid: items for vid, items in content_types.items() if vid not in erased}
     viewers = pages.keys() | content_types.keys()
     _profiles_create(visits.keys() | viewers, seen)
+    # Another id of a known customer counts on the customer's profile.
+    canonical = canonical_ids(visits.keys() | viewers)
     for visitor_id, count in visits.items():
-        VisitorProfile.objects.filter(visitor_id=visitor_id).update(visit_count=F("visit_count") + count, last_seen=seen)
+        VisitorProfile.objects.filter(visitor_id=canonical[visitor_id]).update(
+            visit_count=F("visit_count") + count, last_seen=seen
+        )
     for visitor_id in viewers:
-        _views_add(visitor_id, pages.get(visitor_id, ()), content_types.get(visitor_id, ()))
-    for visitor_id in visits.keys() | viewers:
-        profile_forget_cached(visitor_id)
+        _views_add(canonical[visitor_id], pages.get(visitor_id, ()), content_types.get(visitor_id, ()))
+    profiles_forget_cached(visits.keys() | viewers)
 
 
 def _views_add(visitor_id: str, pages, content_types) -> None:
@@ -313,15 +345,22 @@ def events_apply(*, events: dict[str, list[dict]]) -> None:
     its cached copy is forgotten after commit, so `done_within_days` sees the event on the
     visitor's next request.
     """
+    erased = suppressed(events.keys())  # queued before an erasure, or reported after it
+    events = {visitor_id: items for visitor_id, items in events.items() if visitor_id not in erased}
+    if not events:
+        return
     _profiles_create(events.keys(), datetime.now(timezone.utc))
+    by_profile: dict[str, list[dict]] = {}
+    for visitor_id, canonical in canonical_ids(events.keys()).items():
+        by_profile.setdefault(canonical, []).extend(events[visitor_id])
     # One locking read and one bulk write per batch; rows locked in one order in every worker.
-    rows = list(VisitorProfile.objects.select_for_update().filter(visitor_id__in=events).order_by("visitor_id"))
+    rows = list(VisitorProfile.objects.select_for_update().filter(visitor_id__in=by_profile).order_by("visitor_id"))
     for row in rows:  # an id too long to store has no row: that visitor stays anonymous
-        combined = sorted([*row.events, *events[row.visitor_id]], key=_event_time)
+        combined = sorted([*row.events, *by_profile[row.visitor_id]], key=_event_time)
         row.events = combined[-MAX_STORED_EVENTS:]
     VisitorProfile.objects.bulk_update(rows, ["events"], batch_size=500)
-    visitor_ids = [row.visitor_id for row in rows]
-    transaction.on_commit(lambda: cache.delete_many([_profile_key(visitor_id) for visitor_id in visitor_ids]))
+    visitor_ids = set(events)
+    transaction.on_commit(lambda: profiles_forget_cached(visitor_ids))
 
 
 def _event_time(item: dict) -> datetime:
@@ -330,23 +369,41 @@ def _event_time(item: dict) -> datetime:
 
 
 def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None) -> VisitorProfile:
-    """Create or update a profile (services for the events/CRM/consent APIs and seeding)."""
+    """Create or update a profile (services for the events/CRM/consent APIs and seeding).
+
+    Another id of a known customer writes to the customer's profile (consent to every id of
+    it). An erased id raises ProfileSuppressed: only consent given again brings it back
+    (personalization.customers.consent lifts the suppression first).
+    """
+    if suppressed([visitor_id]):
+        raise ProfileSuppressed(visitor_id)
     now = now or datetime.now(timezone.utc)
     profile, _ = VisitorProfile.objects.get_or_create(visitor_id=visitor_id, defaults={"first_seen": now, "last_seen": now})
+    if profile.merged_into_id:
+        profile = VisitorProfile.objects.get(pk=profile.merged_into_id)
     if consent is not None:
         profile.consent = sorted(set(consent))
+        # Ids of one customer share its consent: ingestion reads it from the id's own row.
+        VisitorProfile.objects.filter(merged_into=profile).update(consent=profile.consent)
     if traits is not None:
         profile.traits = {**profile.traits, **traits}
     profile.save()
-    transaction.on_commit(lambda: profile_forget_cached(visitor_id))
+    transaction.on_commit(lambda: profiles_forget_cached([visitor_id]))
     return profile
 
 
+class ProfileSuppressed(Exception):
+    """The visitor id was erased: nothing may recreate its profile until it consents again."""
+
+
 __all__ = [
+    "ProfileSuppressed",
     "StoredProfile",
     "events_apply",
     "profile_load",
+    "canonical_ids",
     "profile_upsert",
+    "profiles_forget_cached",
     "stored_profile",
     "page_view_note",
     "visit_note",

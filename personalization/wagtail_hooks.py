@@ -11,7 +11,7 @@ from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
-from personalization.admin import dashboard
+from personalization.admin import customers, dashboard
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.experiments import LOG_PROMOTE
 from personalization.admin.preview import preview_as, preview_as_render
@@ -43,6 +43,9 @@ def register_segment_log_actions(actions):
         def format_message(self, log_entry):
             return _("Arm '%(arm)s' promoted to the default content (page revision submitted)") % log_entry.data
     actions.register_action(LOG_DISABLED, _("Switch segment off"), _("Switched off"))
+    actions.register_action(customers.LOG_VIEWED, _("View customer"), _("Customer page opened"))
+    actions.register_action(customers.LOG_CONSENT, _("Change customer consent"), _("Consent changed"))
+    actions.register_action(customers.LOG_ERASED, _("Erase customer"), _("Customer erased"))
 
 
 @hooks.register("register_admin_urls")
@@ -57,6 +60,11 @@ def register_preview_as_urls():
         ),
         path("personalization/dashboard/", dashboard.dashboard, name="personalization_dashboard"),
         path("personalization/dashboard/<slug:table>.csv", dashboard.dashboard_csv, name="personalization_dashboard_csv"),
+        path("personalization/customers/", customers.customer_search, name="personalization_customers"),
+        path("personalization/customers/<int:pk>/", customers.customer_detail, name="personalization_customer"),
+        path("personalization/customers/<int:pk>/consent/", customers.customer_consent,
+             name="personalization_customer_consent"),
+        path("personalization/customers/<int:pk>/erase/", customers.customer_erase, name="personalization_customer_erase"),
     ]
 
 
@@ -77,6 +85,17 @@ class SegmentViewersMenuItem(MenuItem):
 def register_dashboard_menu_item():
     """Marketers (and the chief content officer) read what visitors did, per segment, variant and channel."""
     return DashboardViewersMenuItem(_("Analytics"), reverse("personalization_dashboard"), icon_name="table", order=305)
+
+
+@hooks.register("register_admin_menu_item")
+def register_customers_menu_item():
+    """Marketers look a customer up by any of their ids (each opening is logged)."""
+    return CustomerViewersMenuItem(_("Customers"), reverse("personalization_customers"), icon_name="user", order=307)
+
+
+class CustomerViewersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(customers.VIEW_PERMISSION)
 
 
 class DashboardViewersMenuItem(MenuItem):

@@ -54,6 +54,12 @@ class WebhookEvent(models.TextChoices):
     MOVED = "page.moved", "Page moved"
     CONTENT_CHANGED = "content.changed", "Snippet or image changed"
     RULES_CHANGED = "rules.changed", "Segments or rules changed"
+    SEGMENT_MEMBERSHIP = "segment.membership", "Customers entered or left segments (personal data: opt in)"
+
+
+# Events carrying personal data: only webhooks that list them hear of them, never "all events" ones
+# (a frontend's cache-revalidation hook must not start receiving customer ids).
+OPT_IN_EVENTS = frozenset({WebhookEvent.SEGMENT_MEMBERSHIP.value})
 
 
 class Webhook(models.Model):
@@ -79,7 +85,7 @@ class Webhook(models.Model):
         return self.name
 
     def wants(self, event: str) -> bool:
-        return self.active and (not self.events or event in self.events)
+        return self.active and (event in self.events or (not self.events and event not in OPT_IN_EVENTS))
 
 
 class WebhookDelivery(models.Model):

@@ -21,12 +21,14 @@ def webhook_event_record(
     obj: Model | None = None,
     channel_ids: Iterable[int] | None = None,
     extra: dict | None = None,
+    data: dict | None = None,
 ) -> str | None:
     """Record `event` for every active webhook that wants it; return the event id, or None if nobody does.
 
     A webhook bound to a channel only hears of pages offered on that channel (no
     `offered=False` override) and, when `channel_ids` is given, of changes to those
-    channels. Call it inside the transaction that made the change.
+    channels. Call it inside the transaction that made the change. `data` is the body of
+    an event about no page or object (e.g. a batch of segment membership changes).
     """
     event = WebhookEvent(event).value
     channel_ids = None if channel_ids is None else frozenset(channel_ids)
@@ -40,6 +42,8 @@ def webhook_event_record(
         return None
     event_id = uuid.uuid4().hex
     payload = webhook_payload(event, event_id, page=page, obj=obj, extra=extra)
+    if data is not None:
+        payload["data"] = data
     for webhook in listeners:
         outbox_enqueue(
             DELIVER_HANDLER,

@@ -217,6 +217,12 @@ EVENTS_AGGREGATION_SECONDS = env.float("EVENTS_AGGREGATION_SECONDS", default=60.
 # How often experiments' daily figures are rebuilt from exposures and raw events.
 EXPERIMENTS_AGGREGATION_SECONDS = env.float("EXPERIMENTS_AGGREGATION_SECONDS", default=300.0)
 
+# Segment membership of stored profiles: changed profiles are diffed this often, every profile
+# once a day (time alone moves some memberships); changes go to webhooks in batches of this size.
+MEMBERSHIP_DIFF_SECONDS = env.float("MEMBERSHIP_DIFF_SECONDS", default=300.0)
+MEMBERSHIP_FULL_DIFF_SECONDS = env.float("MEMBERSHIP_FULL_DIFF_SECONDS", default=86400.0)
+MEMBERSHIP_WEBHOOK_BATCH = env.int("MEMBERSHIP_WEBHOOK_BATCH", default=500)
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
@@ -226,6 +232,8 @@ CELERY_BEAT_SCHEDULE = {
     "experiments-aggregate": {
         "task": "personalization.experiments_aggregate", "schedule": EXPERIMENTS_AGGREGATION_SECONDS,
     },
+    "segment-membership": {"task": "personalization.membership_diff", "schedule": MEMBERSHIP_DIFF_SECONDS},
+    "segment-membership-full": {"task": "personalization.membership_diff_full", "schedule": MEMBERSHIP_FULL_DIFF_SECONDS},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from cms.outbox import outbox_enqueue
+from personalization.customers.suppression import suppressed
 from personalization.events.catalogue import event_catalogue
 from personalization.events.storage import events_insert
 from personalization.events.validation import Rejection, ValidEvent, Window, event_validate
@@ -50,6 +51,8 @@ def events_ingest(
     result = IngestResult()
     valid = _validated(items, result, now or datetime.now(timezone.utc))
     visitors = _consenting(valid, headers)
+    # An erased id is not kept, whatever the banner says, until consent is given again through the API.
+    visitors -= suppressed(visitors)
     with transaction.atomic():
         received_at = datetime.now(timezone.utc)
         stored = events_insert(valid, channel_id=channel_id, received_at=received_at, visitors=visitors) if valid else set()
