@@ -42,6 +42,7 @@ if not DEBUG:
 INSTALLED_APPS = [
     "cms",
     "personalization",
+    "personalization.insight",
     "search",
     "wagtail_headless_preview",
     "wagtail.contrib.forms",
@@ -409,6 +410,9 @@ IMPRESSIONS_COUNTING = env.bool("IMPRESSIONS_COUNTING", default=True)
 # A batch holds at most this many events and this many bytes of JSON (413 past either).
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=500)
 EVENTS_MAX_BODY_BYTES = env.int("EVENTS_MAX_BODY_BYTES", default=1024 * 1024)
+# Feedback (personalization.insight): a batch of POST /api/v2/feedback/.
+FEEDBACK_MAX_BATCH = env.int("FEEDBACK_MAX_BATCH", default=500)
+FEEDBACK_MAX_BODY_BYTES = env.int("FEEDBACK_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 # An event's timestamp must lie within [now - past, now + future] by the server's clock: older
 # reports would land in days already aggregated, later ones come from a client clock gone wrong.
 EVENTS_PAST_WINDOW_SECONDS = env.int("EVENTS_PAST_WINDOW_SECONDS", default=7 * 24 * 3600)
