@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-DEFAULT_PRIOR_STRENGTH = 500.0  # α_0: pseudo-counts, spread over keys by their background share
+PRIOR_WEIGHT = 0.5  # α_0 as a share of the background's total count: the prior weighs half the data
 MIN_ALPHA = 0.01  # a key absent from the background still gets a little prior mass
 
 
@@ -34,24 +34,24 @@ class Driver:
 
 def log_odds_drivers(
     current: Mapping[str, int],
-    current_total: int,
     earlier: Mapping[str, int],
-    earlier_total: int,
     background: Mapping[str, int] | None = None,
     *,
-    prior_strength: float = DEFAULT_PRIOR_STRENGTH,
+    prior_weight: float = PRIOR_WEIGHT,
     min_count: int = 2,
 ) -> list[Driver]:
     """Keys ranked by z, most risen first; only keys seen at least `min_count` times now and rising.
 
-    `current_total`/`earlier_total` are the numbers of items (documents) each count is out of.
-    `background` defaults to both periods together.
+    n^i and n^j are the periods' total counts, as in the paper. `background` (the prior's
+    shape) defaults to both periods together.
     """
+    current_total, earlier_total = sum(current.values()), sum(earlier.values())
     if current_total <= 0:
         return []
     if background is None:
         background = {key: current.get(key, 0) + earlier.get(key, 0) for key in {*current, *earlier}}
     background_total = sum(background.values()) or 1
+    prior_strength = max(prior_weight * background_total, 1.0)
     drivers = []
     for key, y_i in current.items():
         if y_i < min_count:

@@ -57,13 +57,13 @@ def drop_explain(*, where: Slice, current: tuple[datetime, datetime], earlier: t
     now_terms = {row[0]: terms(row[1]) for row in now_rows}
     background_terms = Counter(term for row in [*now_rows, *before_rows] for term in (now_terms.get(row[0]) or terms(row[1])))
     term_drivers = log_odds_drivers(
-        Counter(term for row in now_negative for term in now_terms[row[0]]), len(now_negative),
-        Counter(term for row in before_negative for term in terms(row[1])), len(before_negative),
+        Counter(term for row in now_negative for term in now_terms[row[0]]),
+        Counter(term for row in before_negative for term in terms(row[1])),
         background_terms,
     )[:limit]
     page_drivers = log_odds_drivers(
-        Counter(str(row[2]) for row in now_negative if row[2]), len(now_negative),
-        Counter(str(row[2]) for row in before_negative if row[2]), len(before_negative),
+        Counter(str(row[2]) for row in now_negative if row[2]),
+        Counter(str(row[2]) for row in before_negative if row[2]),
         Counter(str(row[2]) for row in [*now_rows, *before_rows] if row[2]),
     )[:limit]
     titles = dict(Page.objects.filter(pk__in=[int(driver.key) for driver in page_drivers]).values_list("pk", "title"))
