@@ -49,6 +49,17 @@ def _period(where: Slice, start: datetime, end: datetime) -> list[tuple[int, str
     return list(rows.order_by("-occurred_at").values_list("pk", "text", "page_id", "label", "score")[:MAX_ITEMS])
 
 
+def _distinct(texts) -> list[str]:
+    """The first QUOTES different texts: a complaint pasted a hundred times is quoted once."""
+    quotes: list[str] = []
+    for text in texts:
+        if text not in quotes:
+            quotes.append(text)
+            if len(quotes) == QUOTES:
+                break
+    return quotes
+
+
 def drop_explain(*, where: Slice, current: tuple[datetime, datetime], earlier: tuple[datetime, datetime], limit: int = 5) -> Explanation:
     """Rank terms and pages by how much their share of negative feedback rose from `earlier` to `current`."""
     now_rows, before_rows = _period(where, *current), _period(where, *earlier)
@@ -70,12 +81,12 @@ def drop_explain(*, where: Slice, current: tuple[datetime, datetime], earlier: t
     # Quotes: the most negative items of the current period that hold the term / are about the page.
     worst_first = sorted(now_negative, key=lambda row: row[4])
     term_findings = [
-        Finding(driver.key, driver.key, driver, [row[1] for row in worst_first if driver.key in now_terms[row[0]]][:QUOTES])
+        Finding(driver.key, driver.key, driver, _distinct(row[1] for row in worst_first if driver.key in now_terms[row[0]]))
         for driver in term_drivers
     ]
     page_findings = [
         Finding(driver.key, titles.get(int(driver.key), f"page {driver.key}"), driver,
-                [row[1] for row in worst_first if str(row[2]) == driver.key][:QUOTES])
+                _distinct(row[1] for row in worst_first if str(row[2]) == driver.key))
         for driver in page_drivers
     ]
 
