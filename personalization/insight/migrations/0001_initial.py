@@ -14,6 +14,26 @@ def sentiment_trait(apps, schema_editor):
     )
 
 
+def governed_scorer(apps, schema_editor):
+    """Roles gain the insight permissions; switching scorers goes through the CCO approval workflow."""
+    from cms.roles import WORKFLOW_NAME, roles_apply
+
+    # Wagtail makes a snippet's publish/lock/unlock permissions after migrating; the roles need them now.
+    ContentType = apps.get_model("contenttypes.ContentType")
+    Permission = apps.get_model("auth.Permission")
+    scorer_type, _ = ContentType.objects.get_or_create(app_label="insight", model="sentimentmodel")
+    for action in ("publish", "lock", "unlock"):
+        Permission.objects.get_or_create(
+            content_type=scorer_type, codename=f"{action}_sentimentmodel", defaults={"name": f"Can {action} sentiment model"}
+        )
+    roles_apply(apps, schema_editor)
+    Workflow = apps.get_model("wagtailcore.Workflow")
+    WorkflowContentType = apps.get_model("wagtailcore.WorkflowContentType")
+    workflow = Workflow.objects.filter(name=WORKFLOW_NAME).first()
+    if workflow is not None:
+        WorkflowContentType.objects.update_or_create(content_type=scorer_type, defaults={"workflow": workflow})
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -133,4 +153,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['segment_key', 'occurred_at'], name='feedback_segment_idx'),
         ),
         migrations.RunPython(sentiment_trait, migrations.RunPython.noop),
+        migrations.RunPython(governed_scorer, migrations.RunPython.noop),
     ]
