@@ -65,7 +65,7 @@ def test_sentiment_evaluate_prints_both_accuracies_on_the_public_sample():
     trained = float(output.split("trained accuracy: ")[1].split()[0])
     assert 0.72 <= lexicon <= 0.85
     assert trained >= 0.82 and trained > lexicon
-    assert "on 148 held-out lines (trained on 100, seed 17)" in output
+    assert "on 420 held-out lines (trained on 100, seed 17)" in output
 
 
 def test_sentiment_evaluate_refuses_a_bad_file(tmp_path):
