@@ -222,6 +222,8 @@ CELERY_BEAT_SCHEDULE = {
     "aggregate-events": {"task": "personalization.aggregate_events", "schedule": EVENTS_AGGREGATION_SECONDS},
     # Day partitions of raw events made a week ahead, those past retention dropped (hourly: cheap).
     "events-partitions": {"task": "personalization.events_maintain", "schedule": 3600.0},
+    # Visitors' `sentiment` trait leaves the 30-day window as feedback ages (hourly: a few rows).
+    "sentiment-traits": {"task": "insight.sentiment_traits_maintain", "schedule": 3600.0},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

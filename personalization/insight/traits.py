@@ -17,6 +17,9 @@ from .models import Feedback
 
 TRAIT = "sentiment"
 WINDOW_DAYS = 30
+# The periodic refresh looks this far past the window: a visitor whose last item aged out since
+# the previous run is refreshed (and loses the trait) even if a run or two was missed.
+MAINTAIN_MARGIN_DAYS = 3
 
 
 @outbox_handler(retry_delays=(10, 60, 300))
@@ -41,3 +44,18 @@ def sentiment_traits_refresh(*, visitor_ids: list[str], now: str | None = None) 
     forgotten = [profile.visitor_id for profile in changed]
     transaction.on_commit(lambda: [profile_forget_cached(visitor_id) for visitor_id in forgotten])
     return len(changed)
+
+
+def sentiment_traits_maintain(now: datetime | None = None) -> int:
+    """Refresh every visitor whose feedback lies within the window plus a margin (beat, hourly):
+    means move as items age out, and a visitor left with none loses the trait."""
+    at = now or datetime.now(timezone.utc)
+    visitor_ids = sorted(set(
+        Feedback.objects.filter(occurred_at__gte=at - timedelta(days=WINDOW_DAYS + MAINTAIN_MARGIN_DAYS))
+        .exclude(visitor_id="").values_list("visitor_id", flat=True)
+    ))
+    changed = 0
+    for start in range(0, len(visitor_ids), 1000):
+        with transaction.atomic():
+            changed += sentiment_traits_refresh(visitor_ids=visitor_ids[start:start + 1000], now=at.isoformat())
+    return changed

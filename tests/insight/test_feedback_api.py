@@ -120,3 +120,17 @@ def test_erasing_a_customer_deletes_their_feedback(post_feedback):
     assert feedback_erase(customer_id="c-1") == 1
     assert feedback_erase() == 0
     assert list(Feedback.objects.values_list("external_id", flat=True)) == ["2"]
+
+
+def test_the_periodic_task_drops_the_trait_when_feedback_ages_out(post_feedback, django_capture_on_commit_callbacks):
+    from datetime import datetime, timedelta, timezone
+
+    from personalization.insight.tasks import sentiment_traits_maintain_task
+
+    profile_upsert(visitor_id="v-1", consent=["crm"])
+    old = (datetime.now(timezone.utc) - timedelta(days=31)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_feedback({"feedback": [item("1", "Wonderful!", visitor_id="v-1", timestamp=old)]})
+    VisitorProfile.objects.filter(visitor_id="v-1").update(traits={"sentiment": 0.6, "tier": "gold"})  # as if set last month
+    assert sentiment_traits_maintain_task.apply().get() == 1
+    assert VisitorProfile.objects.get(visitor_id="v-1").traits == {"tier": "gold"}
