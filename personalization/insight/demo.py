@@ -95,7 +95,7 @@ def demo_feedback_seed(
     with transaction.atomic():
         created = Feedback.objects.bulk_create(rows, batch_size=1000)
         FeedbackSegment.objects.bulk_create(
-            [FeedbackSegment(feedback_id=row.pk, segment_key=key, occurred_at=row.occurred_at) for row in created for key in row.segments],
+            [FeedbackSegment(feedback_id=row.pk, segment_key=key, occurred_at=row.occurred_at, day=row.day) for row in created for key in row.segments],
             batch_size=1000,
         )
     return Feedback.objects.count()

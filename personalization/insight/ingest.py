@@ -167,6 +167,6 @@ def _store(rows: list[Feedback]) -> None:
             except IntegrityError:
                 continue
     FeedbackSegment.objects.bulk_create(
-        [FeedbackSegment(feedback_id=row.pk, segment_key=key, occurred_at=row.occurred_at) for row in created for key in row.segments],
+        [FeedbackSegment(feedback_id=row.pk, segment_key=key, occurred_at=row.occurred_at, day=row.day) for row in created for key in row.segments],
         batch_size=1000,
     )

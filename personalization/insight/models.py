@@ -1,5 +1,7 @@
 """Feedback items, marketers' labels on them, and the governed choice of sentiment scorer."""
 
+from datetime import timezone
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -29,6 +31,14 @@ class SentimentLabel(models.TextChoices):
     NEGATIVE = NEGATIVE, "Negative"
 
 
+class FeedbackQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_day()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Feedback(models.Model):
     """Something a customer wrote, with where it came from and its sentiment.
 
@@ -46,6 +56,9 @@ class Feedback(models.Model):
     rating_scale = models.CharField(max_length=8, choices=RatingScale.choices, blank=True)
     language = models.CharField(max_length=16, blank=True)
     occurred_at = models.DateTimeField()
+    # occurred_at's UTC day, stored: trends group by a plain column (SQLite would call a Python
+    # function per row to truncate a datetime; 100,000 items took 1.7 s that way).
+    day = models.DateField(editable=False)
     received_at = models.DateTimeField(auto_now_add=True)
     external_id = models.CharField(max_length=128, blank=True, help_text="The source's own id: a repeat is not stored twice.")
     segments = models.JSONField(default=list, blank=True, help_text="Segment keys the customer was in.")
@@ -55,6 +68,8 @@ class Feedback(models.Model):
     # A marketer's own reading of the item: what the domain model learns from.
     human_label = models.CharField(max_length=8, choices=SentimentLabel.choices, blank=True)
     labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = FeedbackQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -66,13 +81,23 @@ class Feedback(models.Model):
         ]
         indexes = [
             models.Index(fields=["occurred_at"], name="feedback_occurred_idx"),
-            models.Index(fields=["page", "occurred_at"], name="feedback_page_occurred_idx"),
-            models.Index(fields=["channel", "occurred_at"], name="feedback_channel_occurred_idx"),
-            models.Index(fields=["source", "occurred_at"], name="feedback_source_occurred_idx"),
+            models.Index(fields=["day", "label"], name="feedback_day_idx"),
+            models.Index(fields=["page", "day"], name="feedback_page_day_idx"),
+            models.Index(fields=["channel", "day"], name="feedback_channel_day_idx"),
+            models.Index(fields=["source", "day"], name="feedback_source_day_idx"),
         ]
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    def fill_day(self) -> None:
+        """Set `day` from `occurred_at` (UTC)."""
+        if self.occurred_at is not None:
+            self.day = self.occurred_at.astimezone(timezone.utc).date()
+
+    def save(self, *args, **kwargs):
+        self.fill_day()
+        super().save(*args, **kwargs)
 
 
 class FeedbackSegment(models.Model):
@@ -81,9 +106,10 @@ class FeedbackSegment(models.Model):
     feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="segment_rows")
     segment_key = models.CharField(max_length=64)
     occurred_at = models.DateTimeField()
+    day = models.DateField()
 
     class Meta:
-        indexes = [models.Index(fields=["segment_key", "occurred_at"], name="feedback_segment_idx")]
+        indexes = [models.Index(fields=["segment_key", "day"], name="feedback_segment_idx")]
 
 
 class SentimentTraining(models.Model):
