@@ -75,3 +75,12 @@ def test_sentiment_evaluate_refuses_a_bad_file(tmp_path):
         run("sentiment_evaluate", str(path))
     with pytest.raises(CommandError, match="needs --train"):
         run("sentiment_evaluate", "tests/data/yelp_labelled.txt", "--backend", "trained")
+
+
+def test_the_consent_the_source_recorded_keeps_the_ids(tmp_path):
+    path = tmp_path / "crm.jsonl"
+    path.write_text(json.dumps({"text": "Cancel my plan", "source": "email", "timestamp": "2026-10-01T09:00:00Z",
+                                "visitor_id": "v-9", "customer_id": "c-9"}) + "\n", encoding="utf-8")
+    run("import_feedback", str(path))
+    run("import_feedback", str(path), "--consent", "crm")
+    assert sorted(Feedback.objects.values_list("visitor_id", "customer_id")) == [("", ""), ("v-9", "c-9")]
