@@ -50,6 +50,17 @@ _DASHBOARD = ["personalization.view_eventrollup"]
 # The customer page: reading a customer's data (every opening is logged) and changing their consent.
 # Erasure (delete_visitorprofile) is held by no role: whoever handles privacy requests is granted it.
 _CUSTOMERS = ["personalization.view_visitorprofile", "personalization.change_visitorprofile"]
+# Customer insight: reading the Sentiment page, labelling and uploading feedback, training the
+# domain model and drafting a scorer switch (the CCO approves it: publish).
+_INSIGHT = [
+    *[f"insight.{action}_feedback" for action in ("add", "change", "view")],
+    *[f"insight.{action}_sentimenttraining" for action in ("add", "view")],
+    *[f"insight.{action}_sentimentmodel" for action in ("add", "change", "view", "lock", "unlock")],
+]
+_INSIGHT_APPROVAL = [
+    "insight.view_feedback", "insight.view_sentimenttraining",
+    *[f"insight.{action}_sentimentmodel" for action in ("change", "view", "publish", "unlock")],
+]
 
 # Page permissions are granted on the root page, collection permissions on the root collection.
 ROLES: dict[str, dict[str, list[str]]] = {
@@ -68,12 +79,16 @@ ROLES: dict[str, dict[str, list[str]]] = {
             *[f"personalization.{action}_experiment" for action in ("change", "view", "publish", "unlock")],
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
             *_DASHBOARD,
+            *_INSIGHT_APPROVAL,
         ],
         "pages": ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_EXPERIMENTS, *_DASHBOARD, *_CUSTOMERS],
+        "global": [
+            "wagtailadmin.access_admin", "cms.view_channel",
+            *_SEGMENTS, *_EXPERIMENTS, *_DASHBOARD, *_CUSTOMERS, *_INSIGHT,
+        ],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },

@@ -14,6 +14,7 @@ from cms.media import serve_media
 from config.health import healthz, readyz
 from personalization.api.crm import ConsentView, IdentifyView, ProfileView, SegmentMembersView
 from personalization.api.events import EventsView
+from personalization.insight.api import FeedbackView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v2/profiles/<str:visitor_id>/consent/", ConsentView.as_view(), name="profile-consent"),
     path("api/v2/profiles/<str:visitor_id>/identify/", IdentifyView.as_view(), name="profile-identify"),
     path("api/v2/segments/<slug:key>/members/", SegmentMembersView.as_view(), name="segment-members"),
+    path("api/v2/feedback/", FeedbackView.as_view(), name="feedback"),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

@@ -81,11 +81,30 @@ def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_pr
         channels=Channel.objects.all(), pages=home.get_descendants(inclusive=True).live(),
         segments=segments.values(), placements=("home-hero", "spring-hero"), progress=progress,
     )
+    _seed_feedback(home, segments, reset=reset, progress=progress)
     return demo_personalisation_counts()
 
 
+def _seed_feedback(home: Page, segments: dict[str, Segment], *, reset: bool, progress: Progress) -> None:
+    """Customer feedback with a drop last week (personalization.insight.demo), and the visitors'
+    sentiment traits computed from it."""
+    from personalization.insight.demo import demo_feedback_seed
+    from personalization.insight.traits import sentiment_traits_refresh
+
+    visitors = sorted(VisitorProfile.objects.filter(visitor_id__startswith="demo-visitor-").values_list("visitor_id", flat=True))
+    with transaction.atomic():
+        demo_feedback_seed(
+            pages=list(home.get_descendants().live().specific()), channels=list(Channel.objects.all()),
+            segments=list(segments), visitors=visitors, reset=reset, progress=progress,
+        )
+        sentiment_traits_refresh(visitor_ids=visitors)
+
+
 def demo_personalisation_counts() -> dict[str, int]:
+    from personalization.insight.models import Feedback
+
     return {
+        "feedback items": Feedback.objects.count(),
         "segments": Segment.objects.count(),
         "placements": Placement.objects.count(),
         "experiments": Experiment.objects.count(),

@@ -99,6 +99,54 @@ def test_the_statistics_cores_import_no_django_nor_the_rest_of_us(package: str) 
     assert stats_violations(package) == []
 
 
+# Pure cores: no Django, no Wagtail, nothing of the project but other pure cores (and the
+# standard library or the numeric/ML libraries they compute with).
+PURE = (
+    "personalization.engine",
+    "personalization.events.validation",
+    "personalization.insight.sentiment",
+    "personalization.insight.drivers",
+    "personalization.insight.tokens",
+    "personalization.insight.validation",
+)
+FRAMEWORKS = ("django", "wagtail", "rest_framework", "drf_spectacular", "modelcluster", "taggit", "celery")
+
+
+def _pure_files(core: str) -> list[Path]:
+    package = ROOT / core.replace(".", "/")
+    return _modules(core) if package.is_dir() else [package.with_suffix(".py")]
+
+
+def pure_violations(core: str) -> list[str]:
+    """Imports of a pure core that are a framework or a part of the project that is not itself pure."""
+    return sorted(
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _pure_files(core)
+        for name in set(imports_of(path))
+        if name.split(".")[0] in FRAMEWORKS
+        or (name.split(".")[0] in PROJECT and not any(_within(name, pure) for pure in PURE))
+    )
+
+
+@pytest.mark.parametrize("core", PURE)
+def test_pure_cores_import_no_framework_and_nothing_impure_of_the_project(core: str) -> None:
+    assert all(path.exists() for path in _pure_files(core))
+    assert pure_violations(core) == []
+
+
+def test_the_pure_scan_catches_django_in_a_core(tmp_path, monkeypatch) -> None:
+    core = tmp_path / "personalization" / "insight"
+    core.mkdir(parents=True)
+    (core / "drivers.py").write_text("import math\ndef f():\n    from django.db import models\n    from personalization.models import Segment\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert pure_violations("personalization.insight.drivers") == [
+        "personalization/insight/drivers.py: django.db",
+        "personalization/insight/drivers.py: django.db.models",
+        "personalization/insight/drivers.py: personalization.models",
+        "personalization/insight/drivers.py: personalization.models.Segment",
+    ]
+
+
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_package_imports_only_in_the_allowed_directions(package: str) -> None:
     assert len(_modules(package)) > 1

@@ -10,6 +10,7 @@ class ApiScope(models.TextChoices):
     PREVIEW = "preview", "Preview (drafts, with a preview token)"
     EVENTS = "events", "Events (report impressions and conversions)"
     CRM = "crm", "CRM (push visitor traits)"
+    FEEDBACK = "feedback", "Feedback (send what customers wrote)"
 
 
 class ApiKey(models.Model):

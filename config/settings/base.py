@@ -42,6 +42,7 @@ if not DEBUG:
 INSTALLED_APPS = [
     "cms",
     "personalization",
+    "personalization.insight",
     "search",
     "wagtail_headless_preview",
     "wagtail.contrib.forms",
@@ -234,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "segment-membership": {"task": "personalization.membership_diff", "schedule": MEMBERSHIP_DIFF_SECONDS},
     "segment-membership-full": {"task": "personalization.membership_diff_full", "schedule": MEMBERSHIP_FULL_DIFF_SECONDS},
+    # Visitors' `sentiment` trait leaves the 30-day window as feedback ages (hourly: a few rows).
+    "sentiment-traits": {"task": "insight.sentiment_traits_maintain", "schedule": 3600.0},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)
@@ -432,6 +435,9 @@ EXPOSURES_BUFFER_MAX = env.int("EXPOSURES_BUFFER_MAX", default=100_000)
 # A batch holds at most this many events and this many bytes of JSON (413 past either).
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=500)
 EVENTS_MAX_BODY_BYTES = env.int("EVENTS_MAX_BODY_BYTES", default=1024 * 1024)
+# Feedback (personalization.insight): a batch of POST /api/v2/feedback/.
+FEEDBACK_MAX_BATCH = env.int("FEEDBACK_MAX_BATCH", default=500)
+FEEDBACK_MAX_BODY_BYTES = env.int("FEEDBACK_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 # An event's timestamp must lie within [now - past, now + future] by the server's clock: older
 # reports would land in days already aggregated, later ones come from a client clock gone wrong.
 EVENTS_PAST_WINDOW_SECONDS = env.int("EVENTS_PAST_WINDOW_SECONDS", default=7 * 24 * 3600)

@@ -26,7 +26,7 @@ def test_seeding_twice_gives_the_same_personalisation_and_reset_starts_over():
     demo_seed()
     first = demo_personalisation_seed()
     events = Event.objects.count()
-    assert first == {"segments": 6, "placements": 1, "experiments": 1, "visitor profiles": 200}
+    assert first == {"feedback items": 2875, "segments": 6, "placements": 1, "experiments": 1, "visitor profiles": 200}
     assert demo_personalisation_seed() == first
     assert len(_spring_slots()) == 1  # not one more per run
     Segment.objects.filter(key="gold-members").update(name="Gold (edited)")
