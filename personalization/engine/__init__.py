@@ -6,7 +6,7 @@ resulting ``Ruleset`` for each ``VisitorContext``; pick variants with ``resolve_
 
 Module layering (each imports only modules listed before it): errors, values, context,
 zones, facts, bucketing, sources, attributes, operators, conditions, decision, ruleset,
-predicates, compiler, variants, catalogue.
+predicates, compiler, variants, catalogue; countries, known_values, wording.
 """
 
 from .bucketing import HASH_VERSION, assign_weighted, bucket
@@ -16,10 +16,13 @@ from .conditions import validate_definition
 from .context import Event, VisitorContext
 from .decision import ConditionTrace, Decision, Reason, SegmentTrace
 from .errors import IssueCode, RulesetError, ValidationIssue
+from .known_values import DEVICE_KINDS, value_issues
 from .ruleset import Ruleset
 from .variants import SlotChoice, SlotReason, SlotResult, VariantSpec, resolve_slot
+from .wording import describe, issue_texts, matches_everyone
 
 __all__ = [
+    "DEVICE_KINDS",
     "HASH_VERSION",
     "ConditionTrace",
     "Decision",
@@ -44,6 +47,10 @@ __all__ = [
     "catalogue",
     "compile_partial",
     "compile_ruleset",
+    "describe",
+    "issue_texts",
+    "matches_everyone",
     "resolve_slot",
     "validate_definition",
+    "value_issues",
 ]
