@@ -6,6 +6,7 @@ locking, workflows (assign one to Segment under Settings → Workflows) and the 
 log. Beside them: the trial endpoint, the priority list and the on/off switch.
 """
 
+from django import forms
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +25,11 @@ from wagtail.snippets.views.snippets import (
 from personalization.admin.event_types import EventTypeViewSet
 from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.figures_panels import SegmentFiguresPanel
-from personalization.admin.panels import SampleVisitorPanel
+from personalization.admin.panels import CONFIRM_EVERY_VISITOR, EveryVisitorPanel, SampleVisitorPanel
+from personalization.engine import matches_everyone
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
+from cms.json_input import loads_bounded
 from cms.models import Channel
 from personalization.models import Placement, Segment, TraitDefinition
 
@@ -49,6 +52,22 @@ class SegmentForm(WagtailAdminModelForm):
                 if name in self.fields:
                     self.fields[name].disabled = True
                     self.fields[name].help_text = _("Live: change it from the Priorities list.")
+        if matches_everyone(self._definition()):
+            # An empty rule lets every visitor in: saved or published only when said so.
+            self.fields[CONFIRM_EVERY_VISITOR] = forms.BooleanField(
+                label=_("Yes, every visitor should match this segment"),
+                required=True,
+                error_messages={"required": _("The rule has no conditions: confirm that every visitor should match.")},
+            )
+
+    def _definition(self):
+        """The definition as posted (bound) or as it will be shown (unbound)."""
+        if self.is_bound:
+            try:
+                return loads_bounded(self.data.get(self.add_prefix("definition")) or "{}")
+            except ValueError:  # JSONInputError too: the definition field reports it
+                return None
+        return self.initial.get("definition", self.instance.definition)
 
 
 class SegmentIndexView(LeftOutBannerMixin, IndexView):
@@ -103,6 +122,7 @@ class SegmentViewSet(SnippetViewSet):
             FieldPanel("description"),
             FieldRowPanel([FieldPanel("priority"), FieldPanel("enabled")]),
             FieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
+            EveryVisitorPanel(),
             MultiFieldPanel([SampleVisitorPanel()], heading=_("Test against a sample visitor")),
             MultiFieldPanel([SegmentFiguresPanel()], heading=_("Reach and trend")),
             PublishingPanel(),

@@ -122,7 +122,7 @@ def test_scheduling_the_expiry_of_a_segment_in_use_warns_on_save(admin):
     expiry = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     data = {
         "name": "A", "key": "a", "description": "", "priority": str(a.priority), "enabled": "on",
-        "definition": '{"all": []}', "go_live_at": "", "expire_at": expiry,
+        "definition": '{"all": []}', "go_live_at": "", "expire_at": expiry, "confirm_every_visitor": "on",
     }
     response = admin.post(url("edit", a.pk), data, follow=True)
     assert response.status_code == 200
