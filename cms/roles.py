@@ -39,6 +39,10 @@ _SEGMENTS = [
 
 # Reading the events dashboard (rollups only: raw events are never shown in the admin).
 _DASHBOARD = ["personalization.view_eventrollup"]
+# Placements (slots frontends fill): marketers and the chief content officer manage them.
+_PLACEMENTS = [f"personalization.{action}_placement" for action in ("add", "change", "delete", "view")]
+# Marketers define channels; deleting one (its keys and overrides go with it) stays with the CCO.
+_CHANNELS_DEFINED = [f"cms.{action}_channel" for action in ("add", "change", "view")]
 
 # Page permissions are granted on the root page, collection permissions on the root collection.
 ROLES: dict[str, dict[str, list[str]]] = {
@@ -53,7 +57,9 @@ ROLES: dict[str, dict[str, list[str]]] = {
             *_SNIPPETS,
             *[f"cms.delete_{model}" for model in ("author", "calltoaction", "promo")],
             *[f"cms.{action}_channel" for action in ("add", "change", "delete", "view")],
-            *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock")],
+            # The CCO deletes or unpublishes a segment in use only by replacing it (replace_segment).
+            *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock", "delete", "replace")],
+            *_PLACEMENTS,
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
             *_DASHBOARD,
         ],
@@ -61,7 +67,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "collections": [*_IMAGES, "wagtailimages.delete_image", *_DOCUMENTS, "wagtaildocs.delete_document"],
     },
     MARKETERS: {
-        "global": ["wagtailadmin.access_admin", "cms.view_channel", *_SEGMENTS, *_DASHBOARD],
+        "global": ["wagtailadmin.access_admin", *_CHANNELS_DEFINED, *_SEGMENTS, *_PLACEMENTS, *_DASHBOARD],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],
     },

@@ -14,6 +14,7 @@ from wagtail.snippets.models import register_snippet
 from personalization.admin import dashboard
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
+from personalization.admin.replace import REPLACE_PERMISSION
 from personalization.admin.viewsets import PersonalisationViewSetGroup
 from personalization.dependants import dependants_text, segment_dependants, trait_dependants
 from personalization.models import EventType, Segment, TraitDefinition
@@ -110,6 +111,10 @@ def refuse_deleting_what_others_depend_on(request, instances):
     ]
     if not refusals:
         return None
+    in_use = [instance for instance in instances if isinstance(instance, Segment) and _dependants(instance)]
+    if len(instances) == 1 and in_use and request.user.has_perm(REPLACE_PERMISSION):
+        # The chief content officer may delete it, by choosing what replaces it first.
+        return redirect(f"{reverse('wagtailsnippets_personalization_segment:replace', args=[in_use[0].pk])}?then=delete")
     for refusal in refusals:
         messages.error(request, refusal)
     return redirect(instances[0].snippet_viewset.get_url_name("list"))
@@ -120,6 +125,8 @@ def refuse_unpublishing_a_segment_in_use(request, instance):
     """Unpublishing a segment in use would silently switch off what depends on it."""
     if not isinstance(instance, Segment) or not (found := segment_dependants(instance)):
         return None
+    if request.user.has_perm(REPLACE_PERMISSION):
+        return redirect(f"{reverse('wagtailsnippets_personalization_segment:replace', args=[instance.pk])}?then=unpublish")
     messages.error(request, _now(
         "'%(name)s' cannot be unpublished: it is used by %(dependants)s. Remove it from them first."
     ) % {"name": instance, "dependants": dependants_text(found)})

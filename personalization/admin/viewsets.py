@@ -27,6 +27,7 @@ from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.figures_panels import SegmentFiguresPanel
 from personalization.admin.panels import CONFIRM_EVERY_VISITOR, EveryVisitorPanel, SampleVisitorPanel
 from personalization.engine import matches_everyone
+from personalization.admin.replace import SegmentReplaceView
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
 from cms.json_input import loads_bounded
@@ -136,6 +137,7 @@ class SegmentViewSet(SnippetViewSet):
             path("test/", segment_test, name="test"),
             path("priorities/", SegmentPrioritiesView.as_view(), name="priorities"),
             path("toggle/<int:pk>/", segment_toggle, name="toggle"),
+            path("replace/<int:pk>/", SegmentReplaceView.as_view(), name="replace"),
         ]
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.roles import MARKETERS
 from personalization.models import Placement, Segment, TraitDefinition
 from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory, UserFactory
 from tests.factories.personalised import heading, personalised_block
@@ -25,8 +26,9 @@ GOLD = {"attribute": "trait.tier", "operator": "equals", "value": "gold"}
 
 @pytest.fixture
 def admin():
+    """A marketer: the refusals are theirs (the chief content officer replaces instead, see test_segment_replacement)."""
     client = Client()
-    client.force_login(UserFactory(username="boss", superuser=True))
+    client.force_login(UserFactory(username="marketer", role=MARKETERS))
     return client
 
 
