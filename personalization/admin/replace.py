@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from wagtail.actions.unpublish import UnpublishAction
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
@@ -81,7 +82,8 @@ class SegmentReplaceView(WagtailAdminTemplateMixin, View):
             log(instance=self.segment, action="wagtail.delete", user=request.user)
             self.segment.delete()
         else:
-            self.segment.unpublish(user=request.user)
+            # Checked above: replace_segment is the CCO's right to unpublish a segment in use.
+            UnpublishAction(self.segment, user=request.user).execute(skip_permission_checks=True)
         messages.success(request, _("'%(replacement)s' replaced '%(name)s' in %(changed)s; '%(name)s' is %(done)s.") % {
             "replacement": replacement.name, "name": name, "changed": dependants_text(changed),
             "done": THEN[self.then][1],
