@@ -13,7 +13,9 @@ from wagtail.models import Page
 
 from personalization.delivery import segment_ids_in_stream
 from personalization.dependants import Dependant, placement_segment_ids, segments_using_segment
+from personalization.engine import describe
 from personalization.models import PageVariant, Placement, Segment
+from personalization.services import LOG_RULES
 
 
 class ReplacementError(ValueError):
@@ -43,7 +45,10 @@ def replace_segment(*, segment: Segment, replacement: Segment, user) -> list[Dep
                 messages = getattr(exc, "messages", [str(exc)])
                 raise ReplacementError(f"'{user_segment.name}' would not work with '{replacement.name}': "
                                        + " ".join(messages)) from exc
+            before = Segment.objects.get(pk=user_segment.pk).definition
             user_segment.save_revision(user=user, clean=False, log_action=True).publish(user=user)
+            log(instance=user_segment, action=LOG_RULES, user=user,
+                data={"from": describe(before), "to": describe(user_segment.definition)})
             changed.append(Dependant("segment", user_segment.name))
         for page in _live_pages_using(segment.pk):
             _page_replaced(page, segment.pk, replacement.pk)

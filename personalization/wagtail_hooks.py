@@ -8,17 +8,19 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import PageListingButton
-from wagtail.log_actions import LogFormatter
+from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.models import register_snippet
 
 from personalization.admin import dashboard
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.replace import REPLACE_PERMISSION
+from personalization.admin.rules_display import RulesChanged
 from personalization.admin.viewsets import PersonalisationViewSetGroup
+from personalization.engine import describe
 from personalization.dependants import dependants_text, segment_dependants, trait_dependants
 from personalization.models import EventType, Segment, TraitDefinition
-from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY
+from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY, LOG_RULES
 
 register_snippet(PersonalisationViewSetGroup)
 
@@ -34,6 +36,7 @@ def register_segment_log_actions(actions):
         def format_message(self, log_entry):
             return _("Priority changed from %(from)s to %(to)s") % log_entry.data
 
+    actions.register_action(LOG_RULES)(RulesChanged)
     actions.register_action(LOG_ENABLED, _("Switch segment on"), _("Switched on"))
     actions.register_action(LOG_DISABLED, _("Switch segment off"), _("Switched off"))
 
@@ -142,3 +145,17 @@ def warn_about_expiring_a_segment_in_use(request, instance):
             "'%(name)s' is set to expire, but it is used by %(dependants)s: once it expires they will no "
             "longer match anyone. Remove it from them before then."
         ) % {"name": instance, "dependants": dependants_text(found)})
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def log_rules_in_words(request, instance):
+    """The audit log says what the rules became, as a sentence, when a save changed them."""
+    if not isinstance(instance, Segment):
+        return
+    previous = instance.revisions.order_by("-created_at", "-id")[1:2].first()
+    before = previous.content.get("definition") if previous else None
+    if previous is not None and before == instance.definition:
+        return
+    data = {"from": describe(before) if previous else None, "to": describe(instance.definition)}
+    log(instance=instance, action=LOG_RULES, user=request.user, data=data)

@@ -28,6 +28,7 @@ from personalization.admin.figures_panels import SegmentFiguresPanel
 from personalization.admin.panels import CONFIRM_EVERY_VISITOR, EveryVisitorPanel, SampleVisitorPanel
 from personalization.engine import matches_everyone
 from personalization.admin.replace import SegmentReplaceView
+from personalization.admin.rules_display import RulesFieldPanel, SegmentInspectView
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
 from cms.json_input import loads_bounded
@@ -116,13 +117,15 @@ class SegmentViewSet(SnippetViewSet):
     ordering = ["priority", "key"]
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = SegmentInspectView
+    inspect_view_fields = ["name", "key", "description", "priority", "enabled", "definition"]
 
     edit_handler = ObjectList(
         [
             FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
             FieldPanel("description"),
             FieldRowPanel([FieldPanel("priority"), FieldPanel("enabled")]),
-            FieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
+            RulesFieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
             EveryVisitorPanel(),
             MultiFieldPanel([SampleVisitorPanel()], heading=_("Test against a sample visitor")),
             MultiFieldPanel([SegmentFiguresPanel()], heading=_("Reach and trend")),
