@@ -14,7 +14,7 @@ from wagtail.models import ModelLogEntry, Revision, TaskState, Workflow, Workflo
 from cms.roles import CHIEF_CONTENT_OFFICER, EDITORS, MARKETERS, WORKFLOW_NAME
 from personalization import ruleset_cache, selectors
 from personalization.models import Segment, TraitDefinition, VisitorProfile
-from personalization.services import LOG_DISABLED, LOG_PRIORITY
+from personalization.services import LOG_DISABLED, LOG_PRIORITY, LOG_RULES
 from tests.factories import SegmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
     assert segment.definition == MOBILE_RETURNING
     assert not segment.live and segment.latest_revision.content["definition"] == MOBILE_RETURNING
     assert segment.created_by == marketer and segment.updated_by == marketer
-    assert log_actions(segment) == ["wagtail.create"]
+    assert log_actions(segment) == ["wagtail.create", LOG_RULES]
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_a_marketer_publishes_and_the_rules_change_is_announced(
     assert segment.live and segment.live_revision is not None
     assert ruleset_cache.ruleset_stamp() != before
     assert "mobile-returning" in ruleset_cache.current_rules().ruleset.keys
-    assert log_actions(segment) == ["wagtail.create", "wagtail.publish"]
+    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", LOG_RULES]
 
 
 def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client, marketer):
@@ -183,8 +183,8 @@ def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client,
     assert reverted.status_code == 302
     segment.refresh_from_db()
     assert segment.definition == MOBILE_RETURNING
-    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", "wagtail.edit", "wagtail.publish",
-                                    "wagtail.revert", "wagtail.publish"]
+    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", LOG_RULES, "wagtail.edit",
+                                    "wagtail.publish", LOG_RULES, "wagtail.revert", "wagtail.publish", LOG_RULES]
     assert client.get(url("history", segment.pk)).status_code == 200
 
 
