@@ -19,7 +19,7 @@ from personalization.engine import (
     validate_definition,
     value_issues,
 )
-from personalization.engine.wording import issue_text
+from personalization.engine.wording import in_condition_order, issue_text
 from cms.models import Channel
 from personalization.models import Segment, TraitDefinition
 
@@ -102,7 +102,7 @@ def segment_definition_errors(segment: Segment, *, check_trait_lists: bool = Fal
 def issue_dicts(issues: list[ValidationIssue], definition) -> list[dict[str, str]]:
     """Issues for the rule builder: each once, with its text placed by condition number."""
     found: dict[str, dict[str, str]] = {}
-    for issue in issues:
+    for issue in in_condition_order(issues, definition):
         found.setdefault(issue_text(issue, definition), issue.as_dict())
     return [{**data, "text": text} for text, data in found.items()]
 
@@ -119,8 +119,8 @@ def compile_candidate(
     types = trait_types()
     keys = {*Segment.objects.values_list("key", flat=True), candidate.key}
     issues = validate_definition(candidate.definition, segment_keys=keys, trait_types=types)
-    if not issues and check_trait_lists:
-        issues = known_value_issues(candidate.definition)
+    if check_trait_lists:  # every problem at once, whichever check finds it
+        issues += known_value_issues(candidate.definition)
     if issues:
         return issues, None
     others = [segment_spec(other) for other in live_segments().exclude(pk=exclude_pk)]

@@ -21,12 +21,18 @@ _GROUP_WORDS = {"all": " and ", "any": " or "}
 _VERBS = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is none of"}
 
 
-def condition_place(definition: object, path: str) -> str:
-    """"Condition 3" for a path inside the third condition; "The rule" for the rule as a whole."""
+def condition_number(definition: object, path: str) -> int:
+    """3 for a path inside the third condition (counted as the builder shows them); 0 for the rule as a whole."""
     for number, (where, _node) in enumerate(conditions(definition), start=1):
         if not where or path == where or path.startswith((f"{where}.", f"{where}[")):
-            return f"Condition {number}"
-    return "The rule"
+            return number
+    return 0
+
+
+def condition_place(definition: object, path: str) -> str:
+    """"Condition 3" for a path inside the third condition; "The rule" for the rule as a whole."""
+    number = condition_number(definition, path)
+    return f"Condition {number}" if number else "The rule"
 
 
 def issue_text(issue: ValidationIssue, definition: object) -> str:
@@ -35,8 +41,13 @@ def issue_text(issue: ValidationIssue, definition: object) -> str:
 
 
 def issue_texts(issues: Sequence[ValidationIssue], definition: object) -> list[str]:
-    """Each problem once, in the order found (two checks may find the same one)."""
-    return list(dict.fromkeys(issue_text(issue, definition) for issue in issues))
+    """Each problem once (two checks may find the same one), in the order of the conditions."""
+    return list(dict.fromkeys(issue_text(issue, definition) for issue in in_condition_order(issues, definition)))
+
+
+def in_condition_order(issues: Sequence[ValidationIssue], definition: object) -> list[ValidationIssue]:
+    """The issues about the rule as a whole first, then condition by condition (stable within one)."""
+    return sorted(issues, key=lambda issue: condition_number(definition, issue.path))
 
 
 def matches_everyone(definition: object) -> bool:
