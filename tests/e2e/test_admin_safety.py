@@ -136,6 +136,10 @@ def test_bad_values_are_refused_with_readable_messages_beside_their_condition(li
     expect(errors).to_contain_text(country_issue)
     expect(errors).to_contain_text(between_issue)
     expect(errors).not_to_contain_text("all[")
+    lines = errors.locator("[data-rule-form-issue]")  # one per line, each once
+    expect(lines).to_have_count(2)
+    expect(lines.nth(0)).to_have_text(country_issue)
+    expect(lines.nth(1)).to_have_text(between_issue)
     shot(tab, "admin-safety-09-bad-values-form-errors")
     assert not Segment.objects.exists()
 

@@ -138,6 +138,10 @@
         this.scheduleValidation();
       });
       root.addEventListener("rule-builder:issues", (event) => this.showIssues(event.detail));
+      // The form's own error line for the conditions (after a refused save): Wagtail joins the
+      // messages on one line; the builder lists them one per line once it has checked them.
+      const field = root.parentElement ? root.parentElement.closest(".w-field") : null;
+      this.formErrors = field ? field.querySelector("[data-field-errors] .error-message") : null;
       this.load();
       if (this.definition !== undefined) {
         this.source.open = false;
@@ -573,6 +577,9 @@
         if (!box) continue;
         box.append(el("p", { class: "error-message", "data-rule-issue": issue.path, text: issueText(issue) }));
         box.parentElement.classList.add("rule-builder--invalid");
+      }
+      if (this.formErrors && this.formErrors.textContent.trim() && issues.length) {
+        this.formErrors.replaceChildren(...issues.map((issue) => el("span", { class: "rule-builder__error-line", "data-rule-form-issue": "", text: issueText(issue) })));
       }
       if (issues.length) this.setStatus(issues.length === 1 ? "1 problem to fix." : `${issues.length} problems to fix.`, "error");
       else this.setStatus("The conditions are valid.", "ok");
