@@ -95,6 +95,7 @@ def test_an_empty_rule_is_saved_only_once_confirmed(live_server, tab: Page):
     expect(tab.locator("[data-every-visitor-warning] ~ *").first).to_contain_text(
         "The rule has no conditions: confirm that every visitor should match."
     )
+    tab.locator("[data-every-visitor-warning]").scroll_into_view_if_needed()
     shot(tab, "admin-safety-06-empty-rule-needs-confirming")
     assert not Segment.objects.exists()
 
@@ -129,6 +130,7 @@ def test_bad_values_are_refused_with_readable_messages_beside_their_condition(li
     between_issue = "Condition 2: 'between' needs two numbers, the smaller first"
     expect(first.locator("[data-rule-issue]")).to_have_text(country_issue)
     expect(second.locator("[data-rule-issue]")).to_have_text(between_issue)
+    second.scroll_into_view_if_needed()
     shot(tab, "admin-safety-08-bad-values-inline")
 
     tab.locator("footer button.action-save").first.click()
@@ -155,4 +157,5 @@ def test_bad_values_are_refused_with_readable_messages_beside_their_condition(li
         'The sample visitor is not usable: it needs the channel it arrives on, e.g. "channel": "web"'
     )
     expect(tester.locator("[data-segment-tester-result]")).not_to_contain_text("VisitorContext")
+    tester.locator("[data-segment-tester-result]").scroll_into_view_if_needed()
     shot(tab, "admin-safety-10-readable-sample-error")
