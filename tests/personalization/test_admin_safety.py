@@ -234,3 +234,26 @@ def test_e_mail_goes_to_the_console_by_default_to_files_or_smtp_by_environment(m
     assert {name: found[name] for name in expected} == expected
     if "EMAIL_FILE_PATH" not in environment:
         assert found["EMAIL_FILE_PATH"] == str(tmp_path / "mail")
+
+
+def test_submitting_a_segment_for_approval_writes_the_cco_an_e_mail_a_person_can_read(client, marketer, settings, tmp_path):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Workflow, WorkflowContentType
+
+    from cms.roles import WORKFLOW_NAME
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    UserFactory(username="cco", role=CHIEF_CONTENT_OFFICER, email="cco@example.com")
+    workflow = Workflow.objects.get(name=WORKFLOW_NAME)
+    WorkflowContentType.objects.create(workflow=workflow, content_type=ContentType.objects.get_for_model(Segment))
+    definition = {"all": [{"attribute": "country", "operator": "equals", "value": "DE"}]}
+
+    data = form_data(definition)
+    del data["action-publish"]
+    response = client.post(url("add"), {**data, "action-submit": "action-submit"})
+
+    assert response.status_code == 302
+    [written] = list(tmp_path.iterdir())
+    text = written.read_text()
+    assert "To: cco@example.com" in text and "Everyone" in text
