@@ -6,6 +6,7 @@ a new published revision naming the replacement, each live page a new published 
 (page variants and personalised blocks), each placement its variants rewritten.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.fields import StreamField
 from wagtail.log_actions import log
@@ -41,10 +42,9 @@ def replace_segment(*, segment: Segment, replacement: Segment, user) -> list[Dep
             user_segment.updated_by = user
             try:
                 user_segment.full_clean()
-            except Exception as exc:  # ValidationError: say which segment, in the CCO's words
-                messages = getattr(exc, "messages", [str(exc)])
+            except ValidationError as exc:  # say which segment, in the CCO's words
                 raise ReplacementError(f"'{user_segment.name}' would not work with '{replacement.name}': "
-                                       + " ".join(messages)) from exc
+                                       + " ".join(exc.messages)) from exc
             before = Segment.objects.get(pk=user_segment.pk).definition
             user_segment.save_revision(user=user, clean=False, log_action=True).publish(user=user)
             log(instance=user_segment, action=LOG_RULES, user=user,
