@@ -67,3 +67,58 @@ def test_a_marketer_builds_a_segment_on_another_segment_with_a_sticky_percentage
         {"attribute": "segment", "operator": "member_of", "value": "mobile"},
         {"attribute": "percentage", "operator": "percentage_below", "value": 20},
     ]}
+
+
+def test_a_marketer_submits_a_segment_for_approval_and_the_cco_is_mailed_and_approves(
+    live_server, tab: Page, settings, tmp_path
+):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Workflow, WorkflowContentType
+
+    from cms.roles import CHIEF_CONTENT_OFFICER, WORKFLOW_NAME
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    role_user("marketer", MARKETERS)
+    cco = role_user("cco", CHIEF_CONTENT_OFFICER)
+    cco.email = "cco@example.com"
+    cco.save()
+    # The CCO has put segments under the approval workflow (Settings → Workflows).
+    workflow = Workflow.objects.get(name=WORKFLOW_NAME)
+    WorkflowContentType.objects.create(workflow=workflow, content_type=ContentType.objects.get_for_model(Segment))
+    base = live_server.url
+
+    log_in(tab, base, "marketer")
+    tab.goto(f"{base}/admin/personalization/segments/add/")
+    tab.fill("#id_name", "Mobile visitors")
+    tab.fill("#id_key", "mobile-visitors")
+    tab.locator("[data-rule-add-condition]").click()
+    tab.locator("[data-rule-condition]").nth(0).locator("[data-rule-attribute]").select_option("device")
+    tab.locator("[data-rule-condition]").nth(0).locator("[data-rule-value]").fill("mobile")
+    expect(tab.locator("[data-rule-builder-status]")).to_have_text("The conditions are valid.")
+    tab.locator("footer [data-w-dropdown-target=toggle]").first.click()
+    tab.get_by_role("button", name=f"Submit to {WORKFLOW_NAME}").click()
+    expect(tab.locator(".messages")).to_contain_text("submitted")
+    shot(tab, "tools-05-submitted")
+    segment = Segment.objects.get(key="mobile-visitors")
+    assert segment.workflow_in_progress and not segment.live
+
+    [mail] = list(tmp_path.iterdir())  # the approval request, where a person can read it
+    assert "To: cco@example.com" in mail.read_text() and "Mobile visitors" in mail.read_text()
+
+    tab.context.clear_cookies()
+    log_in(tab, base, "cco")
+    review = tab.locator("#awaiting-review-content")
+    expect(review).to_contain_text("Mobile visitors")
+    review.get_by_role("button", name="Actions").click()
+    shot(tab, "tools-06-cco-to-review")
+    with tab.expect_response(lambda response: "/workflow/action/" in response.url):
+        review.get_by_role("button", name="Approve", exact=True).click()
+    expect(tab.locator("#awaiting-review-content")).to_have_count(0)
+    shot(tab, "tools-07-cco-approved")
+
+    segment.refresh_from_db()
+    assert segment.live and segment.definition == {"all": [MOBILE]}
+    tab.goto(f"{base}/admin/personalization/segments/history/{segment.pk}/")
+    expect(tab.locator("main")).to_contain_text("Rules: device type is mobile")
+    shot(tab, "tools-08-history-reads-the-rules")
