@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import Channel
-from personalization.engine import DEVICE_KINDS, Ruleset, SegmentSpec, VisitorContext, catalogue
+from personalization.engine import Ruleset, SegmentSpec, VisitorContext, catalogue
 from personalization.engine.attributes import did_you_mean
-from personalization.engine.countries import COUNTRIES
 from personalization.engine.values import WEEKDAYS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import stored_profile
@@ -55,17 +54,11 @@ def builder_catalogue() -> dict[str, Any]:
             attribute["choices"] = [str(choice) for choice in trait.choices] if trait.type == "choice" else []
     segments = Segment.objects.values_list("key", "name")
     data["segments"] = [{"key": key, "name": name} for key, name in segments]
-    # Values that can occur, offered as suggestions beside the value field (a datalist).
+    # Channels that exist, offered beside the value field (a datalist) and named in the hint.
     channels = list(Channel.objects.order_by("slug").values_list("slug", "name"))
-    suggestions = {
-        "channel": [{"value": slug, "label": name} for slug, name in channels],
-        "country": [{"value": code, "label": name} for code, name in COUNTRIES.items()],
-        "device": [{"value": kind, "label": kind} for kind in DEVICE_KINDS],
-    }
     for attribute in data["attributes"]:
-        if attribute["name"] in suggestions:
-            attribute["suggestions"] = suggestions[attribute["name"]]
-        if attribute["name"] == "channel":
+        if attribute["name"] == "channel":  # countries and devices come with the engine's catalogue
+            attribute["suggestions"] = [{"value": slug, "label": name} for slug, name in channels]
             keys = ", ".join(slug for slug, _name in channels) or _("none defined yet")
             attribute["description"] = _("The channel asking, by its key: %(keys)s.") % {"keys": keys}
     data["weekdays"] = list(WEEKDAYS)

@@ -130,3 +130,12 @@ def test_rules_read_as_sentences(definition, text):
 )
 def test_a_rule_that_lets_every_visitor_in_is_recognised(definition, everyone):
     assert matches_everyone(definition) is everyone
+
+
+def test_the_catalogue_offers_the_values_that_can_occur():
+    from personalization.engine import catalogue
+
+    attributes = {attribute["name"]: attribute for attribute in catalogue()["attributes"]}
+    assert {"value": "DE", "label": "Germany"} in attributes["country"]["suggestions"]
+    assert [option["value"] for option in attributes["device"]["suggestions"]] == list(DEVICE_KINDS)
+    assert "suggestions" not in attributes["visit_count"]
