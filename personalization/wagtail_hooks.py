@@ -17,8 +17,8 @@ from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.replace import REPLACE_PERMISSION
 from personalization.admin.rules_display import RulesChanged
 from personalization.admin.viewsets import PersonalisationViewSetGroup
-from personalization.engine import describe
 from personalization.dependants import dependants_text, segment_dependants, trait_dependants
+from personalization.engine import describe
 from personalization.models import EventType, Segment, TraitDefinition
 from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY, LOG_RULES
 

@@ -26,11 +26,11 @@ from personalization.admin.event_types import EventTypeViewSet
 from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.figures_panels import SegmentFiguresPanel
 from personalization.admin.panels import CONFIRM_EVERY_VISITOR, EveryVisitorPanel, SampleVisitorPanel
-from personalization.engine import matches_everyone
 from personalization.admin.replace import SegmentReplaceView
 from personalization.admin.rules_display import RulesFieldPanel, SegmentInspectView
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
+from personalization.engine import matches_everyone
 from cms.json_input import loads_bounded
 from cms.models import Channel
 from personalization.models import Placement, Segment, TraitDefinition
