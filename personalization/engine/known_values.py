@@ -9,6 +9,7 @@ not delivery's: a channel or a trait choice removed later must not drop a live s
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from .countries import COUNTRIES
@@ -83,6 +84,7 @@ def _check(
     return "", IssueCode.INVALID_VALUE
 
 
+@lru_cache(maxsize=1024)  # fuzzy matching costs ~1.5 ms a value; the builder asks again on each keystroke
 def country_problem(value: str) -> str:
     """Why ``value`` is not an ISO 3166-1 alpha-2 code, with the code it probably means; "" if it is one."""
     if value.upper() in COUNTRIES:
