@@ -46,6 +46,10 @@ _EXPERIMENTS = [
 
 # Reading the events dashboard (rollups only: raw events are never shown in the admin).
 _DASHBOARD = ["personalization.view_eventrollup"]
+# Placements (slots frontends fill): marketers and the chief content officer manage them.
+_PLACEMENTS = [f"personalization.{action}_placement" for action in ("add", "change", "delete", "view")]
+# Marketers define channels; deleting one (its keys and overrides go with it) stays with the CCO.
+_CHANNELS_DEFINED = [f"cms.{action}_channel" for action in ("add", "change", "view")]
 
 # The customer page: reading a customer's data (every opening is logged) and changing their consent.
 # Erasure (delete_visitorprofile) is held by no role: whoever handles privacy requests is granted it.
@@ -75,8 +79,10 @@ ROLES: dict[str, dict[str, list[str]]] = {
             *_SNIPPETS,
             *[f"cms.delete_{model}" for model in ("author", "calltoaction", "promo")],
             *[f"cms.{action}_channel" for action in ("add", "change", "delete", "view")],
-            *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock")],
+            # The CCO deletes or unpublishes a segment in use only by replacing it (replace_segment).
+            *[f"personalization.{action}_segment" for action in ("change", "view", "publish", "unlock", "delete", "replace")],
             *[f"personalization.{action}_experiment" for action in ("change", "view", "publish", "unlock")],
+            *_PLACEMENTS,
             *[f"wagtailcore.{action}_{model}" for model in ("workflow", "task") for action in ("add", "change", "delete")],
             *_DASHBOARD,
             *_INSIGHT_APPROVAL,
@@ -86,8 +92,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
     },
     MARKETERS: {
         "global": [
-            "wagtailadmin.access_admin", "cms.view_channel",
-            *_SEGMENTS, *_EXPERIMENTS, *_DASHBOARD, *_CUSTOMERS, *_INSIGHT,
+            "wagtailadmin.access_admin", *_CHANNELS_DEFINED,
+            *_SEGMENTS, *_PLACEMENTS, *_EXPERIMENTS, *_DASHBOARD, *_CUSTOMERS, *_INSIGHT,
         ],
         "pages": [],
         "collections": ["wagtailimages.choose_image"],

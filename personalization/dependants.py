@@ -64,11 +64,15 @@ def segments_using_trait(name: str) -> list[Segment]:
 
 
 def pages_using_segment(pk: int) -> list[str]:
-    """Titles of live pages whose personalised blocks or page variants name segment ``pk``."""
-    variants = PageVariant.objects.filter(segment_id=pk, page__live=True)
-    titles = set(variants.values_list("page__title", flat=True))
-    titles.update(title for title, ids in live_page_segment_ids() if pk in ids)
-    return sorted(titles)
+    """Titles of live pages whose personalised blocks name segment ``pk`` (the page's own title,
+    whatever its privacy: the marketer must find it)."""
+    return sorted({title for title, ids in live_page_segment_ids() if pk in ids})
+
+
+def page_variants_using_segment(pk: int) -> list[str]:
+    """"Page → alternative" for each page variant of a live page that serves segment ``pk``."""
+    variants = PageVariant.objects.filter(segment_id=pk, page__live=True).order_by("page__title", "sort_order")
+    return [f"{page} → {alternative}" for page, alternative in variants.values_list("page__title", "alternative__title")]
 
 
 def placements_using_segment(pk: int) -> list[str]:
@@ -76,11 +80,12 @@ def placements_using_segment(pk: int) -> list[str]:
     return [
         name
         for name, variants in Placement.objects.values_list("name", "variants")
-        if pk in _placement_segment_ids(getattr(variants, "raw_data", variants))
+        if pk in placement_segment_ids(getattr(variants, "raw_data", variants))
     ]
 
 
-def _placement_segment_ids(raw) -> set[int]:
+def placement_segment_ids(raw) -> set[int]:
+    """Ids of the segments a placement's stored variants name."""
     # A placement's variants are those of a personalised block, stored as "variant" stream children.
     variants = [
         child.get("value") or {} for child in raw or () if isinstance(child, dict) and child.get("type") == "variant"
@@ -104,10 +109,11 @@ def segments_broken_by_trait_change(trait: TraitDefinition) -> list[Segment]:
 
 
 def segment_dependants(segment: Segment) -> list[Dependant]:
-    """Live segments using ``segment`` and the live pages and placements that name it."""
+    """Live segments using ``segment`` and the live pages, page variants and placements that name it."""
     return [
         *(Dependant("segment", s.name) for s in segments_using_segment(segment.key, exclude_pk=segment.pk)),
         *(Dependant("page", title) for title in pages_using_segment(segment.pk)),
+        *(Dependant("page variant", label) for label in page_variants_using_segment(segment.pk)),
         *(Dependant("placement", name) for name in placements_using_segment(segment.pk)),
     ]
 

@@ -11,12 +11,15 @@ from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cms.models import Channel
 from personalization.engine import Ruleset, SegmentSpec, VisitorContext, catalogue
+from personalization.engine.attributes import did_you_mean
 from personalization.engine.values import WEEKDAYS
 from personalization.models import Segment, TraitDefinition, VisitorProfile
 from personalization.profiles import stored_profile
-from personalization.specs import compile_candidate, live_segments
+from personalization.specs import compile_candidate, issue_dicts, live_segments
 
 # At most this many stored profiles are evaluated for a reach estimate, the most recently seen first.
 REACH_SAMPLE = 10_000
@@ -51,6 +54,13 @@ def builder_catalogue() -> dict[str, Any]:
             attribute["choices"] = [str(choice) for choice in trait.choices] if trait.type == "choice" else []
     segments = Segment.objects.values_list("key", "name")
     data["segments"] = [{"key": key, "name": name} for key, name in segments]
+    # Channels that exist, offered beside the value field (a datalist) and named in the hint.
+    channels = list(Channel.objects.order_by("slug").values_list("slug", "name"))
+    for attribute in data["attributes"]:
+        if attribute["name"] == "channel":  # countries and devices come with the engine's catalogue
+            attribute["suggestions"] = [{"value": slug, "label": name} for slug, name in channels]
+            keys = ", ".join(slug for slug, _name in channels) or _("none defined yet")
+            attribute["description"] = _("The channel asking, by its key: %(keys)s.") % {"keys": keys}
     data["weekdays"] = list(WEEKDAYS)
     data["categories"] = CATEGORY_LABELS
     return data
@@ -88,7 +98,7 @@ def segment_trial(
     candidate = SegmentSpec(key=key, name=key, priority=0, definition=definition)
     issues, ruleset = compile_candidate(candidate, exclude_pk=segment_id, check_trait_lists=True)
     if issues:
-        return Trial(issues=[issue.as_dict() for issue in issues])
+        return Trial(issues=issue_dicts(issues, definition))
     if sample is None:
         return Trial(issues=[])
     visitor = _sample_context(sample)
@@ -102,10 +112,56 @@ class SampleError(ValueError):
 
 def _sample_context(sample: Mapping[str, Any]) -> VisitorContext:
     values = {"visitor_id": None, "now": timezone.now(), **sample}
+    if problem := _sample_problem(values):
+        raise SampleError(problem)
     try:
         return VisitorContext.from_dict(values)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise SampleError(str(exc) if not isinstance(exc, KeyError) else f"missing {exc}") from exc
+        # Not a Python exception for the marketer: say which part, in words.
+        raise SampleError(_("one of its values has the wrong form; check the dates, lists and numbers")) from exc
+
+
+_SAMPLE_FIELDS = [field.name for field in dataclasses.fields(VisitorContext)]
+
+
+def _sample_problem(values: Mapping[str, Any]) -> str:
+    """What is wrong with a sample visitor, in words, before the engine would raise; "" if nothing found."""
+    for name in values:
+        if name not in _SAMPLE_FIELDS:
+            return _("'%(name)s' is not something a visitor has%(hint)s. A visitor has: %(known)s") % {
+                "name": name, "hint": did_you_mean(str(name), _SAMPLE_FIELDS), "known": ", ".join(_SAMPLE_FIELDS),
+            }
+    if not isinstance(values.get("channel"), str) or not values["channel"]:
+        return _('it needs the channel it arrives on, e.g. "channel": "web"')
+    for name in ("now", "first_seen"):
+        value = values.get(name)
+        if name == "now" or value is not None:
+            if not _is_datetime(value):
+                return _("'%(name)s' needs a date and time like 2026-03-01T09:00:00+01:00") % {"name": name}
+    events = values.get("events", [])
+    if not isinstance(events, list) or not all(
+        isinstance(event, dict) and isinstance(event.get("name"), str) and _is_datetime(event.get("at"))
+        for event in events
+    ):
+        return _("'events' needs a list of events like {\"name\": \"signup\", \"at\": \"2026-03-01T09:00:00Z\"}")
+    for name in ("pages_visited", "content_types_visited", "consent"):
+        if name in values and not isinstance(values[name], list):
+            return _("'%(name)s' needs a list") % {"name": name}
+    for name in ("utm", "query", "ctx", "traits"):
+        if name in values and not isinstance(values[name], dict):
+            return _("'%(name)s' needs an object of names and values") % {"name": name}
+    if not isinstance(values.get("visit_count", 0), int):
+        return _("'visit_count' needs a whole number")
+    return ""
+
+
+def _is_datetime(value: object) -> bool:
+    if isinstance(value, datetime):
+        return True
+    try:
+        return isinstance(value, str) and bool(datetime.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _decision(ruleset: Ruleset, key: str, visitor: VisitorContext) -> dict[str, Any]:

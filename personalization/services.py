@@ -20,6 +20,7 @@ from personalization.ruleset_cache import forget_compiled_rules, ruleset_changed
 from personalization.specs import live_segments
 
 PRIORITY_STEP = 10
+LOG_RULES = "personalization.segment.rules"  # the rules in words, when a save changes them
 LOG_PRIORITY = "personalization.segment.priority"
 LOG_ENABLED = "personalization.segment.enabled"
 LOG_DISABLED = "personalization.segment.disabled"

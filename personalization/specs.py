@@ -15,9 +15,12 @@ from personalization.engine import (
     SegmentSpec,
     ValidationIssue,
     compile_partial,
+    issue_texts,
     validate_definition,
+    value_issues,
 )
-from personalization.engine.conditions import parse_definition, walk
+from personalization.engine.wording import in_condition_order, issue_text
+from cms.models import Channel
 from personalization.models import Segment, TraitDefinition
 
 
@@ -86,13 +89,22 @@ def left_out_issue(left: LeftOut) -> list[ValidationIssue]:
 
 
 def segment_definition_errors(segment: Segment, *, check_trait_lists: bool = False) -> list[str]:
-    """Human-readable problems with a segment as edited, against the other live segments.
+    """Problems with a segment as edited, against the other live segments, each once and placed
+    by condition number ("Condition 3: …").
 
-    ``check_trait_lists`` (the segment form): also values outside a list trait's values,
-    which compiling the rules leaves alone (see ``trait_choice_issues``).
+    ``check_trait_lists`` (the segment form): also values that cannot occur (see
+    ``known_value_issues``), which compiling the rules leaves alone.
     """
     issues, _ = compile_candidate(segment_spec(segment), exclude_pk=segment.pk, check_trait_lists=check_trait_lists)
-    return [_issue_text(issue) for issue in issues]
+    return issue_texts(issues, segment.definition)
+
+
+def issue_dicts(issues: list[ValidationIssue], definition) -> list[dict[str, str]]:
+    """Issues for the rule builder: each once, with its text placed by condition number."""
+    found: dict[str, dict[str, str]] = {}
+    for issue in in_condition_order(issues, definition):
+        found.setdefault(issue_text(issue, definition), issue.as_dict())
+    return [{**data, "text": text} for text, data in found.items()]
 
 
 def compile_candidate(
@@ -107,8 +119,8 @@ def compile_candidate(
     types = trait_types()
     keys = {*Segment.objects.values_list("key", flat=True), candidate.key}
     issues = validate_definition(candidate.definition, segment_keys=keys, trait_types=types)
-    if not issues and check_trait_lists:
-        issues = trait_choice_issues(candidate.definition, segment_keys=keys, trait_types=types)
+    if check_trait_lists:  # every problem at once, whichever check finds it
+        issues += known_value_issues(candidate.definition)
     if issues:
         return issues, None
     others = [segment_spec(other) for other in live_segments().exclude(pk=exclude_pk)]
@@ -119,28 +131,13 @@ def compile_candidate(
     return [], partial.ruleset
 
 
-def trait_choice_issues(definition, *, segment_keys, trait_types: dict[str, str]) -> list[ValidationIssue]:
-    """Values of 'one of a list' traits outside the trait's list.
+def known_value_issues(definition) -> list[ValidationIssue]:
+    """Values no visitor can have: not a country code, a channel or device kind that does not
+    exist, a value outside a "one of a list" trait's values.
 
-    The engine checks a value's type, not the list a marketer keeps in the trait's
-    definition; this is checked on save only, so editing a list never drops a live segment.
+    Checked on save and in the builder only, so removing a channel or a trait choice never
+    drops a live segment from delivery.
     """
-    choices = {
-        f"trait.{name}": {str(choice).lower(): str(choice) for choice in allowed}
-        for name, allowed in TraitDefinition.objects.exclude(choices=[]).values_list("name", "choices")
-    }
-    node, _ = parse_definition(definition, segment_keys=segment_keys, trait_types=trait_types)
-    issues = []
-    for leaf in walk(node) if choices and node is not None else ():
-        allowed = choices.get(leaf.attribute.name, {})
-        values = leaf.raw if isinstance(leaf.raw, list) else [leaf.raw]
-        unknown = [value for value in values if isinstance(value, str) and allowed and value.lower() not in allowed]
-        if unknown:
-            message = f"{', '.join(unknown)} is not a value of {leaf.attribute.name}: {', '.join(allowed.values())}"
-            where = f"{leaf.path}.value" if leaf.path else "value"
-            issues.append(ValidationIssue(where, message, IssueCode.NOT_A_TRAIT_CHOICE))
-    return issues
-
-
-def _issue_text(issue: ValidationIssue) -> str:
-    return f"{issue.path}: {issue.message}" if issue.path else issue.message
+    choices = dict(TraitDefinition.objects.exclude(choices=[]).values_list("name", "choices"))
+    channels = list(Channel.objects.values_list("slug", flat=True))
+    return value_issues(definition, channels=channels, trait_choices=choices)

@@ -8,17 +8,20 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import PageListingButton
-from wagtail.log_actions import LogFormatter
+from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.models import register_snippet
 
 from personalization.admin import customers, dashboard
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.experiments import LOG_PROMOTE
 from personalization.admin.preview import preview_as, preview_as_render
+from personalization.admin.replace import REPLACE_PERMISSION
+from personalization.admin.rules_display import RulesChanged
 from personalization.admin.viewsets import PersonalisationViewSetGroup
 from personalization.dependants import dependants_text, segment_dependants, trait_dependants
+from personalization.engine import describe
 from personalization.models import EventType, Segment, TraitDefinition
-from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY
+from personalization.services import LOG_DISABLED, LOG_ENABLED, LOG_PRIORITY, LOG_RULES
 
 register_snippet(PersonalisationViewSetGroup)
 
@@ -34,6 +37,7 @@ def register_segment_log_actions(actions):
         def format_message(self, log_entry):
             return _("Priority changed from %(from)s to %(to)s") % log_entry.data
 
+    actions.register_action(LOG_RULES)(RulesChanged)
     actions.register_action(LOG_ENABLED, _("Switch segment on"), _("Switched on"))
 
     @actions.register_action(LOG_PROMOTE)
@@ -137,6 +141,10 @@ def refuse_deleting_what_others_depend_on(request, instances):
     ]
     if not refusals:
         return None
+    in_use = [instance for instance in instances if isinstance(instance, Segment) and _dependants(instance)]
+    if len(instances) == 1 and in_use and request.user.has_perm(REPLACE_PERMISSION):
+        # The chief content officer may delete it, by choosing what replaces it first.
+        return redirect(f"{reverse('wagtailsnippets_personalization_segment:replace', args=[in_use[0].pk])}?then=delete")
     for refusal in refusals:
         messages.error(request, refusal)
     return redirect(instances[0].snippet_viewset.get_url_name("list"))
@@ -147,6 +155,8 @@ def refuse_unpublishing_a_segment_in_use(request, instance):
     """Unpublishing a segment in use would silently switch off what depends on it."""
     if not isinstance(instance, Segment) or not (found := segment_dependants(instance)):
         return None
+    if request.user.has_perm(REPLACE_PERMISSION):
+        return redirect(f"{reverse('wagtailsnippets_personalization_segment:replace', args=[instance.pk])}?then=unpublish")
     messages.error(request, _now(
         "'%(name)s' cannot be unpublished: it is used by %(dependants)s. Remove it from them first."
     ) % {"name": instance, "dependants": dependants_text(found)})
@@ -162,3 +172,17 @@ def warn_about_expiring_a_segment_in_use(request, instance):
             "'%(name)s' is set to expire, but it is used by %(dependants)s: once it expires they will no "
             "longer match anyone. Remove it from them before then."
         ) % {"name": instance, "dependants": dependants_text(found)})
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def log_rules_in_words(request, instance):
+    """The audit log says what the rules became, as a sentence, when a save changed them."""
+    if not isinstance(instance, Segment):
+        return
+    previous = instance.revisions.order_by("-created_at", "-id")[1:2].first()
+    before = previous.content.get("definition") if previous else None
+    if previous is not None and before == instance.definition:
+        return
+    data = {"from": describe(before) if previous else None, "to": describe(instance.definition)}
+    log(instance=instance, action=LOG_RULES, user=request.user, data=data)

@@ -14,6 +14,8 @@ import environ
 import structlog
 from django.core.exceptions import ImproperlyConfigured
 
+from config.mail import email_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -280,6 +282,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# --- E-mail (approval requests and outcomes): see config/mail.py ----------------
+globals().update(email_settings(env, VAR_DIR))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="tailor@localhost")
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Wagtail --------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Tailor"

@@ -24,3 +24,24 @@ class SampleVisitorPanel(Panel):
             context["definition_id"] = self.form["definition"].id_for_label
             context["key_id"] = self.form["key"].id_for_label
             return context
+
+
+# The form field SegmentForm adds when the rule is empty (see EveryVisitorPanel).
+CONFIRM_EVERY_VISITOR = "confirm_every_visitor"
+
+
+class EveryVisitorPanel(Panel):
+    """Beside the conditions when they are empty: a warning and the confirmation the form then requires."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "personalization/admin/every_visitor_panel.html"
+
+        field_name = CONFIRM_EVERY_VISITOR
+
+        def is_shown(self):
+            return self.field_name in self.form.fields
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["field"] = self.form[self.field_name]
+            return context

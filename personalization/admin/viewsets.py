@@ -6,6 +6,7 @@ locking, workflows (assign one to Segment under Settings → Workflows) and the 
 log. Beside them: the trial endpoint, the priority list and the on/off switch.
 """
 
+from django import forms
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +26,13 @@ from personalization.admin.event_types import EventTypeViewSet
 from personalization.admin.experiments import ExperimentViewSet
 from personalization.admin.left_out import LeftOutBannerMixin
 from personalization.admin.figures_panels import SegmentFiguresPanel
-from personalization.admin.panels import SampleVisitorPanel
+from personalization.admin.panels import CONFIRM_EVERY_VISITOR, EveryVisitorPanel, SampleVisitorPanel
+from personalization.admin.replace import SegmentReplaceView
+from personalization.admin.rules_display import RulesFieldPanel, SegmentInspectView
 from personalization.admin.views import SegmentPrioritiesView, segment_test, segment_toggle
 from personalization.admin.widgets import RuleBuilderWidget
+from personalization.engine import matches_everyone
+from cms.json_input import loads_bounded
 from cms.models import Channel
 from personalization.models import Placement, Segment, TraitDefinition
 
@@ -50,6 +55,22 @@ class SegmentForm(WagtailAdminModelForm):
                 if name in self.fields:
                     self.fields[name].disabled = True
                     self.fields[name].help_text = _("Live: change it from the Priorities list.")
+        if matches_everyone(self._definition()):
+            # An empty rule lets every visitor in: saved or published only when said so.
+            self.fields[CONFIRM_EVERY_VISITOR] = forms.BooleanField(
+                label=_("Yes, every visitor should match this segment"),
+                required=True,
+                error_messages={"required": _("The rule has no conditions: confirm that every visitor should match.")},
+            )
+
+    def _definition(self):
+        """The definition as posted (bound) or as it will be shown (unbound)."""
+        if self.is_bound:
+            try:
+                return loads_bounded(self.data.get(self.add_prefix("definition")) or "{}")
+            except ValueError:  # JSONInputError too: the definition field reports it
+                return None
+        return self.initial.get("definition", self.instance.definition)
 
 
 class SegmentIndexView(LeftOutBannerMixin, IndexView):
@@ -97,13 +118,16 @@ class SegmentViewSet(SnippetViewSet):
     ordering = ["priority", "key"]
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = SegmentInspectView
+    inspect_view_fields = ["name", "key", "description", "priority", "enabled", "definition"]
 
     edit_handler = ObjectList(
         [
             FieldRowPanel([FieldPanel("name"), FieldPanel("key")]),
             FieldPanel("description"),
             FieldRowPanel([FieldPanel("priority"), FieldPanel("enabled")]),
-            FieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
+            RulesFieldPanel("definition", widget=RuleBuilderWidget(), heading=_("Conditions")),
+            EveryVisitorPanel(),
             MultiFieldPanel([SampleVisitorPanel()], heading=_("Test against a sample visitor")),
             MultiFieldPanel([SegmentFiguresPanel()], heading=_("Reach and trend")),
             PublishingPanel(),
@@ -117,6 +141,7 @@ class SegmentViewSet(SnippetViewSet):
             path("test/", segment_test, name="test"),
             path("priorities/", SegmentPrioritiesView.as_view(), name="priorities"),
             path("toggle/<int:pk>/", segment_toggle, name="toggle"),
+            path("replace/<int:pk>/", SegmentReplaceView.as_view(), name="replace"),
         ]
 
 

@@ -6,7 +6,7 @@ resulting ``Ruleset`` for each ``VisitorContext``; pick variants with ``resolve_
 
 Module layering (each imports only modules listed before it): errors, values, context,
 zones, facts, bucketing, sources, attributes, operators, conditions, decision, ruleset,
-predicates, compiler, variants, catalogue, experiments.
+predicates, compiler, variants, catalogue, experiments; countries, known_values, wording.
 """
 
 from .bucketing import HASH_VERSION, assign_weighted, bucket
@@ -17,10 +17,13 @@ from .context import Event, VisitorContext
 from .decision import ConditionTrace, Decision, Reason, SegmentTrace
 from .experiments import Assignment, AssignmentReason, ExperimentSpec, assign, in_global_holdout
 from .errors import IssueCode, RulesetError, ValidationIssue
+from .known_values import DEVICE_KINDS, value_issues
 from .ruleset import Ruleset
 from .variants import SlotChoice, SlotReason, SlotResult, VariantSpec, resolve_slot
+from .wording import describe, issue_texts, matches_everyone
 
 __all__ = [
+    "DEVICE_KINDS",
     "Assignment",
     "AssignmentReason",
     "ExperimentSpec",
@@ -50,6 +53,10 @@ __all__ = [
     "catalogue",
     "compile_partial",
     "compile_ruleset",
+    "describe",
+    "issue_texts",
+    "matches_everyone",
     "resolve_slot",
     "validate_definition",
+    "value_issues",
 ]

@@ -33,7 +33,12 @@ class IssueCode(StrEnum):
     UNKNOWN_SEGMENT = "unknown_segment"
     MEMBER_OF_CYCLE = "member_of_cycle"
     DEPENDS_ON_CYCLE = "depends_on_cycle"
-    NOT_A_TRAIT_CHOICE = "not_a_trait_choice"  # reported by the CMS, not by compilation
+    # Values that cannot occur, found by ``known_values`` for the editor (not by compilation,
+    # so a channel or trait choice removed later never drops a live segment from delivery).
+    NOT_A_TRAIT_CHOICE = "not_a_trait_choice"
+    UNKNOWN_COUNTRY = "unknown_country"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_DEVICE = "unknown_device"
     USES_LEFT_OUT = "uses_left_out"  # a segment uses one that partial compilation left out
 
 
@@ -74,7 +79,7 @@ class Problem(Exception):
     """Raised while parsing part of a condition; turned into a ValidationIssue.
 
     For values, ``message`` completes a sentence that starts with the operator name
-    ("'between' needs a list of two numbers"); ``subpath`` is appended to the
+    ("'between' needs two numbers, the smaller first"); ``subpath`` is appended to the
     value's path (``"[3]"`` for the fourth list item).
     """
 

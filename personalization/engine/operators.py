@@ -80,7 +80,7 @@ def _many(raw: object, attribute: Resolved) -> frozenset[Any]:
     return frozenset(values)
 
 
-def _pair(needs: str) -> Parser:
+def _pair(needs: str, order: str = "the smaller first") -> Parser:
     def parse(raw: object, attribute: Resolved) -> tuple[Any, Any]:
         if not isinstance(raw, list) or len(raw) != 2:
             raise Problem(f"needs {needs}")
@@ -92,7 +92,7 @@ def _pair(needs: str) -> Parser:
             if low == high:
                 raise Problem("needs two different times")
         elif low > high:
-            raise Problem(f"needs {needs}, the lower bound first")
+            raise Problem(f"needs {needs}, {order}")
         return low, high
 
     return parse
@@ -318,14 +318,14 @@ _ALL = (
     Operator("lt", "is less than / before", "one", _one, _compare(op.lt)),
     Operator("lte", "is at most / until", "one", _one, _compare(op.le)),
     Operator("between", "is between (inclusive)", "pair",
-             _pair("a list of two numbers"), _between),
+             _pair("two numbers"), _between),
     Operator("exists", "is known", "none", _nothing, _exists),
     Operator("not_exists", "is unknown", "none", _nothing, _not_exists),
     Operator("time_between", "is between (start included, end excluded)", "pair",
-             _pair('a list of two times like ["22:00", "06:00"]'), _time_between),
+             _pair('two times like ["22:00", "06:00"]'), _time_between),
     Operator("day_of_week_in", "is one of the days", "list", _many, _in),
     Operator("date_between", "is between the dates (inclusive)", "pair",
-             _pair('a list of two dates like ["2025-03-01", "2025-03-31"]'), _between),
+             _pair('two dates like ["2025-03-01", "2025-03-31"]', "the earlier first"), _between),
     Operator("within_last_days", "is within the last N days", "days", _days, _within_last_days),
     Operator("done_within_days", "was done within the last N days", "event",
              _event, _done_within_days, observe=_times_done),

@@ -90,6 +90,7 @@ class Segment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, inde
 
     class Meta:
         ordering = ["priority", "key"]
+        permissions = [("replace_segment", "Can delete or unpublish a segment in use by replacing it")]
 
     def __str__(self) -> str:
         return self.name

@@ -17,7 +17,7 @@ EXPECTED = {"all": [
     {"attribute": "device", "operator": "equals", "value": "mobile"},
     {"attribute": "visit_count", "operator": "gte", "value": 2},
 ]}
-BAD_VALUE_ISSUE = "all[1].value: 'gte' needs a number, got 'two'"
+BAD_VALUE_ISSUE = "Condition 2: 'gte' needs a number, got 'two'"
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 # A live server needs committed data; serialized_rollback restores the groups, root page
@@ -55,7 +55,7 @@ def test_a_marketer_builds_tests_and_saves_a_segment(live_server, tab: Page):
     expect(condition(tab, 0).locator("[data-rule-issue]")).to_have_count(0)
     shot(tab, "segment-01-bad-value-inline")
 
-    # Saving anyway: the form refuses, naming the path, and the builder shows it in place.
+    # Saving anyway: the form refuses, naming the condition, and the builder shows it in place.
     tab.locator("footer button.action-save").first.click()
     expect(tab.locator("[data-contentpath=definition] [data-field-errors]")).to_contain_text(BAD_VALUE_ISSUE)
     expect(condition(tab, 1).locator("[data-rule-issue]")).to_have_text(BAD_VALUE_ISSUE)

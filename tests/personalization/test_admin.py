@@ -14,7 +14,7 @@ from wagtail.models import ModelLogEntry, Revision, TaskState, Workflow, Workflo
 from cms.roles import CHIEF_CONTENT_OFFICER, EDITORS, MARKETERS, WORKFLOW_NAME
 from personalization import ruleset_cache, selectors
 from personalization.models import Segment, TraitDefinition, VisitorProfile
-from personalization.services import LOG_DISABLED, LOG_PRIORITY
+from personalization.services import LOG_DISABLED, LOG_PRIORITY, LOG_RULES
 from tests.factories import SegmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
     assert segment.definition == MOBILE_RETURNING
     assert not segment.live and segment.latest_revision.content["definition"] == MOBILE_RETURNING
     assert segment.created_by == marketer and segment.updated_by == marketer
-    assert log_actions(segment) == ["wagtail.create"]
+    assert log_actions(segment) == ["wagtail.create", LOG_RULES]
 
 
 @pytest.mark.parametrize(
@@ -119,15 +119,15 @@ def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
         (
             {"all": [{"attribute": "device", "operator": "equals", "value": "mobile"},
                      {"attribute": "visit_count", "operator": "between", "value": [1]}]},
-            "all[1].value: &#x27;between&#x27; needs a list of two numbers",
+            "Condition 2: &#x27;between&#x27; needs two numbers",
         ),
         (
             {"all": [{"attribute": "visit_count", "operator": "gte", "value": "two"}]},
-            "all[0].value: &#x27;gte&#x27; needs a number, got &#x27;two&#x27;",
+            "Condition 1: &#x27;gte&#x27; needs a number, got &#x27;two&#x27;",
         ),
         (
             {"any": [{"attribute": "devce", "operator": "equals", "value": "mobile"}]},
-            "any[0].attribute: unknown attribute",
+            "Condition 1: unknown attribute",
         ),
         ('{"all": [', "Enter a valid JSON."),
         # Python's decoder raises RecursionError and its int-string limit a plain ValueError: not 500s.
@@ -137,12 +137,13 @@ def test_a_marketer_creates_a_segment_with_a_valid_definition(client, marketer):
          "The JSON has a number with too many digits."),
     ],
 )
-def test_an_invalid_definition_is_a_form_error_naming_the_path(client, marketer, definition, error):
+def test_an_invalid_definition_is_a_form_error_naming_the_condition(client, marketer, definition, error):
     response = client.post(url("add"), form_data(definition=definition, action="action-publish"))
 
     assert response.status_code == 200
     assert error in response.content.decode()
     assert response.context["form"].errors["definition"]
+    assert not any("[" in message and "]." in message for message in response.context["form"].errors["definition"])
     assert not Segment.objects.exists()
 
 
@@ -158,7 +159,7 @@ def test_a_marketer_publishes_and_the_rules_change_is_announced(
     assert segment.live and segment.live_revision is not None
     assert ruleset_cache.ruleset_stamp() != before
     assert "mobile-returning" in ruleset_cache.current_rules().ruleset.keys
-    assert log_actions(segment) == ["wagtail.create", "wagtail.publish"]
+    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", LOG_RULES]
 
 
 def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client, marketer):
@@ -182,8 +183,8 @@ def test_revisions_compare_and_revert_with_every_change_in_the_audit_log(client,
     assert reverted.status_code == 302
     segment.refresh_from_db()
     assert segment.definition == MOBILE_RETURNING
-    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", "wagtail.edit", "wagtail.publish",
-                                    "wagtail.revert", "wagtail.publish"]
+    assert log_actions(segment) == ["wagtail.create", "wagtail.publish", LOG_RULES, "wagtail.edit",
+                                    "wagtail.publish", LOG_RULES, "wagtail.revert", "wagtail.publish", LOG_RULES]
     assert client.get(url("history", segment.pk)).status_code == 200
 
 
@@ -331,7 +332,7 @@ def test_the_reach_is_an_estimate_beyond_the_sample_cap(client, marketer, profil
     assert reach == {"matched": 2, "sampled": 2, "total": 5, "estimate": 5, "label": "≈ 5 of 5 profiles"}
 
 
-def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, marketer):
+def test_the_trial_uses_other_live_segments_and_reports_issues_by_condition(client, marketer):
     SegmentFactory(key="mobile", priority=10, definition={"attribute": "device", "operator": "equals", "value": "mobile"})
     uses_mobile = {"all": [{"attribute": "segment", "operator": "member_of", "value": "mobile"}]}
 
@@ -342,8 +343,10 @@ def test_the_trial_uses_other_live_segments_and_reports_issues_by_path(client, m
                    {"attribute": "segment", "operator": "member_of", "value": "mobil"}]}
     body = trial(client, definition=bad, sample=SAMPLE).json()
     assert body == {"valid": False, "decision": None, "reach": None, "issues": [
-        {"path": "all[0].value", "code": "invalid_value", "message": "'gte' needs a number, got 'two'"},
-        {"path": "all[1].value", "code": "unknown_segment", "message": "unknown segment 'mobil' — did you mean 'mobile'?"},
+        {"path": "all[0].value", "code": "invalid_value", "message": "'gte' needs a number, got 'two'",
+         "text": "Condition 1: 'gte' needs a number, got 'two'"},
+        {"path": "all[1].value", "code": "unknown_segment", "message": "unknown segment 'mobil' — did you mean 'mobile'?",
+         "text": "Condition 2: unknown segment 'mobil' — did you mean 'mobile'?"},
     ]}
     # without a sample, only validation: what the builder asks while the marketer types
     valid = {"valid": True, "issues": [], "decision": None, "reach": None}
@@ -355,12 +358,14 @@ def test_a_value_outside_a_list_trait_s_values_is_an_issue_in_the_trial_and_on_s
     definition = {"any": [{"attribute": "trait.tier", "operator": "in", "value": ["Gold", "platnum"]},
                           {"attribute": "trait.tier", "operator": "equals", "value": "silver"}]}
     assert trial(client, definition=definition).json()["issues"] == [
-        {"path": "any[0].value", "code": "not_a_trait_choice", "message": "platnum is not a value of trait.tier: gold, silver"},
+        {"path": "any[0].value[1]", "code": "not_a_trait_choice",
+         "message": "'platnum' is not a value of trait.tier (gold, silver)",
+         "text": "Condition 1: 'platnum' is not a value of trait.tier (gold, silver)"},
     ]
     segment = Segment(key="big", name="Big", priority=1, definition=definition)
     with pytest.raises(ValidationError) as raised:
         segment.full_clean()
-    assert raised.value.message_dict["definition"] == ["any[0].value: platnum is not a value of trait.tier: gold, silver"]
+    assert raised.value.message_dict["definition"] == ["Condition 1: 'platnum' is not a value of trait.tier (gold, silver)"]
     definition["any"][0]["value"] = ["Gold"]  # values compare case-insensitively, as rules do
     assert trial(client, definition=definition).json()["valid"] is True
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.roles import MARKETERS
 from personalization.models import Placement, Segment, TraitDefinition
 from tests.factories import ChannelFactory, LandingPageFactory, SegmentFactory, UserFactory
 from tests.factories.personalised import heading, personalised_block
@@ -25,8 +26,9 @@ GOLD = {"attribute": "trait.tier", "operator": "equals", "value": "gold"}
 
 @pytest.fixture
 def admin():
+    """A marketer: the refusals are theirs (the chief content officer replaces instead, see test_segment_replacement)."""
     client = Client()
-    client.force_login(UserFactory(username="boss", superuser=True))
+    client.force_login(UserFactory(username="marketer", role=MARKETERS))
     return client
 
 
@@ -122,7 +124,7 @@ def test_scheduling_the_expiry_of_a_segment_in_use_warns_on_save(admin):
     expiry = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     data = {
         "name": "A", "key": "a", "description": "", "priority": str(a.priority), "enabled": "on",
-        "definition": '{"all": []}', "go_live_at": "", "expire_at": expiry,
+        "definition": '{"all": []}', "go_live_at": "", "expire_at": expiry, "confirm_every_visitor": "on",
     }
     response = admin.post(url("edit", a.pk), data, follow=True)
     assert response.status_code == 200

@@ -96,6 +96,11 @@
     return path ? `${path}.${key}` : key;
   }
 
+  // The server words each issue by condition number ("Condition 3: …"), never by path.
+  function issueText(issue) {
+    return issue.text || issue.message;
+  }
+
   // Does an issue at `issuePath` belong to the node at `nodePath`?
   function within(nodePath, issuePath) {
     if (nodePath === "") return true;
@@ -133,6 +138,10 @@
         this.scheduleValidation();
       });
       root.addEventListener("rule-builder:issues", (event) => this.showIssues(event.detail));
+      // The form's own error line for the conditions (after a refused save): Wagtail joins the
+      // messages on one line; the builder lists them one per line once it has checked them.
+      const field = root.parentElement ? root.parentElement.closest(".w-field") : null;
+      this.formErrors = field ? field.querySelector("[data-field-errors] .error-message") : null;
       this.load();
       if (this.definition !== undefined) {
         this.source.open = false;
@@ -444,7 +453,19 @@
       if (attribute.choices && attribute.choices.length) return this.choiceSelect(node.value, attribute.choices.map((c) => [c, c]), set);
       if (type === "date") return this.textInput(node.value, set, { type: "date" });
       if (type === "time") return this.textInput(node.value, set, { type: "time" });
+      if (attribute.suggestions) return this.textInput(node.value, set, { placeholder: "value", list: this.datalist(attribute) });
       return this.textInput(node.value, set, { placeholder: "value" });
+    }
+
+    // Values that can occur (countries, channels, device kinds) offered while typing.
+    datalist(attribute) {
+      const id = `${this.root.dataset.field}-values-${attribute.name}`;
+      if (!document.getElementById(id)) {
+        const list = el("datalist", { id, "data-rule-suggestions": attribute.name });
+        for (const option of attribute.suggestions) list.append(el("option", { value: option.value, label: option.label }));
+        this.root.append(list);
+      }
+      return id;
     }
 
     textInput(value, onchange, attrs = {}) {
@@ -554,8 +575,11 @@
         const path = paths.find((candidate) => within(candidate, issue.path));
         const box = path === undefined ? null : this.nodes.get(path);
         if (!box) continue;
-        box.append(el("p", { class: "error-message", "data-rule-issue": issue.path, text: issue.path ? `${issue.path}: ${issue.message}` : issue.message }));
+        box.append(el("p", { class: "error-message", "data-rule-issue": issue.path, text: issueText(issue) }));
         box.parentElement.classList.add("rule-builder--invalid");
+      }
+      if (this.formErrors && this.formErrors.textContent.trim() && issues.length) {
+        this.formErrors.replaceChildren(...issues.map((issue) => el("span", { class: "rule-builder__error-line", "data-rule-form-issue": "", text: issueText(issue) })));
       }
       if (issues.length) this.setStatus(issues.length === 1 ? "1 problem to fix." : `${issues.length} problems to fix.`, "error");
       else this.setStatus("The conditions are valid.", "ok");
@@ -606,7 +630,7 @@
       if (!data.valid) {
         return this.result.replaceChildren(
           el("p", { class: "error-message", text: "Fix the conditions first:" }),
-          el("ul", {}, data.issues.map((issue) => el("li", { text: `${issue.path || "(top)"}: ${issue.message}` })))
+          el("ul", {}, data.issues.map((issue) => el("li", { text: issueText(issue) })))
         );
       }
       this.showDecision(data.decision, data.reach);
