@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -17,3 +19,5 @@ class InsightConfig(AppConfig):
 
         register_component_builder(feedback_components)
         connect()
+        # Importing the module registers the feedback eraser with the customers' erasure.
+        import_module(f"{self.name}.erasure")

@@ -1,18 +1,19 @@
-"""Erasing a customer's feedback: the hook the erasure registry calls (wired by the integrator)."""
+"""Erasing a customer's feedback: registered with the erasure registry when the app starts."""
 
 from django.db.models import Q
+
+from personalization.customers.erasure import Subject, eraser
 
 from .models import Feedback
 
 
-def feedback_erase(*, visitor_id: str | None = None, customer_id: str | None = None) -> int:
-    """Delete the feedback of a visitor and/or customer id; returns how many items went."""
-    if not visitor_id and not customer_id:
-        return 0
-    match = Q()
-    if visitor_id:
-        match |= Q(visitor_id=visitor_id)
-    if customer_id:
-        match |= Q(customer_id=customer_id)
-    deleted, _ = Feedback.objects.filter(match).delete()
-    return deleted
+@eraser("feedback")
+def feedback_erase(subject: Subject) -> dict[str, int]:
+    """Delete the feedback of any of the customer's visitor ids or of their CRM id."""
+    match = Q(visitor_id__in=subject.visitor_ids)
+    if subject.customer_id:
+        match |= Q(customer_id=subject.customer_id)
+    items = Feedback.objects.filter(match)
+    count = items.count()
+    items.delete()
+    return {"feedback": count}

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from wagtail.models import Page
 
 from cms.outbox import outbox_enqueue
+from personalization.customers.suppression import suppressed
 from personalization.models import Segment, VisitorProfile
 from personalization.request_context import CONSENT_HEADER, request_consent
 
@@ -126,6 +127,8 @@ def _already_stored(items: Sequence[ValidFeedback]) -> set[tuple[str, str]]:
 def _consent(items: Sequence[ValidFeedback], headers: Mapping[str, str]) -> dict[str, frozenset[str]]:
     """Each visitor's consent: the request's X-Consent when sent, else their stored profile's."""
     visitor_ids = {item.visitor_id for item in items if item.visitor_id}
+    # An erased id stays erased (no consent) until consent is given again through the consent API.
+    visitor_ids -= suppressed(visitor_ids)
     if CONSENT_HEADER in headers:
         granted = request_consent(headers, None)
         return {visitor_id: granted for visitor_id in visitor_ids}

@@ -112,14 +112,16 @@ def test_feedback_of_crm_consenting_visitors_becomes_their_sentiment_trait(post_
     assert "sentiment" not in VisitorProfile.objects.get(visitor_id="v-behaviour").traits
 
 
-def test_erasing_a_customer_deletes_their_feedback(post_feedback):
-    from personalization.insight.erasure import feedback_erase
+def test_erasing_a_customer_deletes_their_feedback_and_later_feedback_keeps_no_id(post_feedback):
+    from personalization.customers.erasure import erase
 
     profile_upsert(visitor_id="v-1", consent=["crm"])
     post_feedback({"feedback": [item("1", visitor_id="v-1", customer_id="c-1"), item("2")]})
-    assert feedback_erase(customer_id="c-1") == 1
-    assert feedback_erase() == 0
+    assert erase("v-1")["feedback"] == 1
     assert list(Feedback.objects.values_list("external_id", flat=True)) == ["2"]
+    # Feedback still arriving for the erased id is kept without it, whatever consent it claims.
+    post_feedback({"feedback": [item("3", visitor_id="v-1", customer_id="c-1")]}, HTTP_X_CONSENT="crm,behaviour")
+    assert Feedback.objects.get(external_id="3").visitor_id == ""
 
 
 def test_the_periodic_task_drops_the_trait_when_feedback_ages_out(post_feedback, django_capture_on_commit_callbacks):

@@ -16,6 +16,7 @@ from personalization.customers.identity import identify
 from personalization.customers.membership import membership_diff
 from personalization.customers.suppression import id_hash
 from personalization.events.ingest import LEARN_HANDLER
+from personalization.insight.models import Feedback
 from personalization.models import ErasureLog, Event, SegmentMembership, Suppression, VisitorProfile
 from personalization.profiles import ProfileSuppressed, _profile_key, profile_load, profile_upsert
 from tests.factories import SegmentFactory
@@ -59,6 +60,11 @@ def customer(crm, post_events, receiver, django_capture_on_commit_callbacks):
         membership_diff()
     assert len(receiver.requests) == 1
     profile_load(APP)  # cached now
+    # Feedback under one visitor id and under the CRM id only.
+    Feedback.objects.create(text="Slow delivery", source="support", visitor_id=APP, occurred_at=datetime.now(timezone.utc),
+                            external_id="t-1", score=-0.4, label="negative")
+    Feedback.objects.create(text="Fine", source="survey", customer_id="CRM-77", occurred_at=datetime.now(timezone.utc),
+                            external_id="s-1", score=0.2, label="neutral")
     # A profile learning job still queued, for this customer and someone else.
     queued = OutboxJob.objects.create(handler=LEARN_HANDLER, kwargs={"events": {
         WEB: [{"name": "view", "at": datetime.now(timezone.utc).isoformat(), "target": None}],
@@ -79,6 +85,7 @@ def test_erasure_leaves_no_row_anywhere_holding_any_of_the_customers_ids(crm, cu
     assert {key: removed[key] for key in ("profiles", "merged_ids", "traits", "events", "segment_memberships")} == {
         "profiles": 1, "merged_ids": 1, "traits": 2, "events": 2, "segment_memberships": 1,
     }
+    assert removed["feedback"] == 2
     assert removed["merge_records"] == 2 and removed["jobs"] >= 3  # learning jobs (done and queued), the webhook's
     for visitor_id in (WEB, APP):
         assert rows_holding(visitor_id) == []
@@ -128,7 +135,7 @@ def test_an_erased_id_stays_erased_until_consent_is_given_again(crm, customer, p
 def test_erasing_an_unknown_id_removes_nothing_and_suppresses_it(crm):
     body = crm.delete("profiles/never-seen/").json()
     assert set(body["removed"]) == {"profiles", "merged_ids", "traits", "merge_records", "segment_memberships",
-                                    "events", "jobs"}
+                                    "events", "jobs", "feedback"}
     assert not any(body["removed"].values())
     assert Suppression.objects.filter(id_hash=id_hash("never-seen")).exists()
 
