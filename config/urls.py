@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/personalize/", include("personalization.api.urls")),
     path("api/v2/events/", EventsView.as_view(), name="events"),
+    path("api/v2/search/", include("search.api.urls")),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

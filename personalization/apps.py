@@ -15,10 +15,16 @@ class PersonalizationConfig(AppConfig):
         from . import signal_handlers
         from .api.events_schema import events_components
         from .api.schema import decide_components
+        from search.promotions import promotion_provider_register
+
+        from . import search_promotions
         from .personaliser import SegmentPersonaliser
 
         signal_handlers.connect()
         personaliser_register(SegmentPersonaliser())
+        # Search's segment-only promotions come from here; search decides with the API's personaliser.
+        promotion_provider_register(search_promotions.SegmentPromotionProvider())
+        search_promotions.connect()
         # The decide endpoint's bodies embed placements' blocks: the delivery schema builds them too.
         register_component_builder(decide_components)
         register_component_builder(events_components)

@@ -29,6 +29,7 @@ from personalization.admin.views import SegmentPrioritiesView, segment_test, seg
 from personalization.admin.widgets import RuleBuilderWidget
 from cms.models import Channel
 from personalization.models import Placement, Segment, TraitDefinition
+from personalization.search_promotions import SegmentSearchPromotionViewSet
 
 NEW_DEFINITION = {"all": []}
 
@@ -153,7 +154,10 @@ class ChannelViewSet(SnippetViewSet):
 
 
 class PersonalisationViewSetGroup(SnippetViewSetGroup):
-    items = (SegmentViewSet, TraitDefinitionViewSet, PlacementViewSet, ChannelViewSet, EventTypeViewSet)
+    items = (
+        SegmentViewSet, TraitDefinitionViewSet, PlacementViewSet, SegmentSearchPromotionViewSet, ChannelViewSet,
+        EventTypeViewSet,
+    )
     menu_label = _("Personalisation")
     menu_icon = "group"
     menu_order = 300

@@ -11,8 +11,9 @@ from personalization.events.models import (
 from .page_variants import PageVariant
 from .placements import Placement
 from .profiles import VisitorProfile
+from .search_promotions import SegmentSearchPromotion
 from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
-    "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]
+    "PageVariant", "Placement", "Segment", "SegmentSearchPromotion", "TraitDefinition", "TraitType", "VisitorProfile"]
