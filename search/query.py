@@ -8,6 +8,7 @@ channel's (its overrides), snippets are built here from the text a client may se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -17,12 +18,16 @@ from django.utils.html import strip_tags
 from html import unescape
 from wagtail.models import Locale, Page, get_page_models
 from wagtail.search.backends import get_search_backend
+from wagtail.search.backends.base import FieldError, FilterError
 from wagtail.search.utils import parse_query_string
 
 from cms.api.delivery_context import DeliveryContext
 from cms.api.locales import locale_for
 from cms.visibility import visible_pages
+from search.ranking import higher_is_better, ranked_search
 from search.snippets import highlight, query_terms
+
+logger = logging.getLogger(__name__)
 
 SUGGEST_LIMIT_MAX = 20
 BODY_TEXT_MAX = 20_000  # characters of body text read for a snippet: enough for the first match
@@ -129,9 +134,10 @@ def _run(compute):
         # The database backend: SQLite's full-text syntax refuses some queries at execution.
         # A database that is down fails the key lookup before any search runs.
         raise InvalidSearch("q", "search query could not be understood: remove quotes or special characters") from exc
-    except (InvalidSearch, SearchUnavailable):
-        raise
+    except (InvalidSearch, SearchUnavailable, FieldError, FilterError):
+        raise  # a field or filter the index lacks is a bug here, not an outage: it must show as one
     except Exception as exc:  # noqa: BLE001 - any client error of any backend: unreachable, for the caller
+        logger.warning("search backend failed: %s: %s", type(exc).__name__, exc)
         raise SearchUnavailable(f"the search backend is unavailable ({type(exc).__name__})") from exc
 
 
@@ -162,16 +168,16 @@ def search_pages(delivery: DeliveryContext, params: SearchParams) -> SearchOutco
 
     def compute() -> SearchOutcome:
         # Scores are null on backends without ranking (the database fallback).
-        results = backend.search(query, queryset, operator="and").annotate_score("_score")
+        results = ranked_search(backend, query, queryset).annotate_score("_score")
         total = results.count()
         window = list(results[params.offset : params.offset + params.limit]) if params.offset < total else []
-        return SearchOutcome([Hit(page, _score(page)) for page in window], total, False)
+        return SearchOutcome([Hit(page, _score(backend, page)) for page in window], total, False)
 
     return _run(compute)
 
 
-def _score(page) -> float | None:
-    score = getattr(page, "_score", None)
+def _score(backend, page) -> float | None:
+    score = higher_is_better(backend, getattr(page, "_score", None))
     return round(float(score), 6) if score is not None else None
 
 
