@@ -35,7 +35,7 @@ class SegmentSearchPromotionForm(WagtailAdminModelForm):
 
     query_string = forms.CharField(
         max_length=MAX_QUERY_STRING_LENGTH, label="Search query",
-        help_text="The words visitors search for; case, punctuation and extra spaces do not matter.",
+        help_text="The words visitors search for; capitals and extra spaces do not matter.",
     )
 
     class Meta:
