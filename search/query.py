@@ -75,11 +75,12 @@ def _query(params: Mapping[str, str], max_length: int) -> str:
     q = params.get("q")
     if q is None:
         raise InvalidSearch("q", "q is required: the words to search for")
+    # The length as sent, as the schema states it: surrounding whitespace counts too.
+    if len(q) > max_length:
+        raise InvalidSearch("q", f"q must be at most {max_length} characters")
     q = q.strip()
     if not q:
         raise InvalidSearch("q", "q must not be empty")
-    if len(q) > max_length:
-        raise InvalidSearch("q", f"q must be at most {max_length} characters")
     return q
 
 
