@@ -9,6 +9,7 @@ channel's (its overrides), snippets are built here from the text a client may se
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -30,6 +31,9 @@ from search.snippets import highlight, query_terms
 logger = logging.getLogger(__name__)
 
 SUGGEST_LIMIT_MAX = 20
+# A query with no letter or digit finds nothing: backends are not asked (PostgreSQL's
+# autocomplete fails on a query that normalises to nothing).
+_WORD = re.compile(r"\w", re.UNICODE)
 BODY_TEXT_MAX = 20_000  # characters of body text read for a snippet: enough for the first match
 
 
@@ -162,6 +166,8 @@ def _backend():
 
 def search_pages(delivery: DeliveryContext, params: SearchParams) -> SearchOutcome:
     """One page of results, best first, with the total count; raises InvalidSearch or SearchUnavailable."""
+    if not _WORD.search(params.q):
+        return SearchOutcome([], 0, False)
     backend = _backend()
     queryset = searchable_pages(delivery, params)
     # Quoted words are phrases; `key:value` filters Wagtail's parser also reads are ignored.
@@ -184,6 +190,8 @@ def _score(backend, page) -> float | None:
 
 def suggest_pages(delivery: DeliveryContext, params: SearchParams) -> list[Page]:
     """Pages whose title starts words with the query's, best first (the backend's autocomplete)."""
+    if not _WORD.search(params.q):
+        return []
     backend = _backend()
     queryset = searchable_pages(delivery, params)
 
