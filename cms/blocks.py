@@ -157,6 +157,10 @@ class PersonalisedBlock(blocks.StructBlock):
             return super().get_api_representation(value, context)
         return context["delivery"].personalization.resolve_block(value, context)
 
+    def get_searchable_content(self, value):
+        """The default content only: a variant is meant for its segments, and search answers everyone."""
+        return self.child_blocks["default"].get_searchable_content(value["default"])
+
 
 def campaign_blocks() -> list[tuple[str, blocks.Block]]:
     """Landing pages add campaign blocks and personalised slots to the common set."""

@@ -38,16 +38,24 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=0, timeout=settings.BROKER_TIMEOUT_SECONDS)
 
 
-def check_search() -> None:
+def check_search() -> dict | None:
+    """The Elasticsearch cluster, when one is configured, within ELASTICSEARCH_READY_TIMEOUT; its name and version.
+
+    The database backend needs nothing beyond the database check.
+    """
     from wagtail.search.backends import get_search_backend
 
     backend = get_search_backend()
     client = getattr(backend, "es", None)
-    if client is not None and not client.ping():
-        raise RuntimeError("search cluster did not answer")
+    if client is None:
+        return {"backend": "database"}
+    # One short request, no retries: a probe must answer fast, and an unreachable cluster
+    # means not ready (search would answer 503), with the client's reason.
+    info = client.options(request_timeout=settings.ELASTICSEARCH_READY_TIMEOUT, max_retries=0).info()
+    return {"backend": "elasticsearch", "cluster": info.get("cluster_name", ""), "version": info.get("version", {}).get("number", "")}
 
 
-CHECKS: dict[str, Callable[[], None]] = {
+CHECKS: dict[str, Callable[[], dict | None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
@@ -55,13 +63,14 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
-def run_check(check: Callable[[], None]) -> dict:
+def run_check(check: Callable[[], dict | None]) -> dict:
+    """A check's status and time; what it reports of itself (a dict) is added, a failure's reason too."""
     started = time.perf_counter()
     try:
-        check()
+        details = check() or {}
     except Exception as exc:  # a probe reports every failure, whatever its type
         return {"status": "fail", "error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1), **details}
 
 
 @never_cache

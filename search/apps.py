@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SearchConfig(AppConfig):
-    """Search backend choice, indexing and the search API."""
+    """Search backend choice, indexing through the outbox, the reconciler and the search API."""
 
     name = "search"
     label = "tailor_search"
@@ -12,9 +12,17 @@ class SearchConfig(AppConfig):
         from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
         from cms.api.schema import register_component_builder
+        from cms.outbox import outbox_after_success
         from cms.signal_handlers import invalidate_api_responses
 
+        from . import signal_handlers
         from .api.schema import search_components
+        from .indexing import INDEX_JOB, SUBTREE_JOB
+
+        signal_handlers.connect()
+        # A search answered before an index update and cached must be retired by it.
+        outbox_after_success(INDEX_JOB, invalidate_api_responses)
+        outbox_after_success(SUBTREE_JOB, invalidate_api_responses)
 
         register_component_builder(search_components)
         # A promotion edited (or its query renamed) changes search answers: cached bodies and

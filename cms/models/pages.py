@@ -28,7 +28,15 @@ class BasePage(HeadlessPreviewMixin, Page):
         "cms.CustomImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    search_fields = Page.search_fields + [index.SearchField("summary")]
+    # What search finds: the summary, each channel's title and summary, and filters on the
+    # channels the page is offered on (an Elasticsearch filter; the database backend filters
+    # through the ORM, as cms.visibility does). Page.search_fields already has title,
+    # content type, locale, path and the publish dates.
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.RelatedFields("channel_overrides", [index.SearchField("title"), index.SearchField("summary")]),
+        index.FilterField("offered_channel_ids", es_extra={"type": "integer"}),
+    ]
     api_fields = [
         APIField("summary", serializer=ChannelOverridableField("summary")),
         APIField("hero_image", serializer=ChannelImageField("hero_image")),
@@ -53,6 +61,28 @@ class BasePage(HeadlessPreviewMixin, Page):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def get_indexed_objects(cls):
+        """Only what an API key could see on some channel: live, unexpired, not under a view restriction.
+
+        Drafts and private pages never reach a search index, so no query can leak them; an
+        unpublish, an expiry or a new restriction removes the page (search/indexing.py).
+        """
+        from django.utils import timezone
+        from wagtail.models import PageViewRestriction
+
+        queryset = super().get_indexed_objects().live().exclude(expire_at__lte=timezone.now())
+        for path in PageViewRestriction.objects.values_list("page__path", flat=True):
+            queryset = queryset.exclude(path__startswith=path)
+        return queryset
+
+    def offered_channel_ids(self) -> list[int]:
+        """Ids of the channels this page is offered on: every channel but those its overrides leave it out of."""
+        from cms.models.channels import Channel
+
+        hidden = {override.channel_id for override in self.channel_overrides.all() if not override.offered}
+        return [pk for pk in Channel.objects.values_list("pk", flat=True) if pk not in hidden]
 
     @property
     def preview_modes(self):
@@ -141,6 +171,12 @@ class ArticlePage(BasePage):
     ]
     parent_page_types = ["cms.SectionPage", "cms.HomePage"]
     subpage_types: list[str] = []
+
+    @classmethod
+    def get_indexed_objects(cls):
+        """Authors with the pages: Wagtail prefetches tags and overrides but not a ParentalManyToManyField,
+        and reads each related field three times per page (title, body, completion)."""
+        return super().get_indexed_objects().prefetch_related("authors")
 
 
 class LandingPage(BasePage):

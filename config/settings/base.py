@@ -228,21 +228,24 @@ CELERY_BEAT_SCHEDULE = {
 TASKS = {"default": {"BACKEND": "cms.outbox.backend.OutboxTaskBackend"}}
 
 # --- Search ---------------------------------------------------------------------
+# Wagtail's database backend (SQLite FTS5 or PostgreSQL full text, by DATABASE_URL) unless
+# ELASTICSEARCH_URL names a cluster (search/backends.py). Index updates go through the
+# outbox either way (search/indexing.py), so an unreachable cluster never slows a publish.
+from search.backends import search_backends  # noqa: E402  (pure data: no Django imports)
+
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
-if ELASTICSEARCH_URL:
-    WAGTAILSEARCH_BACKENDS = {
-        "default": {
-            "BACKEND": "wagtail.search.backends.elasticsearch9",
-            "URLS": [ELASTICSEARCH_URL],
-            # INDEX_PREFIX, not the INDEX option Wagtail 8 removes; the same index names ("tailor_…").
-            "INDEX_PREFIX": f'{env("ELASTICSEARCH_INDEX", default="tailor")}_',
-            "TIMEOUT": env.int("ELASTICSEARCH_TIMEOUT", default=5),
-            "OPTIONS": {},
-            "INDEX_SETTINGS": {},
-        }
-    }
-else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Seconds an index update or a search may wait on the cluster; /readyz waits less.
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=2.0)
+ELASTICSEARCH_READY_TIMEOUT = env.float("ELASTICSEARCH_READY_TIMEOUT", default=0.5)
+WAGTAILSEARCH_BACKENDS = search_backends(
+    elasticsearch_url=ELASTICSEARCH_URL,
+    index_prefix=env("ELASTICSEARCH_INDEX", default="tailor"),
+    timeout=ELASTICSEARCH_TIMEOUT,
+    language_code=env("ELASTICSEARCH_LANGUAGE", default="en"),  # the analyzer of the content's main language
+)
+# How often the reconciler compares what is live with what the index holds and repairs it.
+SEARCH_RECONCILE_SECONDS = env.float("SEARCH_RECONCILE_SECONDS", default=3600.0)
+CELERY_BEAT_SCHEDULE["search-reconcile"] = {"task": "search.reconcile", "schedule": SEARCH_RECONCILE_SECONDS}
 
 # --- Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

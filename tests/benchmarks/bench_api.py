@@ -223,8 +223,6 @@ def seed() -> Seeded:
     from django.db import transaction
     from django.db.models.signals import post_save
     from django.utils import timezone
-    from modelsearch import signal_handlers as search_signal_handlers
-    from wagtail.search.backends import get_search_backend
     from wagtail.signal_handlers import disable_reference_index_auto_update
     from tqdm import tqdm
     from wagtail.models import Page, Site
@@ -236,6 +234,8 @@ def seed() -> Seeded:
     from cms.models import Channel, ChannelRenditionPreset
     from personalization.models import Segment
     from personalization.specs import segment_definition_errors
+    from search.indexing import sync_objects
+    from search.signal_handlers import object_saved
 
     web_spec = CHANNELS[0]
     with transaction.atomic():
@@ -323,7 +323,8 @@ def seed() -> Seeded:
     # Their search index entries are added in bulk at the end rather than one task per save,
     # and their reference index (the admin's usage counts; not read by the API) is left out.
     remaining = PAGES - Page.objects.filter(depth__gte=2).count()
-    post_save.disconnect(search_signal_handlers.post_save_signal_handler, sender=ArticlePage)
+    index_uid = "search.index.cms.ArticlePage.saved"  # search.signal_handlers: one outbox job per save
+    post_save.disconnect(sender=ArticlePage, dispatch_uid=index_uid)
     created: list[int] = []
     now = timezone.now()
     tag_pool = ["journeys", "omnichannel", "personalisation", "segments", "analytics", "content-strategy", "mobile", "kiosk"]
@@ -345,10 +346,9 @@ def seed() -> Seeded:
                     Page.objects.filter(pk=page.pk).update(live_revision=revision, has_unpublished_changes=False)
                     created.append(page.pk)
                     progress.update()
-    post_save.connect(search_signal_handlers.post_save_signal_handler, sender=ArticlePage)
-    backend = get_search_backend()
+    post_save.connect(object_saved, sender=ArticlePage, dispatch_uid=index_uid)
     for start in range(0, len(created), 250):
-        backend.add_bulk(ArticlePage, list(ArticlePage.objects.filter(pk__in=created[start : start + 250])))
+        sync_objects(ArticlePage, created[start : start + 250])
     say(f"search index: {len(created)} article pages added in bulk")
 
     _, raw_key = api_key_create(channel=web, name="benchmark", scopes=["delivery"])

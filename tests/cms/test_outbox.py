@@ -126,7 +126,7 @@ def test_wagtails_own_tasks_go_through_the_outbox():
     page = ArticlePageFactory(hero_image=image)
     handlers = set(OutboxJob.objects.filter(done_at__isnull=True).values_list("handler", flat=True))
     assert "wagtail.tasks.update_reference_index_task" in handlers
-    assert "modelsearch.tasks.insert_or_update_object_task" in handlers
+    assert "search.indexing.index_object_job" in handlers  # index updates: Tailor's own job (search/indexing.py)
     assert not ReferenceIndex.get_references_to(image).exists()  # waiting in the outbox, not run inline
 
     outbox_relay()

@@ -137,7 +137,7 @@ def test_a_search_cached_before_the_index_update_is_retired_by_it(
 
     ArticlePageFactory(parent=personalised.get_parent(), title="Zebra crossings", slug="zebra")
     content_changed()  # the publish's own bump: the index update is still waiting in the outbox
-    assert OutboxJob.objects.filter(handler="modelsearch.tasks.insert_or_update_object_task", done_at=None).exists()
+    assert OutboxJob.objects.filter(handler="search.indexing.index_object_job", done_at=None).exists()
     assert get("/api/v2/pages/?search=zebra", web_key).json()["items"] == []  # cached with the old index
 
     with django_capture_on_commit_callbacks(execute=True):
