@@ -25,7 +25,7 @@ from wagtail.search.utils import parse_query_string
 from cms.api.delivery_context import DeliveryContext
 from cms.api.locales import locale_for
 from cms.visibility import visible_pages
-from search.ranking import higher_is_better, ranked_search
+from search.ranking import RankedResults
 from search.snippets import highlight, query_terms
 
 logger = logging.getLogger(__name__)
@@ -175,16 +175,15 @@ def search_pages(delivery: DeliveryContext, params: SearchParams) -> SearchOutco
 
     def compute() -> SearchOutcome:
         # Scores are null on backends without ranking (the database fallback).
-        results = ranked_search(backend, query, queryset).annotate_score("_score")
+        results = RankedResults(backend, query, queryset)
         total = results.count()
-        window = list(results[params.offset : params.offset + params.limit]) if params.offset < total else []
-        return SearchOutcome([Hit(page, _score(backend, page)) for page in window], total, False)
+        window = results.window(params.offset, params.offset + params.limit) if params.offset < total else []
+        return SearchOutcome([Hit(page, _score(score)) for page, score in window], total, False)
 
     return _run(compute)
 
 
-def _score(backend, page) -> float | None:
-    score = higher_is_better(backend, getattr(page, "_score", None))
+def _score(score) -> float | None:
     return round(float(score), 6) if score is not None else None
 
 

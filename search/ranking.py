@@ -1,14 +1,20 @@
-"""Relevance where Wagtail's backend gives titles no weight: SQLite's full-text search.
+"""Relevance and a page of ranked results, as each backend does them best.
 
 Wagtail's SQLite backend ranks with `bm25()` over the whole row (title, body and
 autocomplete columns alike), so a word in a long body can outrank the same word in a
-title. Here the title column weighs TITLE_WEIGHT times the body (the autocomplete column,
-which repeats the title as prefixes, none), as PostgreSQL's weights and Elasticsearch's
-boosts already rank titles first. Other backends are used as Wagtail configures them.
+title; and it orders by a correlated subquery that runs the full-text match again for
+every matching page (seconds for a common word in 10,000 pages). On SQLite, a page of
+results is read here from the FTS table itself instead: one match, `bm25()` with the
+title column weighing TITLE_WEIGHT times the body (the autocomplete column, which repeats
+the title as prefixes, none), ordered and cut by SQLite, restricted to the visible pages
+by a subquery. PostgreSQL's weights and Elasticsearch's boosts already rank titles first:
+other backends are used as Wagtail configures them.
 
 The SQLite backend's modules can only be imported when its FTS tables exist (on SQLite),
 so they are imported on first use.
 """
+
+from __future__ import annotations
 
 from functools import cache
 
@@ -18,11 +24,14 @@ COLUMN_WEIGHTS = (0.0, 1.0, TITLE_WEIGHT)
 
 
 @cache
-def _sqlite_classes():
-    """(Wagtail's SQLite backend class, the title-weighted compiler), built on first use."""
-    from modelsearch.backends.database.sqlite.query import BM25
-    from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend, SQLiteSearchQueryCompiler
-    from modelsearch.query import Not, Phrase, PlainText
+def _sqlite():
+    """What the SQLite path needs from Wagtail's backend, and the title-weighted compiler, built on first use."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+    from modelsearch.backends.database.sqlite.query import BM25, MatchExpression, normalize
+    from modelsearch.backends.database.sqlite.sqlite import SQLiteFTSIndexEntry, SQLiteSearchQueryCompiler
+    from modelsearch.backends.database.sqlite import sqlite as sqlite_backend
+    from modelsearch.query import MatchAll, Not, Phrase, PlainText
 
     class WeightedBM25(BM25):
         """`bm25()` with a weight per column of the FTS5 table."""
@@ -41,7 +50,26 @@ def _sqlite_classes():
                 return rank * boost if boost != 1.0 else rank
             return super().build_tsrank(vector, query, config=config, boost=boost)
 
-    return SQLiteSearchBackend, TitleFirstSQLiteCompiler
+        def ranked_window(self, config, start: int, stop: int) -> list[tuple[int, float | None]]:
+            """(page id, score) of results start..stop, best first, in one full-text query."""
+            normalized = normalize(self.query)
+            if isinstance(normalized, (MatchAll, Not)):
+                # Everything or a negation: nothing to rank; Wagtail's own path.
+                return [(obj.pk, None) for obj in self.search(config, start, stop)]
+            match = MatchExpression(self.fields or self.FTS_TABLE_FIELDS, self.build_search_query(normalized, config=config))
+            # Index entries hold object ids as text: the visible pages' ids, cast, in a subquery.
+            visible = self.queryset.order_by().annotate(_pk_text=Cast("pk", output_field=TextField())).values("_pk_text")
+            rows = (
+                SQLiteFTSIndexEntry.objects.filter(match)
+                .filter(index_entry__content_type__in=sqlite_backend.get_descendants_content_types_pks(self.queryset.model))
+                .filter(index_entry__object_id__in=visible)
+                .annotate(score=self._build_rank_expression(self.get_search_vectors(), config))
+                .order_by("score", "-index_entry__object_id")
+                .values_list("index_entry__object_id", "score")[start:stop]
+            )
+            return [(int(object_id), score) for object_id, score in rows]
+
+    return TitleFirstSQLiteCompiler
 
 
 def _is_sqlite(backend) -> bool:
@@ -49,17 +77,27 @@ def _is_sqlite(backend) -> bool:
     return type(backend).__module__.startswith("modelsearch.backends.database.sqlite")
 
 
-def ranked_search(backend, query, queryset, *, operator: str = "and"):
-    """`backend.search(query, queryset)`, ranked with title weights on SQLite; best first either way."""
-    if _is_sqlite(backend):
-        _backend_class, compiler = _sqlite_classes()
-        # The backend's own entry point with another compiler: what `search()` does with its default.
-        return backend._search(compiler, query, queryset, operator=operator, order_by_relevance=True)
-    return backend.search(query, queryset, operator=operator)
+class RankedResults:
+    """A search's total and its pages of (object, score), best first, whatever the backend."""
 
+    def __init__(self, backend, query, queryset, *, operator: str = "and"):
+        self.backend = backend
+        self.queryset = queryset
+        if _is_sqlite(backend):
+            # The backend's own entry point with another compiler: what `search()` does with its default.
+            self.results = backend._search(_sqlite(), query, queryset, operator=operator, order_by_relevance=True)
+        else:
+            self.results = backend.search(query, queryset, operator=operator).annotate_score("_score")
 
-def higher_is_better(backend, score: float | None) -> float | None:
-    """The score on one scale for every backend: SQLite's bm25 is negative, better matches lower."""
-    if score is None:
-        return None
-    return -score if _is_sqlite(backend) else score
+    def count(self) -> int:
+        return self.results.count()
+
+    def window(self, start: int, stop: int) -> list[tuple[object, float | None]]:
+        """Results start..stop with a score on one scale (higher is better; None: the backend ranks none)."""
+        if not _is_sqlite(self.backend):
+            return [(obj, getattr(obj, "_score", None)) for obj in self.results[start:stop]]
+        compiler = self.results.query_compiler
+        ranked = compiler.ranked_window(compiler.get_config(self.backend), start, stop)
+        objects = self.queryset.model.objects.in_bulk([pk for pk, _ in ranked])
+        # SQLite's bm25 is negative, better matches lower: flipped to the scale of the others.
+        return [(objects[pk], -score if score is not None else None) for pk, score in ranked if pk in objects]
