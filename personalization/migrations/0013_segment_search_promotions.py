@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cms.roles import roles_apply
+
 
 class Migration(migrations.Migration):
 
@@ -29,4 +31,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('query', 'segment', 'page'), name='segment_search_promotion_unique')],
             },
         ),
+        # Marketers manage promotions (cms.roles): re-apply the roles with the new model's permissions.
+        migrations.RunPython(roles_apply, migrations.RunPython.noop),
     ]
