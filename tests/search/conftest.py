@@ -7,7 +7,7 @@ runs inside `django_capture_on_commit_callbacks(execute=True)` (the `indexed` fi
 
 import pytest
 
-from tests.cms.api.conftest import (  # noqa: F401 - fixtures shared with the delivery API's tests
+from tests.cms.api.conftest import (  # fixtures shared with the delivery API's tests
     all_keys,
     api_client,
     api_get,
@@ -16,7 +16,6 @@ from tests.cms.api.conftest import (  # noqa: F401 - fixtures shared with the de
     preview_only_key,
     revoked_key,
     unknown_key,
-    channel_get_or_create,
     channels,
     content_changed,
     mobile_channel,
@@ -25,6 +24,13 @@ from tests.cms.api.conftest import (  # noqa: F401 - fixtures shared with the de
     web_channel,
     web_key,
 )
+
+# Re-exported so pytest finds them here (and pyflakes sees them used).
+__all__ = [
+    "all_keys", "api_client", "api_get", "channels", "content_changed", "delivery_preview_key", "events_key",
+    "mobile_channel", "mobile_key", "no_rate_limit", "preview_only_key", "revoked_key", "unknown_key",
+    "web_channel", "web_key",
+]
 
 
 @pytest.fixture
