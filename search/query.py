@@ -276,6 +276,8 @@ def result_items(hits: list[Hit], q: str, delivery: DeliveryContext) -> list[dic
         override = delivery.channel_override(page.pk)
         summary = (override and override.summary) or getattr(page, "summary", "") or ""
         title = (override and override.title) or page.title
-        snippet = highlight([title, summary, page.search_description, body_text(page)], terms)
+        # The text around the match, from what the result does not already show whole: the
+        # summary, then the body; the title only when the match is nowhere else.
+        snippet = highlight([summary, body_text(page), page.search_description, title], terms)
         items.append({**page_item(page, delivery), "summary": summary, "snippet": snippet, "score": hit.score})
     return items
