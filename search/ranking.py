@@ -72,6 +72,47 @@ def _sqlite():
     return TitleFirstSQLiteCompiler
 
 
+def _pg_ranked(compiler, config):
+    """Index entries matching the query, restricted to the compiler's queryset, with their rank.
+
+    Wagtail's PostgreSQL search matches `title || body` built per row, which no index serves
+    (every entry is read for every query); matching each column on its own lets PostgreSQL
+    use the GIN index each has. The rank is Wagtail's own expression over the same columns.
+    """
+    from django.db.models import F, Q, TextField
+    from django.db.models.functions import Cast
+    from modelsearch.backends.database.postgres.postgres import IndexEntry
+    from modelsearch.utils import get_descendants_content_types_pks
+
+    search_query = compiler.build_tsquery(compiler.query, config=config)
+    visible = compiler.queryset.order_by().annotate(_pk_text=Cast("pk", output_field=TextField())).values("_pk_text")
+    rank = compiler._build_rank_expression([(F("title"), F("title_norm")), (F("body"), 1.0)], config)
+    return (
+        IndexEntry.objects.filter(Q(title=search_query) | Q(body=search_query))
+        .filter(content_type_id__in=get_descendants_content_types_pks(compiler.queryset.model))
+        .filter(object_id__in=visible)
+        .annotate(rank=rank)
+    )
+
+
+def _is_postgres(backend) -> bool:
+    return type(backend).__module__.startswith("modelsearch.backends.database.postgres")
+
+
+def _pg_supported(compiler) -> bool:
+    from modelsearch.query import MatchAll, Not, Phrase, PlainText, And, Or
+
+    def plain(query) -> bool:
+        if isinstance(query, (PlainText, Phrase)):
+            return True
+        if isinstance(query, (And, Or)):
+            return all(plain(sub) for sub in query.subqueries)
+        return False
+
+    # Fuzzy, Boost, negations and everything-queries keep Wagtail's own path; a field list too.
+    return compiler.fields is None and plain(compiler.query) and not isinstance(compiler.query, (MatchAll, Not))
+
+
 def _is_sqlite(backend) -> bool:
     # By module, so that no other backend imports the SQLite one (which fails off SQLite).
     return type(backend).__module__.startswith("modelsearch.backends.database.sqlite")
@@ -89,11 +130,24 @@ class RankedResults:
         else:
             self.results = backend.search(query, queryset, operator=operator).annotate_score("_score")
 
+    def _pg(self):
+        if not _is_postgres(self.backend) or not _pg_supported(self.results.query_compiler):
+            return None
+        compiler = self.results.query_compiler
+        return _pg_ranked(compiler, compiler.get_config(self.backend))
+
     def count(self) -> int:
-        return self.results.count()
+        entries = self._pg()
+        return entries.count() if entries is not None else self.results.count()
 
     def window(self, start: int, stop: int) -> list[tuple[object, float | None]]:
         """Results start..stop with a score on one scale (higher is better; None: the backend ranks none)."""
+        entries = self._pg()
+        if entries is not None:
+            rows = entries.order_by("-rank", "-object_id").values_list("object_id", "rank")[start:stop]
+            ranked = [(int(object_id), rank) for object_id, rank in rows]
+            objects = self.queryset.model.objects.in_bulk([pk for pk, _ in ranked])
+            return [(objects[pk], rank) for pk, rank in ranked if pk in objects]
         if not _is_sqlite(self.backend):
             return [(obj, getattr(obj, "_score", None)) for obj in self.results[start:stop]]
         compiler = self.results.query_compiler
