@@ -91,11 +91,12 @@ def test_an_unreachable_backend_answers_503_with_retry_after(corpus, web_key, se
 
 def test_a_backend_error_mid_query_is_a_503_too(corpus, web_key, monkeypatch):
     """Any client error the backend raises while the query runs (here a timeout), not only at connect."""
-    from modelsearch.backends.base import BaseSearchResults
+    from search.ranking import RankedResults
 
     def timed_out(self, *args, **kwargs):
         raise TimeoutError("read timed out")
 
-    monkeypatch.setattr(BaseSearchResults, "count", timed_out)
+    # Where every backend's results are first read (the total), whichever backend runs.
+    monkeypatch.setattr(RankedResults, "count", timed_out)
     response = Client(raise_request_exception=False).get("/api/v2/search/?q=compost", HTTP_AUTHORIZATION=f"Bearer {web_key}")
     assert (response.status_code, response["Retry-After"]) == (503, "30")
