@@ -85,14 +85,31 @@ def _pg_ranked(compiler, config):
     from modelsearch.utils import get_descendants_content_types_pks
 
     search_query = compiler.build_tsquery(compiler.query, config=config)
+    # Candidates: entries with any of the words in either column (each column's index serves
+    # it); then the whole query on both columns together, as Wagtail matches it (words of an
+    # "and" may be split between title and body), checked on the candidates only.
+    candidates = compiler.build_tsquery(_any_word(compiler.query), config=config)
     visible = compiler.queryset.order_by().annotate(_pk_text=Cast("pk", output_field=TextField())).values("_pk_text")
     rank = compiler._build_rank_expression([(F("title"), F("title_norm")), (F("body"), 1.0)], config)
     return (
-        IndexEntry.objects.filter(Q(title=search_query) | Q(body=search_query))
+        IndexEntry.objects.filter(Q(title=candidates) | Q(body=candidates))
+        .annotate(_vector_=F("title")._combine(F("body"), "||", False))
+        .filter(_vector_=search_query)
         .filter(content_type_id__in=get_descendants_content_types_pks(compiler.queryset.model))
         .filter(object_id__in=visible)
         .annotate(rank=rank)
     )
+
+
+def _any_word(query):
+    """The query with every "and" made an "or": what an entry must contain at least part of."""
+    from modelsearch.query import And, Or, PlainText
+
+    if isinstance(query, (And, Or)):
+        return Or([_any_word(sub) for sub in query.subqueries])
+    if isinstance(query, PlainText):
+        return PlainText(query.query_string, operator="or", boost=query.boost)
+    return query
 
 
 def _is_postgres(backend) -> bool:

@@ -115,6 +115,7 @@ def test_pages_of_results_are_disjoint_and_cover_the_total(corpus, web_key, api_
 
 def test_several_words_must_all_match_and_a_quoted_phrase_keeps_its_order(corpus, web_key, api_get):
     assert titles(search(api_get, web_key, q="compost winter")) == ["Autumn chores"]
+    assert titles(search(api_get, web_key, q="compost yard")) == ["Compost guide"]  # one in the title, one in the body
     assert titles(search(api_get, web_key, q='"kitchen scraps"')) == ["Compost guide"]
     assert titles(search(api_get, web_key, q='"scraps kitchen"')) == []
 
