@@ -35,6 +35,9 @@ _SEGMENTS = [
     *[f"personalization.{action}_traitdefinition" for action in ("add", "change", "delete", "view")],
     # Custom event types frontends may report, and their properties (built-ins cannot be deleted).
     *[f"personalization.{action}_eventtype" for action in ("add", "change", "delete", "view")],
+    # Promoted search results: Wagtail's, for everyone, and personalization's, for one segment.
+    *[f"wagtailsearchpromotions.{action}_searchpromotion" for action in ("add", "change", "delete", "view")],
+    *[f"personalization.{action}_segmentsearchpromotion" for action in ("add", "change", "delete", "view")],
 ]
 
 # Drafting experiments and submitting them: launching, stopping and promoting are the CCO's (publish).

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v2/profiles/<str:visitor_id>/identify/", IdentifyView.as_view(), name="profile-identify"),
     path("api/v2/segments/<slug:key>/members/", SegmentMembersView.as_view(), name="segment-members"),
     path("api/v2/feedback/", FeedbackView.as_view(), name="feedback"),
+    path("api/v2/search/", include("search.api.urls")),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

@@ -181,3 +181,14 @@ def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path, monk
         "cms/api/views.py: search.backends",
     ]
     assert {"cms.api.lookups", "cms.models.Channel"} <= set(imports_of(package / "views.py"))
+
+
+# Pure cores outside the engine: single modules that import only the standard library.
+PURE_MODULES = ("search/snippets.py",)
+
+
+@pytest.mark.parametrize("relative", PURE_MODULES)
+def test_pure_modules_import_only_the_standard_library(relative: str) -> None:
+    path = ROOT / relative
+    outside = sorted(name for name in set(imports_of(path)) if name.split(".")[0] not in sys.stdlib_module_names)
+    assert outside == [], outside

@@ -419,6 +419,11 @@ API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
 API_RATE_LIMIT_ON_CACHE_ERROR = env("API_RATE_LIMIT_ON_CACHE_ERROR", default="open")
 if API_RATE_LIMIT_ON_CACHE_ERROR not in ("open", "closed"):
     raise ImproperlyConfigured("API_RATE_LIMIT_ON_CACHE_ERROR must be open or closed")
+# The search API: longest query accepted (a longer one is a 400), longest suggest prefix, and
+# how long clients are told to wait when the search backend cannot answer (a 503).
+SEARCH_QUERY_MAX_LENGTH = env.int("SEARCH_QUERY_MAX_LENGTH", default=200)
+SEARCH_SUGGEST_MAX_LENGTH = env.int("SEARCH_SUGGEST_MAX_LENGTH", default=100)
+SEARCH_RETRY_AFTER_SECONDS = env.int("SEARCH_RETRY_AFTER_SECONDS", default=30)
 # A visit ends this long after it started; the visits a process counted reach the stored
 # profiles in batches at most this often.
 VISIT_WINDOW_SECONDS = env.int("VISIT_WINDOW_SECONDS", default=30 * 60)

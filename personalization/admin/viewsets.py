@@ -35,6 +35,7 @@ from personalization.engine import matches_everyone
 from cms.json_input import loads_bounded
 from cms.models import Channel
 from personalization.models import Placement, Segment, TraitDefinition
+from personalization.search_promotions import SegmentSearchPromotionViewSet
 
 NEW_DEFINITION = {"all": []}
 
@@ -179,7 +180,10 @@ class ChannelViewSet(SnippetViewSet):
 
 
 class PersonalisationViewSetGroup(SnippetViewSetGroup):
-    items = (SegmentViewSet, ExperimentViewSet, TraitDefinitionViewSet, PlacementViewSet, ChannelViewSet, EventTypeViewSet)
+    items = (
+        SegmentViewSet, ExperimentViewSet, TraitDefinitionViewSet, PlacementViewSet, SegmentSearchPromotionViewSet,
+        ChannelViewSet, EventTypeViewSet,
+    )
     menu_label = _("Personalisation")
     menu_icon = "group"
     menu_order = 300

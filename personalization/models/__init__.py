@@ -14,10 +14,11 @@ from personalization.experiments.models import Experiment, ExperimentArm, Experi
 from .page_variants import PageVariant
 from .placements import Placement
 from .profiles import ErasureLog, ProfileMerge, SegmentMembership, Suppression, VisitorProfile
+from .search_promotions import SegmentSearchPromotion
 from .segments import Segment, TraitDefinition, TraitType
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
     "Experiment", "ExperimentArm", "ExperimentArmDay", "ExperimentExposure", "ExperimentGuardrail",
-    "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile",
+    "PageVariant", "Placement", "Segment", "SegmentSearchPromotion", "TraitDefinition", "TraitType", "VisitorProfile",
     "ErasureLog", "ProfileMerge", "SegmentMembership", "Suppression"]

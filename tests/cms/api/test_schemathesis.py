@@ -250,8 +250,8 @@ def load_schema():
     )
     loaded = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(public=True), config=config)
     loaded.app = APP
-    # The delivery endpoints (Wagtail's router) and the decide endpoint, all on RAW_KEY's channel.
-    endpoints = "|".join([*map(re.escape, api_router._endpoints), "personalize/decide"])
+    # The delivery endpoints (Wagtail's router), the decide and search endpoints, all on RAW_KEY's channel.
+    endpoints = "|".join([*map(re.escape, api_router._endpoints), "personalize/decide", "search"])
     return loaded.include(path_regex=rf"^/api/v2/({endpoints})/")
 
 
@@ -311,6 +311,15 @@ BAD_INPUT = [
     "/api/v2/pages/?id=99999999999999999999",
     "/api/v2/images/?width=99999999999999999999",
     "/api/v2/images/?collection=99999999999999999999",
+    # Search: hostile queries (tests/search/test_search_hostile.py has more).
+    "/api/v2/search/?q=" + "x" * 10_000,
+    "/api/v2/search/?q=%22",
+    "/api/v2/search/?q=%00",
+    "/api/v2/search/?q=a&limit=%C2%B9",
+    "/api/v2/search/?q=a&offset=99999999999999999999",
+    "/api/v2/search/?q=a&locale=%00",
+    "/api/v2/search/suggest/?q=" + "x" * 10_000,
+    "/api/v2/search/suggest/?q=(",
     # The browsable API (Wagtail's second renderer) must not turn a problem into HTML.
     "/api/v2/pages/?id=x&format=api",
 ]
