@@ -281,7 +281,7 @@ def test_trait_choices_that_python_cannot_decode_are_a_form_error(client, market
 
     assert response.status_code == 200
     assert response.context["form"].errors["choices"] == [error]
-    assert not TraitDefinition.objects.exists()
+    assert not TraitDefinition.objects.filter(name="tier").exists()
 
 
 # --- the trial endpoint -------------------------------------------------------------------

@@ -25,8 +25,8 @@ def test_a_member_the_code_adds_without_describing_it_fails_the_request(home, we
     article = ArticlePageFactory(parent=home, title="Drift")
     describe = DeliveryPagesViewSet._personalization_meta
 
-    def drifting(self, ids):
-        return {**describe(self, ids), "undeclared": True}
+    def drifting(self, *args):
+        return {**describe(self, *args), "undeclared": True}
 
     monkeypatch.setattr(DeliveryPagesViewSet, "_personalization_meta", drifting)
     with pytest.raises(ResponseContractError, match=r"meta/personalization: .*'undeclared' was unexpected"):
