@@ -329,14 +329,23 @@ def _event_time(item: dict) -> datetime:
     return event.at if event else datetime.min.replace(tzinfo=timezone.utc)
 
 
-def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None) -> VisitorProfile:
-    """Create or update a profile (services for the events/CRM/consent APIs and seeding)."""
+def profile_upsert(
+    *, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None,
+    trait_source: str = "seed",
+) -> VisitorProfile:
+    """Create or update a profile (services for the events/CRM/consent APIs and seeding).
+
+    Traits set here are stamped with `trait_source` and the time (their provenance, which
+    retention counts from).
+    """
     now = now or datetime.now(timezone.utc)
     profile, _ = VisitorProfile.objects.get_or_create(visitor_id=visitor_id, defaults={"first_seen": now, "last_seen": now})
     if consent is not None:
         profile.consent = sorted(set(consent))
     if traits is not None:
         profile.traits = {**profile.traits, **traits}
+        stamp = {"at": now.astimezone(timezone.utc).isoformat(timespec="seconds"), "source": trait_source}
+        profile.trait_sources = {**profile.trait_sources, **{name: stamp for name in traits}}
     profile.save()
     transaction.on_commit(lambda: profile_forget_cached(visitor_id))
     return profile

@@ -215,12 +215,20 @@ EVENTS_AGGREGATION_LAG_SECONDS = env.int("EVENTS_AGGREGATION_LAG_SECONDS", defau
 # How often new events are rolled up for the dashboards (beat or the embedded scheduler).
 EVENTS_AGGREGATION_SECONDS = env.float("EVENTS_AGGREGATION_SECONDS", default=60.0)
 
+# Default retention of trait values per data category, in days (0: kept); a trait's own
+# retention period overrides it. Purged hourly (personalization.traits_retention).
+TRAIT_RETENTION_DAYS = {
+    category: env.int(f"TRAIT_RETENTION_DAYS_{category.upper()}", default=0) or None for category in ("crm", "behaviour")
+}
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
     "aggregate-events": {"task": "personalization.aggregate_events", "schedule": EVENTS_AGGREGATION_SECONDS},
     # Day partitions of raw events made a week ahead, those past retention dropped (hourly: cheap).
     "events-partitions": {"task": "personalization.events_maintain", "schedule": 3600.0},
+    # Trait values past their trait's retention period removed (hourly: a day's precision is owed).
+    "traits-retention": {"task": "personalization.traits_retention", "schedule": 3600.0},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

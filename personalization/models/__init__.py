@@ -11,8 +11,10 @@ from personalization.events.models import (
 from .page_variants import PageVariant
 from .placements import Placement
 from .profiles import VisitorProfile
-from .segments import Segment, TraitDefinition, TraitType
+from .segments import Segment, TraitCategory, TraitDefinition, TraitType
+from .trait_imports import TraitImport
 
 __all__ = [
     "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
-    "PageVariant", "Placement", "Segment", "TraitDefinition", "TraitType", "VisitorProfile"]
+    "PageVariant", "Placement", "Segment", "TraitCategory", "TraitDefinition", "TraitImport", "TraitType",
+    "VisitorProfile"]
