@@ -20,6 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("cms", "personalization", "search", "config")
 ENGINE = "personalization.engine"
+# Pure cores: the standard library and themselves only (no Django, no other part of the project).
+PURE_CORES = (ENGINE, "personalization.traits")
 
 # package → project packages it must never import
 FORBIDDEN = {
@@ -69,13 +71,13 @@ def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     )
 
 
-def engine_violations() -> list[str]:
-    """Engine imports that are neither the standard library nor the engine itself (Django, the rest of us)."""
+def engine_violations(core: str = ENGINE) -> list[str]:
+    """A pure core's imports that are neither the standard library nor the core itself (Django, the rest of us)."""
     return sorted(
         f"{path.relative_to(ROOT)}: {name}"
-        for path in _modules(ENGINE)
+        for path in _modules(core)
         for name in set(imports_of(path))
-        if name.split(".")[0] not in sys.stdlib_module_names and not _within(name, ENGINE)
+        if name.split(".")[0] not in sys.stdlib_module_names and not _within(name, core)
     )
 
 
@@ -88,6 +90,12 @@ def test_package_imports_only_in_the_allowed_directions(package: str) -> None:
 def test_the_engine_imports_only_the_standard_library_and_itself() -> None:
     assert len(_modules(ENGINE)) > 5
     assert engine_violations() == []
+
+
+@pytest.mark.parametrize("core", PURE_CORES)
+def test_each_pure_core_imports_only_the_standard_library_and_itself(core: str) -> None:
+    assert len(_modules(core)) > 3
+    assert engine_violations(core) == []
 
 
 def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path, monkeypatch) -> None:

@@ -46,7 +46,7 @@ FALSE_WORDS: Final = frozenset({"no", "n", "false", "f", "0", "off", "nein", "no
 # Currency signs and codes a CRM export puts around amounts.
 _CURRENCY_SIGNS = re.compile(r"[$€£¥₹]")
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$")
-_AMOUNT = re.compile(r"^[+-]?[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*$")
+_AMOUNT = re.compile(r"^[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*$")
 
 # Date forms beside ISO, day first where ambiguous (the hub's locale is en-GB).
 _DATE_FORMATS: Final = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%Y%m%d")

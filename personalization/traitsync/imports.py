@@ -121,7 +121,7 @@ def traits_create(new_traits: Mapping[str, dict]) -> list[str]:
         )
         if made:
             created.append(name)
-    return created
+    return sorted(created)
 
 
 def import_stream(
