@@ -13,6 +13,7 @@ from cms.api.schema import docs_view, schema_view
 from cms.media import serve_media
 from config.health import healthz, readyz
 from personalization.api.events import EventsView
+from personalization.api.traits import ProfileTraitsView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/personalize/", include("personalization.api.urls")),
     path("api/v2/events/", EventsView.as_view(), name="events"),
+    path("api/v2/profiles/<str:visitor_id>/traits/", ProfileTraitsView.as_view(), name="profile-traits"),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

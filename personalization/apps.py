@@ -14,6 +14,7 @@ class PersonalizationConfig(AppConfig):
 
         from . import signal_handlers
         from .api.events_schema import events_components
+        from .api.traits_schema import traits_components
         from .api.schema import decide_components
         from .personaliser import SegmentPersonaliser
 
@@ -22,6 +23,7 @@ class PersonalizationConfig(AppConfig):
         # The decide endpoint's bodies embed placements' blocks: the delivery schema builds them too.
         register_component_builder(decide_components)
         register_component_builder(events_components)
+        register_component_builder(traits_components)
         page_panel_register("personalisation", _variant_figures_panel)
 
 
