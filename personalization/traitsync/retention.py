@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.db.models.fields.json import KT
 
 from personalization.models import TraitDefinition, VisitorProfile
@@ -38,7 +39,7 @@ def traits_purge(*, now: datetime | None = None) -> dict:
         cutoff = (now - timedelta(days=days)).isoformat(timespec="seconds")
         expired = (
             VisitorProfile.objects.filter(traits__has_key=trait.name)
-            .annotate(set_at=KT(f"trait_sources__{trait.name}__at"))
+            .alias(set_at=Cast(KT(f"trait_sources__{trait.name}__at"), CharField()))  # text: compared as text on any database
             .filter(Q(set_at__lt=cutoff) | Q(set_at__isnull=True))
             .values_list("visitor_id", flat=True)
             .order_by("visitor_id")
