@@ -11,7 +11,7 @@ from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
-from personalization.admin import dashboard
+from personalization.admin import dashboard, trait_imports
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
@@ -49,6 +49,7 @@ def register_preview_as_urls():
         ),
         path("personalization/dashboard/", dashboard.dashboard, name="personalization_dashboard"),
         path("personalization/dashboard/<slug:table>.csv", dashboard.dashboard_csv, name="personalization_dashboard_csv"),
+        *trait_imports.urls(),
     ]
 
 
@@ -74,6 +75,17 @@ def register_dashboard_menu_item():
 class DashboardViewersMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(dashboard.VIEW_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_trait_import_menu_item():
+    """Marketers turn a CRM export into traits without a shell."""
+    return TraitImportersMenuItem(_("Import traits"), reverse("personalization_trait_imports"), icon_name="upload", order=315)
+
+
+class TraitImportersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("personalization.view_traitimport")
 
 
 @hooks.register("register_page_header_buttons")
