@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .values import ABSENT, ValueProblem, parse_value
@@ -26,6 +26,21 @@ class RowPlan:
 
     id_column: str
     columns: Mapping[str, TraitSpec] = field(default_factory=dict)
+    # (column, spec, parse) per column, bound once: a file has millions of cells.
+    parsers: tuple[tuple[str, TraitSpec, Callable[[object], object]], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        bound = tuple((column, spec, _parser(spec)) for column, spec in self.columns.items())
+        object.__setattr__(self, "parsers", bound)
+
+
+def _parser(spec: TraitSpec) -> Callable[[object], object]:
+    kind, choices = spec.type, spec.choices
+
+    def parse(raw: object) -> object:
+        return parse_value(kind, raw, choices)
+
+    return parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +67,15 @@ def check_row(plan: RowPlan, number: int, row: Mapping[str, object]) -> RowCheck
     elif len(visitor_id) > MAX_VISITOR_ID_LENGTH:
         problems.append((plan.id_column, f"visitor id longer than {MAX_VISITOR_ID_LENGTH} characters"))
     values: dict[str, object] = {}
-    for column, spec in plan.columns.items():
+    for column, spec, parse in plan.parsers:
         if spec.computed:
             problems.append((column, f"trait '{spec.name}' is computed by the hub and cannot be imported"))
             continue
+        raw = row.get(column)
+        if not raw and raw is not False and raw != 0:  # blank: absent (the commonest cell in an export)
+            continue
         try:
-            value = parse_value(spec.type, row.get(column), spec.choices)
+            value = parse(raw)
         except ValueProblem as exc:
             problems.append((column, str(exc)))
             continue

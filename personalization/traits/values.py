@@ -7,6 +7,7 @@ A blank cell is ABSENT: it leaves the stored value alone, it never erases it.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -56,6 +57,9 @@ def _blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
+_PLAIN_DECIMAL = re.compile(r"-?\d{1,15}\.\d{1,6}")
+
+
 def parse_number(raw: object) -> int | float:
     """A number from `1234`, `1,234.50`, `$12.00`, `€ 3,50`, `1.234,50`, `-7`, `12 500`; whole numbers as int."""
     if isinstance(raw, bool):
@@ -63,6 +67,12 @@ def parse_number(raw: object) -> int | float:
     if isinstance(raw, (int, float)):
         return _tidy(Decimal(str(raw)))
     text = str(raw).strip()
+    # The common plain forms first: an import parses millions of cells.
+    if text.isascii() and text.isdigit() and len(text) < 16:
+        return int(text)
+    if _PLAIN_DECIMAL.fullmatch(text):
+        value = float(text)
+        return int(value) if value.is_integer() else value
     negative = text.startswith("(") and text.endswith(")")  # accounting notation
     text = text.strip("()").strip()
     text = _CURRENCY_CODE.sub("", _CURRENCY_SIGNS.sub("", text)).strip()
@@ -121,11 +131,19 @@ def parse_boolean(raw: object) -> bool:
     raise ValueProblem(f"not a yes/no value: {str(raw)[:40]!r}")
 
 
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
 def parse_date(raw: object) -> str:
     """An ISO date (`YYYY-MM-DD`) from ISO dates or date-times and common day-first forms."""
     if isinstance(raw, bool) or isinstance(raw, (int, float)):
         raise ValueProblem(f"not a date: {raw!r}")
     text = str(raw).strip()
+    if found := _DAY_FIRST.fullmatch(text):  # the commonest export form, without strptime's cost
+        try:
+            return date(int(found[3]), int(found[2]), int(found[1])).isoformat()
+        except ValueError:
+            raise ValueProblem(f"not a date: {text[:40]!r}") from None
     try:
         return date.fromisoformat(text[:10]).isoformat() if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
@@ -139,9 +157,13 @@ def parse_date(raw: object) -> str:
 
 
 def parse_string(raw: object) -> str:
-    if isinstance(raw, (dict, list)):
+    """Text, trimmed, bounded, without NUL characters."""
+    if isinstance(raw, str):
+        text = raw.strip()
+    elif isinstance(raw, (dict, list)):
         raise ValueProblem("expected text, got a list or object")
-    text = str(raw).strip() if not isinstance(raw, bool) else ("true" if raw else "false")
+    else:
+        text = str(raw) if not isinstance(raw, bool) else ("true" if raw else "false")
     if len(text) > MAX_STRING_LENGTH:
         raise ValueProblem(f"text longer than {MAX_STRING_LENGTH} characters")
     if "\x00" in text:
@@ -149,12 +171,16 @@ def parse_string(raw: object) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=256)
+def _choice_lookup(choices: tuple[str, ...]) -> dict[str, str]:
+    return {choice.casefold(): choice for choice in reversed(choices)}
+
+
 def parse_choice(raw: object, choices: tuple[str, ...]) -> str:
     """One of `choices`, matched without regard to case or surrounding spaces; stored as declared."""
     text = parse_string(raw)
-    for choice in choices:
-        if choice.casefold() == text.casefold():
-            return choice
+    if (choice := _choice_lookup(choices).get(text.casefold())) is not None:
+        return choice
     allowed = ", ".join(choices[:10]) + (", …" if len(choices) > 10 else "")
     raise ValueProblem(f"{text[:40]!r} is not one of: {allowed}")
 
@@ -163,17 +189,15 @@ def parse_value(trait_type: str, raw: object, choices: tuple[str, ...] = ()) -> 
     """The stored value of a cell (lenient: CRM exports write values many ways), or ABSENT for a blank."""
     if _blank(raw):
         return ABSENT
-    if trait_type == "number":
-        return parse_number(raw)
-    if trait_type == "boolean":
-        return parse_boolean(raw)
-    if trait_type == "date":
-        return parse_date(raw)
     if trait_type == "choice":
         return parse_choice(raw, choices)
-    if trait_type == "string":
-        return parse_string(raw)
-    raise ValueProblem(f"unknown trait type {trait_type!r}")
+    parse = _PARSERS.get(trait_type)
+    if parse is None:
+        raise ValueProblem(f"unknown trait type {trait_type!r}")
+    return parse(raw)
+
+
+_PARSERS = {"number": parse_number, "boolean": parse_boolean, "date": parse_date, "string": parse_string}
 
 
 def json_value(trait_type: str, raw: object, choices: tuple[str, ...] = ()) -> object:
