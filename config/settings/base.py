@@ -221,6 +221,11 @@ TRAIT_RETENTION_DAYS = {
     category: env.int(f"TRAIT_RETENTION_DAYS_{category.upper()}", default=0) or None for category in ("crm", "behaviour")
 }
 
+# Churn risk is rescored this often (beat or the embedded scheduler); from CHURN_HIGH_RISK on a
+# customer counts as high risk on the admin's "At risk" page.
+CHURN_SCORING_SECONDS = env.float("CHURN_SCORING_SECONDS", default=6 * 3600.0)
+CHURN_HIGH_RISK = env.float("CHURN_HIGH_RISK", default=0.7)
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
@@ -229,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
     "events-partitions": {"task": "personalization.events_maintain", "schedule": 3600.0},
     # Trait values past their trait's retention period removed (hourly: a day's precision is owed).
     "traits-retention": {"task": "personalization.traits_retention", "schedule": 3600.0},
+    # Every customer's churn_risk recomputed with the newest model (a read of every profile: not often).
+    "churn-score": {"task": "personalization.churn_score", "schedule": CHURN_SCORING_SECONDS},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

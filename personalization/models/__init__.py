@@ -8,6 +8,7 @@ from personalization.events.models import (
     Event, EventRollup, EventType, HourRollup, RollupWatermark, SegmentDayRollup, ServedImpression,
 )
 
+from .churn import ChurnModel, ChurnScore
 from .page_variants import PageVariant
 from .placements import Placement
 from .profiles import VisitorProfile
@@ -15,6 +16,6 @@ from .segments import Segment, TraitCategory, TraitDefinition, TraitType
 from .trait_imports import TraitImport
 
 __all__ = [
-    "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
+    "ChurnModel", "ChurnScore", "Event", "EventRollup", "EventType", "HourRollup", "RollupWatermark", "SegmentDayRollup", "ServedImpression",
     "PageVariant", "Placement", "Segment", "TraitCategory", "TraitDefinition", "TraitImport", "TraitType",
     "VisitorProfile"]

@@ -37,6 +37,8 @@ class CustomerHistory:
     last_seen: datetime | None = None
     event_times: Sequence[datetime] = ()
     traits: Mapping[str, object] = field(default_factory=dict)
+    # False without consent to behaviour data: its columns are then missing (neutral), not zero.
+    behaviour_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ def _number(value: object) -> float:
 def feature_row(history: CustomerHistory, spec: FeatureSpec, as_of: datetime) -> list[float]:
     """One customer's columns (NaN where a value is missing; the model imputes its training mean)."""
     row: list[float] = []
-    if spec.behaviour:
+    if spec.behaviour and not history.behaviour_known:
+        row += [math.nan] * len(BEHAVIOUR_FEATURES)
+    elif spec.behaviour:
         act = activity(history, as_of)
         row += [
             act.visits_recent, act.visits_baseline, act.visits_recent - act.visits_baseline,

@@ -65,7 +65,10 @@ class ChurnScorer:
 
     def reasons(self, history: CustomerHistory, row: Sequence[float], as_of: datetime, top: int = TOP_REASONS) -> list[Reason]:
         """The factors raising this customer's risk most, largest first (none if nothing raises it)."""
-        contributions = self.contributions(np.asarray([row], dtype=float))[0]
+        return self.reasons_from(history, self.contributions(np.asarray([row], dtype=float))[0], as_of, top)
+
+    def reasons_from(self, history: CustomerHistory, contributions: Sequence[float], as_of: datetime, top: int = TOP_REASONS) -> list[Reason]:
+        """As `reasons`, from the row's contributions already computed (scoring a whole matrix at once)."""
         by_factor: dict[str, float] = {}
         for factor, value in zip(self.spec.factors(), contributions):
             by_factor[factor] = by_factor.get(factor, 0.0) + float(value)
