@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-
-from django.utils.dateparse import parse_datetime
+from datetime import timezone as dt_timezone
 
 from personalization.insight.churn import CustomerHistory, FeatureSpec, TraitField
 from personalization.insight.churn.features import SENTIMENT_TRAIT
@@ -19,10 +18,20 @@ INPUT_KINDS = ("number", "boolean", "choice")
 MIN_COVERAGE = 0.5
 
 
+def _time(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        at = datetime.fromisoformat(text)  # what profiles store; far faster than a regex parse
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt_timezone.utc)
+
+
 def _times(events: object, before: datetime | None) -> list[datetime]:
     times = []
     for event in events if isinstance(events, list) else ():
-        at = parse_datetime(event.get("at", "")) if isinstance(event, dict) and isinstance(event.get("at"), str) else None
+        at = _time(event.get("at")) if isinstance(event, dict) else None
         if at is not None and (before is None or at < before):
             times.append(at)
     return times

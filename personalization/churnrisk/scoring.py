@@ -21,6 +21,7 @@ from django.utils import timezone
 from personalization.churnrisk.histories import CHUNK, RISK_TRAIT, history_of, profile_rows
 from personalization.churnrisk.training import current_scorer
 from personalization.insight.churn import ChurnScorer, feature_matrix
+from personalization.insight.churn.model import probabilities
 from personalization.models import ChurnScore, TraitDefinition, VisitorProfile
 from personalization.traitsync.store import _forget_cached_after_commit, now_iso, traits_remove
 
@@ -88,25 +89,54 @@ def _score_chunk(rows: list[tuple], scorer: ChurnScorer, version: int, now: date
     if not known.any():
         return
     contributions = scorer.contributions(matrix)
-    risks = 1.0 / (1.0 + np.exp(-(contributions.sum(axis=1) + scorer.intercept)))
+    risks = probabilities(contributions.sum(axis=1) + scorer.intercept)
     pks = [row[0] for row, ok in zip(rows, known) if ok]
     previous = dict(ChurnScore.objects.filter(profile_id__in=pks).values_list("profile_id", "high_since"))
     threshold = high_risk()
-    scores, risk_values = [], []
-    for index in np.flatnonzero(known):
+    scores: list[tuple[int, float, list, datetime | None]] = []
+    risk_values = []
+    indexes = np.flatnonzero(known)
+    explained = scorer.reasons_many([histories[index] for index in indexes], contributions[indexes], now)
+    for index, reasons in zip(indexes, explained):
         row, risk = rows[index], round(float(risks[index]), RISK_DECIMALS)
-        reasons = [reason.as_json() for reason in scorer.reasons_from(histories[index], contributions[index], now)]
+        reasons = [reason.as_json() for reason in reasons]
         high_since = (previous.get(row[0]) or now) if risk >= threshold else None
-        scores.append(ChurnScore(profile_id=row[0], risk=risk, reasons=reasons, model_version=version, scored_at=now, high_since=high_since))
+        scores.append((row[0], risk, reasons, high_since))
         risk_values.append((row[0], row[1], risk, (row[5] or {}).get(RISK_TRAIT)))
         run.high += risk >= threshold
     with transaction.atomic():
-        ChurnScore.objects.bulk_create(
-            scores, update_conflicts=True, unique_fields=["profile"],
-            update_fields=["risk", "reasons", "model_version", "scored_at", "high_since"],
-        )
+        _scores_write(scores, version, now)
         run.changed += _risk_write(risk_values)
     run.scored += len(scores)
+
+
+_SCORES_SQL = """
+INSERT INTO personalization_churnscore AS s (profile_id, risk, reasons, model_version, scored_at, high_since)
+SELECT t.profile_id, t.risk, t.reasons, %(version)s, %(now)s, t.high_since
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS t(profile_id bigint, risk float8, reasons jsonb, high_since timestamptz)
+ON CONFLICT (profile_id) DO UPDATE SET
+    risk = excluded.risk, reasons = excluded.reasons, model_version = excluded.model_version,
+    scored_at = excluded.scored_at, high_since = excluded.high_since
+"""
+
+
+def _scores_write(scores: list[tuple[int, float, list, datetime | None]], version: int, now: datetime) -> None:
+    """Upsert the chunk's ChurnScore rows: on PostgreSQL one statement from one JSON document
+    (no model instances: they cost more than the scoring), elsewhere a bulk upsert."""
+    if connection.vendor == "postgresql":
+        rows = [
+            {"profile_id": pk, "risk": risk, "reasons": reasons, "high_since": high_since.isoformat() if high_since else None}
+            for pk, risk, reasons, high_since in scores
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_SCORES_SQL, {"version": version, "now": now, "rows": json.dumps(rows)})
+        return
+    ChurnScore.objects.bulk_create(
+        [ChurnScore(profile_id=pk, risk=risk, reasons=reasons, model_version=version, scored_at=now, high_since=high_since)
+         for pk, risk, reasons, high_since in scores],
+        update_conflicts=True, unique_fields=["profile"],
+        update_fields=["risk", "reasons", "model_version", "scored_at", "high_since"],
+    )
 
 
 # One statement per chunk; only values that differ are written (and stamped), so an

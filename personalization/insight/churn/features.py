@@ -116,19 +116,22 @@ def activity(history: CustomerHistory, as_of: datetime) -> Activity:
     recent_events = baseline_events = 0
     recent_days: set = set()
     baseline_days_active: set = set()
+    latest_event = None
     for at in history.event_times:
-        if recent_start <= at < as_of:
+        if at >= as_of:
+            continue
+        if latest_event is None or at > latest_event:
+            latest_event = at
+        if at >= recent_start:
             recent_events += 1
             recent_days.add(at.date())
-        elif baseline_start <= at < recent_start:
+        elif at >= baseline_start:
             baseline_events += 1
             baseline_days_active.add(at.date())
     months = baseline_days / RECENT_DAYS
     last = history.last_seen
-    if history.event_times:
-        latest_event = max((at for at in history.event_times if at < as_of), default=None)
-        if latest_event is not None and (last is None or last > as_of or latest_event > last):
-            last = latest_event
+    if latest_event is not None and (last is None or last > as_of or latest_event > last):
+        last = latest_event
     if last is None or last > as_of:
         days_since = float(RECENCY_CAP_DAYS) if last is None else 0.0
     else:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from .features import SENTIMENT_TRAIT, CustomerHistory, FeatureSpec, activity
+from .features import SENTIMENT_TRAIT, Activity, CustomerHistory, FeatureSpec, activity
 
 TOP_REASONS = 3
+BEHAVIOUR_FACTORS = frozenset({"visits", "events", "recency"})
+# Logits beyond this are certain either way; clipping keeps exp() finite.
+MAX_LOGIT = 50.0
 # Regularisation strength of the fit (scikit-learn's C): mild, the features are few and standardised.
 DEFAULT_C = 1.0
 
@@ -36,7 +39,7 @@ class Reason:
         return "raises" if self.contribution > 0 else "lowers"
 
     def as_json(self) -> dict:
-        return {**asdict(self), "contribution": round(self.contribution, 3), "direction": self.direction}
+        return {"factor": self.factor, "text": self.text, "contribution": round(self.contribution, 3), "direction": self.direction}
 
 
 @dataclass
@@ -60,24 +63,51 @@ class ChurnScorer:
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
         """Probability of leaving, in [0, 1], per row."""
-        logits = self.contributions(matrix).sum(axis=1) + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits))
+        return probabilities(self.contributions(matrix).sum(axis=1) + self.intercept)
 
     def reasons(self, history: CustomerHistory, row: Sequence[float], as_of: datetime, top: int = TOP_REASONS) -> list[Reason]:
         """The factors raising this customer's risk most, largest first (none if nothing raises it)."""
         return self.reasons_from(history, self.contributions(np.asarray([row], dtype=float))[0], as_of, top)
 
     def reasons_from(self, history: CustomerHistory, contributions: Sequence[float], as_of: datetime, top: int = TOP_REASONS) -> list[Reason]:
-        """As `reasons`, from the row's contributions already computed (scoring a whole matrix at once)."""
-        by_factor: dict[str, float] = {}
-        for factor, value in zip(self.spec.factors(), contributions):
-            by_factor[factor] = by_factor.get(factor, 0.0) + float(value)
-        ranked = sorted((item for item in by_factor.items() if item[1] > 0.01), key=lambda item: -item[1])[:top]
-        return [Reason(factor, self._describe(factor, history, as_of), value) for factor, value in ranked]
+        """As `reasons`, from the row's contributions already computed."""
+        return self.reasons_many([history], np.asarray([contributions], dtype=float), as_of, top)[0]
 
-    def _describe(self, factor: str, history: CustomerHistory, as_of: datetime) -> str:
-        if factor in ("visits", "events", "recency"):
-            act = activity(history, as_of)
+    def _factor_sums(self) -> tuple[list[str], np.ndarray]:
+        """The factors in order and the 0/1 matrix summing columns into them (columns × factors)."""
+        if getattr(self, "_factors_cache", None) is None:
+            factors = list(dict.fromkeys(self.spec.factors()))
+            summing = np.zeros((len(self.coefficients), len(factors)))
+            for column, factor in enumerate(self.spec.factors()):
+                summing[column, factors.index(factor)] = 1.0
+            self._factors_cache = (factors, summing)
+        return self._factors_cache
+
+    def reasons_many(self, histories: Sequence[CustomerHistory], contributions: np.ndarray, as_of: datetime, top: int = TOP_REASONS) -> list[list[Reason]]:
+        """Each row's factors raising its risk most, largest first; ranked in one matrix operation,
+        only the few named are put in words."""
+        factors, summing = self._factor_sums()
+        if not len(histories) or not factors:
+            return [[] for _ in histories]
+        by_factor = contributions @ summing
+        order = np.argsort(-by_factor, axis=1)[:, :top]
+        result = []
+        for index, history in enumerate(histories):
+            reasons = []
+            act = None
+            for column in order[index]:
+                value = float(by_factor[index, column])
+                if value <= 0.01:
+                    break
+                factor = factors[column]
+                if factor in BEHAVIOUR_FACTORS and act is None:
+                    act = activity(history, as_of)  # once per customer, whichever behaviour factors are named
+                reasons.append(Reason(factor, self._describe(factor, history, act), value))
+            result.append(reasons)
+        return result
+
+    def _describe(self, factor: str, history: CustomerHistory, act: Activity | None) -> str:
+        if act is not None and factor in BEHAVIOUR_FACTORS:
             if factor == "recency":
                 return f"no visit for {act.days_since_visit:.0f} days"
             now, before = (act.visits_recent, act.visits_baseline) if factor == "visits" else (act.events_recent, act.events_baseline)
@@ -88,17 +118,23 @@ class ChurnScorer:
         value = history.traits.get(factor)
         if factor == SENTIMENT_TRAIT and isinstance(value, (int, float)):
             return f"sentiment {_signed(float(value))} over 30 days"
-        field = next((trait for trait in self.spec.traits if trait.name == factor), None)
+        if getattr(self, "_fields_cache", None) is None:
+            self._fields_cache = {trait.name: trait for trait in self.spec.traits}
+        field = self._fields_cache.get(factor)
         if field is None or value is None:
             return f"{factor}: unknown"
         if field.kind == "boolean":
             return f"{factor}: {'yes' if value else 'no'}"
         if field.kind == "choice":
             return f"{factor}: {value}"
-        index = self.spec.names().index(factor)
-        typical = self.means[index]
+        typical = self.means[self._column(factor)]
         side = "high" if float(value) > typical else "low"
         return f"{factor} {side}: {_figure(float(value))} (typical {_figure(typical)})"
+
+    def _column(self, name: str) -> int:
+        if getattr(self, "_columns_cache", None) is None:
+            self._columns_cache = {column: index for index, column in enumerate(self.spec.names())}
+        return self._columns_cache[name]
 
     def weights(self) -> list[dict]:
         """Each column's coefficient on the standardised scale, largest effect first."""
@@ -121,6 +157,11 @@ class ChurnScorer:
         return cls(spec, *vectors, intercept=float(data["intercept"]))
 
 
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    """The logistic function of each logit, without overflow."""
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -MAX_LOGIT, MAX_LOGIT)))
+
+
 def _figure(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.1f}"
 
@@ -137,7 +178,10 @@ def fit_standardisation(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     means = np.where(np.isnan(means), 0.0, means)
     filled = np.where(np.isnan(matrix), means, matrix)
     scales = filled.std(axis=0) if len(matrix) else np.ones(matrix.shape[1])
-    scales = np.where((scales == 0) | np.isnan(scales), 1.0, scales)
+    # A column constant up to rounding (every customer seen the same day) carries no information:
+    # dividing by its float noise would turn a later, different value into an enormous contribution.
+    constant = np.isnan(scales) | (scales <= 1e-9 * np.maximum(1.0, np.abs(means)))
+    scales = np.where(constant, 1.0, scales)
     return means, scales
 
 
