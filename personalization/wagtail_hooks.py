@@ -11,7 +11,7 @@ from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 
-from personalization.admin import dashboard, trait_imports
+from personalization.admin import at_risk, dashboard, trait_imports
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.preview import preview_as, preview_as_render
 from personalization.admin.viewsets import PersonalisationViewSetGroup
@@ -48,6 +48,7 @@ def register_preview_as_urls():
             name="personalization_pages_results",
         ),
         path("personalization/dashboard/", dashboard.dashboard, name="personalization_dashboard"),
+        path("personalization/at-risk/", at_risk.at_risk, name="personalization_at_risk"),
         path("personalization/dashboard/<slug:table>.csv", dashboard.dashboard_csv, name="personalization_dashboard_csv"),
         *trait_imports.urls(),
     ]
@@ -70,6 +71,12 @@ class SegmentViewersMenuItem(MenuItem):
 def register_dashboard_menu_item():
     """Marketers (and the chief content officer) read what visitors did, per segment, variant and channel."""
     return DashboardViewersMenuItem(_("Analytics"), reverse("personalization_dashboard"), icon_name="table", order=305)
+
+
+@hooks.register("register_admin_menu_item")
+def register_at_risk_menu_item():
+    """Beside the analytics: which customers are likely to leave, and why."""
+    return DashboardViewersMenuItem(_("At risk"), reverse("personalization_at_risk"), icon_name="warning", order=306)
 
 
 class DashboardViewersMenuItem(MenuItem):
