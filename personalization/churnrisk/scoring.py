@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -66,23 +67,60 @@ def scores_refresh(*, progress: Callable[[int], None] | None = None, chunk: int 
         model, scorer = current
         run.model_version = model.version
         risk_trait_ensure()
-        rows: list[tuple] = []
-        for row in profile_rows(chunk=chunk):
-            rows.append(row)
-            if len(rows) >= chunk:
-                _score_chunk(rows, scorer, model.version, started, run)
+        with _Writer() as writer:
+            rows: list[tuple] = []
+            for row in profile_rows(chunk=chunk):
+                rows.append(row)
+                if len(rows) >= chunk:
+                    _score_chunk(rows, scorer, model.version, started, run, writer)
+                    if progress:
+                        progress(len(rows))
+                    rows = []
+            if rows:
+                _score_chunk(rows, scorer, model.version, started, run, writer)
                 if progress:
                     progress(len(rows))
-                rows = []
-        if rows:
-            _score_chunk(rows, scorer, model.version, started, run)
-            if progress:
-                progress(len(rows))
     run.removed = _stale_remove(started)
     return run
 
 
-def _score_chunk(rows: list[tuple], scorer: ChurnScorer, version: int, now: datetime, run: ScoreRun) -> None:
+class _Writer:
+    """Writes each chunk's scores while the next chunk is scored: on PostgreSQL, outside a
+    transaction, a thread with its own connection waits on the database while Python computes
+    (the database works on another core). Inside a transaction (tests, a caller's atomic block)
+    or elsewhere, it writes inline, so what it writes is seen by the caller's transaction."""
+
+    def __init__(self) -> None:
+        self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="churn-writer") if self.threaded else None
+        self.pending: Future | None = None
+
+    def __enter__(self) -> "_Writer":
+        return self
+
+    def submit(self, write: Callable[[], int], done: Callable[[int], None]) -> None:
+        if self.pool is None:
+            done(write())
+            return
+        self.wait()  # one chunk in flight at most: memory stays bounded
+        self.pending = self.pool.submit(write)
+        self.pending.add_done_callback(lambda future: future.exception() is None and done(future.result()))
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()  # a failed write fails the run
+            self.pending = None
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.wait()
+        finally:
+            if self.pool is not None:
+                self.pool.submit(lambda: connection.close()).result()  # the thread's own connection (looked up there)
+                self.pool.shutdown()
+
+
+def _score_chunk(rows: list[tuple], scorer: ChurnScorer, version: int, now: datetime, run: ScoreRun, writer: _Writer) -> None:
     histories = [history_of(row) for row in rows]
     matrix = feature_matrix(histories, scorer.spec, now)
     known = ~np.isnan(matrix).all(axis=1) if matrix.shape[1] else np.zeros(len(rows), dtype=bool)
@@ -104,9 +142,15 @@ def _score_chunk(rows: list[tuple], scorer: ChurnScorer, version: int, now: date
         scores.append((row[0], risk, reasons, high_since))
         risk_values.append((row[0], row[1], risk, (row[5] or {}).get(RISK_TRAIT)))
         run.high += risk >= threshold
-    with transaction.atomic():
-        _scores_write(scores, version, now)
-        run.changed += _risk_write(risk_values)
+    def write() -> int:
+        with transaction.atomic():
+            _scores_write(scores, version, now)
+            return _risk_write(risk_values)
+
+    def done(changed: int) -> None:
+        run.changed += changed
+
+    writer.submit(write, done)
     run.scored += len(scores)
 
 
