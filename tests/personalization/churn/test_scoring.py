@@ -82,3 +82,17 @@ def test_a_customer_the_model_knows_nothing_about_gets_no_score(telco_imported):
 def test_rescoring_is_scheduled():
     entry = next(entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == churn_score_task.name)
     assert entry["schedule"] == settings.CHURN_SCORING_SECONDS > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_every_chunk_is_written_whatever_writes_it(telco_imported):
+    from personalization.churnrisk.scoring import scores_refresh
+
+    run("train", "--label-trait", "churned")
+    done = []
+
+    result = scores_refresh(chunk=200, progress=done.append)
+
+    assert result.scored == CUSTOMERS == sum(done) and len(done) == -(-CUSTOMERS // 200)
+    assert ChurnScore.objects.count() == VisitorProfile.objects.filter(traits__has_key="churn_risk").count() == CUSTOMERS
+    assert result.changed == CUSTOMERS
