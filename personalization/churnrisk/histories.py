@@ -42,7 +42,7 @@ def history_of(row: tuple, *, before: datetime | None = None) -> CustomerHistory
 
     Behaviour counts only with the visitor's consent to it (CRM traits are the CRM's record).
     """
-    pk, visitor_id, first_seen, last_seen, events, traits, consent = row
+    pk, visitor_id, first_seen, last_seen, events, traits, consent = row[:7]  # callers may read more after
     behaviour = isinstance(consent, list) and "behaviour" in consent
     if not behaviour:
         return CustomerHistory(visitor_id, traits=traits or {}, behaviour_known=False)
@@ -51,10 +51,10 @@ def history_of(row: tuple, *, before: datetime | None = None) -> CustomerHistory
     return CustomerHistory(visitor_id, first_seen, last_seen, _times(events, before), traits or {}, True)
 
 
-def profile_rows(queryset=None, *, chunk: int = CHUNK) -> Iterator[tuple]:
-    """Every profile as a PROFILE_FIELDS tuple, in primary-key order, read in chunks."""
+def profile_rows(queryset=None, *, chunk: int = CHUNK, extra: tuple[str, ...] = ()) -> Iterator[tuple]:
+    """Every profile as a PROFILE_FIELDS tuple (then `extra` fields), in primary-key order, read in chunks."""
     queryset = VisitorProfile.objects.all() if queryset is None else queryset
-    yield from queryset.order_by("pk").values_list(*PROFILE_FIELDS).iterator(chunk_size=chunk)
+    yield from queryset.order_by("pk").values_list(*PROFILE_FIELDS, *extra).iterator(chunk_size=chunk)
 
 
 def input_spec(histories: Sequence[CustomerHistory], *, label: str | None, traits: Sequence[str] | None = None) -> FeatureSpec:

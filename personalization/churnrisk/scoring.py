@@ -69,7 +69,8 @@ def scores_refresh(*, progress: Callable[[int], None] | None = None, chunk: int 
         risk_trait_ensure()
         with _Writer() as writer:
             rows: list[tuple] = []
-            for row in profile_rows(chunk=chunk):
+            # the stored high_since comes with the profile (one join, not a query per chunk)
+            for row in profile_rows(chunk=chunk, extra=("churn_score__high_since",)):
                 rows.append(row)
                 if len(rows) >= chunk:
                     _score_chunk(rows, scorer, model.version, started, run, writer)
@@ -128,8 +129,6 @@ def _score_chunk(rows: list[tuple], scorer: ChurnScorer, version: int, now: date
         return
     contributions = scorer.contributions(matrix)
     risks = probabilities(contributions.sum(axis=1) + scorer.intercept)
-    pks = [row[0] for row, ok in zip(rows, known) if ok]
-    previous = dict(ChurnScore.objects.filter(profile_id__in=pks).values_list("profile_id", "high_since"))
     threshold = high_risk()
     scores: list[tuple[int, float, list, datetime | None]] = []
     risk_values = []
@@ -138,7 +137,7 @@ def _score_chunk(rows: list[tuple], scorer: ChurnScorer, version: int, now: date
     for index, reasons in zip(indexes, explained):
         row, risk = rows[index], round(float(risks[index]), RISK_DECIMALS)
         reasons = [reason.as_json() for reason in reasons]
-        high_since = (previous.get(row[0]) or now) if risk >= threshold else None
+        high_since = (row[7] or now) if risk >= threshold else None
         scores.append((row[0], risk, reasons, high_since))
         risk_values.append((row[0], row[1], risk, (row[5] or {}).get(RISK_TRAIT)))
         run.high += risk >= threshold
