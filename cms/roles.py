@@ -33,6 +33,8 @@ _API_KEYS = [f"cms.{action}_apikey" for action in ("add", "change", "view")]
 _SEGMENTS = [
     *[f"personalization.{action}_segment" for action in ("add", "change", "delete", "view", "publish", "lock", "unlock")],
     *[f"personalization.{action}_traitdefinition" for action in ("add", "change", "delete", "view")],
+    # Importing trait values from a CRM export (the admin's upload, mapping, dry run and apply).
+    *[f"personalization.{action}_traitimport" for action in ("add", "change", "view")],
     # Custom event types frontends may report, and their properties (built-ins cannot be deleted).
     *[f"personalization.{action}_eventtype" for action in ("add", "change", "delete", "view")],
     # Promoted search results: Wagtail's, for everyone, and personalization's, for one segment.

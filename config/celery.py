@@ -10,4 +10,4 @@ app = Celery("tailor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Apps keep a tasks module per domain package too (personalization/events/tasks.py).
-app.autodiscover_tasks(["personalization.events"])
+app.autodiscover_tasks(["personalization.events", "personalization.traitsync", "personalization.churnrisk"])

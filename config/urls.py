@@ -15,6 +15,7 @@ from config.health import healthz, readyz
 from personalization.api.crm import ConsentView, IdentifyView, ProfileView, SegmentMembersView
 from personalization.api.events import EventsView
 from personalization.insight.api import FeedbackView
+from personalization.api.traits import ProfileTraitsView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/v2/segments/<slug:key>/members/", SegmentMembersView.as_view(), name="segment-members"),
     path("api/v2/feedback/", FeedbackView.as_view(), name="feedback"),
     path("api/v2/search/", include("search.api.urls")),
+    path("api/v2/profiles/<str:visitor_id>/traits/", ProfileTraitsView.as_view(), name="profile-traits"),
     path("api/v2/", api_router.urls),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),

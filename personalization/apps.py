@@ -16,6 +16,7 @@ class PersonalizationConfig(AppConfig):
         from . import search_promotions, signal_handlers
         from .api.crm_schema import crm_components
         from .api.events_schema import events_components
+        from .api.traits_schema import traits_components
         from .api.schema import decide_components
         from .experiments.model_specs import aggregated_experiment_specs
         from .experiments.spec import results_spec_provider_register
@@ -30,6 +31,7 @@ class PersonalizationConfig(AppConfig):
         register_component_builder(decide_components)
         register_component_builder(events_components)
         register_component_builder(crm_components)
+        register_component_builder(traits_components)
         # The periodic aggregation keeps the results of running (and lately stopped) experiments current.
         results_spec_provider_register(aggregated_experiment_specs)
         page_panel_register("personalisation", _variant_figures_panel)

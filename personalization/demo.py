@@ -13,16 +13,25 @@ from cms import demo_content as hub_content
 from cms.demo import HOME_SLUG, Progress, no_progress
 from cms.models import Channel, LandingPage
 from personalization.events.demo import demo_events_seed
+from personalization.churnrisk.scoring import risk_trait_ensure, scores_refresh
+from personalization.churnrisk.training import labelled_by_trait, train_and_store
+from personalization.insight.churn.synthetic import customers as churn_customers
 from personalization.experiments.demo import demo_experiment_reset, demo_experiment_seed
-from personalization.models import Experiment, Placement, Segment, TraitDefinition, VisitorProfile
+from personalization.models import ChurnModel, Experiment, Placement, Segment, TraitDefinition, VisitorProfile
 
 # CRM traits marketers can use: (name, type, description, choices)
 TRAITS = [
     ("tier", "choice", "Loyalty tier from the CRM.", ["bronze", "silver", "gold"]),
     ("lifetime_value", "number", "Total spend in euros.", []),
-    ("churn_risk", "number", "Model score from 0 (loyal) to 1 (about to leave).", []),
     ("sentiment", "number", "Average survey sentiment, -1 to 1.", []),
+    # The CRM's contract data and its record of who left: the churn model learns from them.
+    ("contract", "choice", "Contract type from the CRM.", ["month-to-month", "one-year", "two-year"]),
+    ("tenure_months", "number", "Months as a customer.", []),
+    ("monthly_charges", "number", "Monthly bill in euros.", []),
+    ("support_calls", "number", "Calls to support in the last quarter.", []),
+    ("churned", "boolean", "Left us (the CRM's label; the churn model learns from it).", []),
 ]
+DEMO_CRM = ("contract", "tenure_months", "monthly_charges", "support_calls", "churned")
 
 # (key, name, priority, definition)
 SEGMENTS = [
@@ -62,7 +71,7 @@ def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_pr
     with transaction.atomic():
         if reset:
             demo_experiment_reset()
-            for model in (Placement, Segment, TraitDefinition, VisitorProfile):
+            for model in (ChurnModel, Placement, Segment, TraitDefinition, VisitorProfile):
                 model.objects.all().delete()
         admin = User.objects.get(username=hub_content.ADMIN_USERNAME)
         segments = _seed_segments(admin)
@@ -76,6 +85,7 @@ def demo_personalisation_seed(*, reset: bool = False, progress: Progress = no_pr
         page=LandingPage.objects.filter(slug=SPRING_SLUG).first(), admin=admin,
         channel_id=web.pk if web else 0, progress=progress,
     )
+    _seed_churn()
     home = Page.objects.get(slug=HOME_SLUG)
     demo_events_seed(
         channels=Channel.objects.all(), pages=home.get_descendants(inclusive=True).live(),
@@ -114,6 +124,7 @@ def demo_personalisation_counts() -> dict[str, int]:
 
 def _seed_segments(admin: User) -> dict[str, Segment]:
     """Traits and published segments; a segment is created once, so a marketer's edits survive a re-seed."""
+    risk_trait_ensure()  # the "at risk" segment's trait, computed by the hub
     for name, kind, description, choices in TRAITS:
         TraitDefinition.objects.get_or_create(name=name, defaults={"type": kind, "description": description, "choices": choices})
     segments = {}
@@ -176,11 +187,28 @@ def _seed_placement(segments: dict[str, Segment]) -> None:
     placement.save()
 
 
+def _seed_churn() -> None:
+    """The churn model, trained once on the demo's CRM labels, and every profile scored, so the
+    "at risk" segment and the admin's At risk page have data (the periodic task keeps them current)."""
+    risk_trait_ensure()
+    if not ChurnModel.objects.exists():
+        labelled = labelled_by_trait("churned")
+        if len(set(labelled.labels)) == 2:
+            train_and_store(labelled, traits=[name for name in DEMO_CRM if name != "churned"])
+    scores_refresh()
+
+
 def _seed_profiles(progress: Progress) -> None:
     """Sample visitor profiles, so reach estimates and behaviour rules have something to count."""
     if VisitorProfile.objects.exists():
         return
     start = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
+    # Contract data shaped like a telecom CRM export, with who left (a known signal: short,
+    # month-to-month contracts and many support calls leave more).
+    crm = [
+        {name: (row[name] == "yes") if name == "churned" else row[name] for name in DEMO_CRM}
+        for row in churn_customers(200, seed=2026)
+    ]
     rows = []
     for n in progress(range(200), "visitor profiles"):
         rows.append(VisitorProfile(
@@ -189,7 +217,7 @@ def _seed_profiles(progress: Progress) -> None:
             last_seen=start + timedelta(days=n + n % 30),
             visit_count=1 + n % 9,
             traits={"tier": ("bronze", "silver", "gold")[n % 3], "lifetime_value": 40 * (n % 25),
-                    "churn_risk": round((n * 37 % 100) / 100, 2), "sentiment": round(((n * 53 % 200) - 100) / 100, 2)},
+                    "sentiment": round(((n * 53 % 200) - 100) / 100, 2), **crm[n]},
             consent=["behaviour", "crm"] if n % 4 else ["behaviour"],
         ))
     VisitorProfile.objects.bulk_create(rows)

@@ -368,12 +368,16 @@ def _event_time(item: dict) -> datetime:
     return event.at if event else datetime.min.replace(tzinfo=timezone.utc)
 
 
-def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None) -> VisitorProfile:
+def profile_upsert(
+    *, visitor_id: str, consent: list[str] | None = None, traits: dict | None = None, now: datetime | None = None,
+    trait_source: str = "seed",
+) -> VisitorProfile:
     """Create or update a profile (services for the events/CRM/consent APIs and seeding).
 
-    Another id of a known customer writes to the customer's profile (consent to every id of
-    it). An erased id raises ProfileSuppressed: only consent given again brings it back
-    (personalization.customers.consent lifts the suppression first).
+    Traits set here are stamped with `trait_source` and the time (their provenance, which
+    retention counts from). Another id of a known customer writes to the customer's profile
+    (consent to every id of it). An erased id raises ProfileSuppressed: only consent given
+    again brings it back (personalization.customers.consent lifts the suppression first).
     """
     if suppressed([visitor_id]):
         raise ProfileSuppressed(visitor_id)
@@ -387,6 +391,8 @@ def profile_upsert(*, visitor_id: str, consent: list[str] | None = None, traits:
         VisitorProfile.objects.filter(merged_into=profile).update(consent=profile.consent)
     if traits is not None:
         profile.traits = {**profile.traits, **traits}
+        stamp = {"at": now.astimezone(timezone.utc).isoformat(timespec="seconds"), "source": trait_source}
+        profile.trait_sources = {**profile.trait_sources, **{name: stamp for name in traits}}
     profile.save()
     transaction.on_commit(lambda: profiles_forget_cached([visitor_id]))
     return profile

@@ -19,14 +19,18 @@ from personalization.engine import (
     validate_definition,
     value_issues,
 )
+from personalization.engine.attributes import DeclaredTrait
 from personalization.engine.wording import in_condition_order, issue_text
 from cms.models import Channel
 from personalization.models import Segment, TraitDefinition
 
 
 def trait_types() -> dict[str, str]:
-    """Trait name → type, as the engine's `trait.<name>` attributes need them."""
-    return dict(TraitDefinition.objects.values_list("name", "type"))
+    """Trait name → type (with its data category, which decides the consent a condition on it needs)."""
+    return {
+        name: DeclaredTrait(kind, category)
+        for name, kind, category in TraitDefinition.objects.values_list("name", "type", "category")
+    }
 
 
 def segment_spec(segment: Segment) -> SegmentSpec:

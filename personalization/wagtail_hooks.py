@@ -11,7 +11,7 @@ from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.models import register_snippet
 
-from personalization.admin import customers, dashboard
+from personalization.admin import at_risk, customers, dashboard, trait_imports
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.experiments import LOG_PROMOTE
 from personalization.admin.preview import preview_as, preview_as_render
@@ -63,12 +63,14 @@ def register_preview_as_urls():
             name="personalization_pages_results",
         ),
         path("personalization/dashboard/", dashboard.dashboard, name="personalization_dashboard"),
+        path("personalization/at-risk/", at_risk.at_risk, name="personalization_at_risk"),
         path("personalization/dashboard/<slug:table>.csv", dashboard.dashboard_csv, name="personalization_dashboard_csv"),
         path("personalization/customers/", customers.customer_search, name="personalization_customers"),
         path("personalization/customers/<int:pk>/", customers.customer_detail, name="personalization_customer"),
         path("personalization/customers/<int:pk>/consent/", customers.customer_consent,
              name="personalization_customer_consent"),
         path("personalization/customers/<int:pk>/erase/", customers.customer_erase, name="personalization_customer_erase"),
+        *trait_imports.urls(),
     ]
 
 
@@ -102,9 +104,26 @@ class CustomerViewersMenuItem(MenuItem):
         return request.user.has_perm(customers.VIEW_PERMISSION)
 
 
+@hooks.register("register_admin_menu_item")
+def register_at_risk_menu_item():
+    """Beside the analytics: which customers are likely to leave, and why."""
+    return DashboardViewersMenuItem(_("At risk"), reverse("personalization_at_risk"), icon_name="warning", order=306)
+
+
 class DashboardViewersMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(dashboard.VIEW_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_trait_import_menu_item():
+    """Marketers turn a CRM export into traits without a shell."""
+    return TraitImportersMenuItem(_("Import traits"), reverse("personalization_trait_imports"), icon_name="upload", order=315)
+
+
+class TraitImportersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("personalization.view_traitimport")
 
 
 @hooks.register("register_page_header_buttons")

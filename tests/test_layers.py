@@ -21,9 +21,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("cms", "personalization", "search", "config")
 ENGINE = "personalization.engine"
-# Pure statistics cores: the standard library, numpy and scipy, and themselves.
-STATS_CORES = ("personalization.experiments.stats",)
-NUMERIC = ("numpy", "scipy")
+# Pure cores: the standard library and themselves only (no Django, no other part of the project).
+PURE_CORES = (ENGINE, "personalization.traits")
+# Numeric pure cores: the standard library, themselves and these numeric libraries (no Django).
+NUMERIC_CORES = {
+    "personalization.experiments.stats": ("numpy", "scipy"),
+    "personalization.insight.churn": ("numpy", "sklearn"),
+}
 
 # package → project packages it must never import
 FORBIDDEN = {
@@ -73,30 +77,15 @@ def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     )
 
 
-def engine_violations() -> list[str]:
-    """Engine imports that are neither the standard library nor the engine itself (Django, the rest of us)."""
+def engine_violations(core: str = ENGINE, allowed: tuple[str, ...] = ()) -> list[str]:
+    """A pure core's imports that are neither the standard library, the core itself nor `allowed`
+    top-level packages (Django, the rest of us)."""
     return sorted(
         f"{path.relative_to(ROOT)}: {name}"
-        for path in _modules(ENGINE)
+        for path in _modules(core)
         for name in set(imports_of(path))
-        if name.split(".")[0] not in sys.stdlib_module_names and not _within(name, ENGINE)
+        if name.split(".")[0] not in sys.stdlib_module_names and name.split(".")[0] not in allowed and not _within(name, core)
     )
-
-
-def stats_violations(package: str) -> list[str]:
-    """Imports of a statistics core beyond the standard library, numpy, scipy and itself."""
-    return sorted(
-        f"{path.relative_to(ROOT)}: {name}"
-        for path in _modules(package)
-        for name in set(imports_of(path))
-        if name.split(".")[0] not in (*sys.stdlib_module_names, *NUMERIC) and not _within(name, package)
-    )
-
-
-@pytest.mark.parametrize("package", STATS_CORES)
-def test_the_statistics_cores_import_no_django_nor_the_rest_of_us(package: str) -> None:
-    assert len(_modules(package)) > 3
-    assert stats_violations(package) == []
 
 
 # Pure cores: no Django, no Wagtail, nothing of the project but other pure cores (and the
@@ -163,6 +152,32 @@ def test_the_search_backend_settings_import_only_the_standard_library() -> None:
     path = ROOT / "search" / "backends.py"
     names = [name for name in imports_of(path) if name.split(".")[0] not in sys.stdlib_module_names]
     assert names == []
+
+
+@pytest.mark.parametrize("core", PURE_CORES)
+def test_each_pure_core_imports_only_the_standard_library_and_itself(core: str) -> None:
+    assert len(_modules(core)) > 3
+    assert engine_violations(core) == []
+
+
+@pytest.mark.parametrize("core", sorted(NUMERIC_CORES))
+def test_each_numeric_core_imports_no_django_nor_the_rest_of_the_project(core: str) -> None:
+    assert len(_modules(core)) > 3
+    assert engine_violations(core, NUMERIC_CORES[core]) == []
+
+
+def test_a_numeric_core_importing_django_is_caught(tmp_path, monkeypatch) -> None:
+    core = tmp_path / "personalization" / "insight" / "churn"
+    core.mkdir(parents=True)
+    (core / "__init__.py").write_text("")
+    (core / "model.py").write_text("import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
+                                    "def save():\n    from django.db import models\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+
+    assert engine_violations("personalization.insight.churn", ("numpy", "sklearn")) == [
+        "personalization/insight/churn/model.py: django.db",
+        "personalization/insight/churn/model.py: django.db.models",
+    ]
 
 
 def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path, monkeypatch) -> None:

@@ -226,6 +226,17 @@ MEMBERSHIP_DIFF_SECONDS = env.float("MEMBERSHIP_DIFF_SECONDS", default=300.0)
 MEMBERSHIP_FULL_DIFF_SECONDS = env.float("MEMBERSHIP_FULL_DIFF_SECONDS", default=86400.0)
 MEMBERSHIP_WEBHOOK_BATCH = env.int("MEMBERSHIP_WEBHOOK_BATCH", default=500)
 
+# Default retention of trait values per data category, in days (0: kept); a trait's own
+# retention period overrides it. Purged hourly (personalization.traits_retention).
+TRAIT_RETENTION_DAYS = {
+    category: env.int(f"TRAIT_RETENTION_DAYS_{category.upper()}", default=0) or None for category in ("crm", "behaviour")
+}
+
+# Churn risk is rescored this often (beat or the embedded scheduler); from CHURN_HIGH_RISK on a
+# customer counts as high risk on the admin's "At risk" page.
+CHURN_SCORING_SECONDS = env.float("CHURN_SCORING_SECONDS", default=6 * 3600.0)
+CHURN_HIGH_RISK = env.float("CHURN_HIGH_RISK", default=0.7)
+
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "cms.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "publish-scheduled": {"task": "cms.publish_scheduled", "schedule": PUBLISH_SCHEDULED_INTERVAL_SECONDS},
@@ -239,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     "segment-membership-full": {"task": "personalization.membership_diff_full", "schedule": MEMBERSHIP_FULL_DIFF_SECONDS},
     # Visitors' `sentiment` trait leaves the 30-day window as feedback ages (hourly: a few rows).
     "sentiment-traits": {"task": "insight.sentiment_traits_maintain", "schedule": 3600.0},
+    # Trait values past their trait's retention period removed (hourly: a day's precision is owed).
+    "traits-retention": {"task": "personalization.traits_retention", "schedule": 3600.0},
+    # Every customer's churn_risk recomputed with the newest model (a read of every profile: not often).
+    "churn-score": {"task": "personalization.churn_score", "schedule": CHURN_SCORING_SECONDS},
 }
 
 # Wagtail's own background work (search indexing, reference index, focal points)

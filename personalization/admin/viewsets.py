@@ -151,8 +151,8 @@ class TraitDefinitionViewSet(SnippetViewSet):
     icon = "tag"
     menu_label = _("Traits")
     url_prefix = "personalization/traits"
-    list_display = ["name", "type", "description"]
-    list_filter = ["type"]
+    list_display = ["name", "type", "category", "retention_days", BooleanColumn("computed"), "description"]
+    list_filter = ["type", "category", "computed"]
     search_fields = ["name", "description"]
     ordering = ["name"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -176,6 +176,27 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 _BY_NAME = {attribute.name: attribute for attribute in ATTRIBUTES if not attribute.family}
 _FAMILIES = {attribute.name: attribute for attribute in ATTRIBUTES if attribute.family}
 _TRAIT = _FAMILIES["trait."]
+# A trait whose values are behaviour data (the catalogue's category): conditions on it need behaviour consent.
+_BEHAVIOUR_TRAIT = replace(_TRAIT, category=Category.BEHAVIOUR)
+
+
+class DeclaredTrait(str):
+    """A trait's declared type, as the string it always was, with the data category it belongs to.
+
+    Plain strings stay valid declarations (CRM data): the shared cases and older callers pass them.
+    """
+
+    category: "Category"
+
+    def __new__(cls, declared: str, category: str = "crm") -> "DeclaredTrait":
+        value = super().__new__(cls, declared)
+        value.category = Category(category)
+        return value
+
+
+def trait_category(declared: object) -> "Category":
+    """The data category of a declared trait: CRM unless the declaration says otherwise."""
+    return getattr(declared, "category", Category.CRM)
 
 
 def resolve(name: object, trait_types: Mapping[str, str]) -> Resolved:
@@ -204,7 +225,8 @@ def _resolve_trait(param: str, trait_types: Mapping[str, str]) -> Resolved:
         message = f"trait {param!r} has an unsupported type {declared!r}"
         raise Problem(message, code=IssueCode.UNSUPPORTED_TRAIT_TYPE)
     vtype, operators = TRAIT_TYPES[declared]
-    return Resolved(_TRAIT, param, vtype, operators)
+    family = _BEHAVIOUR_TRAIT if trait_category(declared) is Category.BEHAVIOUR else _TRAIT
+    return Resolved(family, param, vtype, operators)
 
 
 def did_you_mean(word: str, candidates: list[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .attributes import ATTRIBUTES, TRAIT_TYPES, Category
+from .attributes import ATTRIBUTES, TRAIT_TYPES, trait_category
 from .conditions import MAX_DEPTH, MAX_NODES
 from .countries import COUNTRIES
 from .known_values import DEVICE_KINDS
@@ -31,9 +31,9 @@ def catalogue(trait_types: Mapping[str, str] | None = None) -> dict[str, object]
             attributes.append({
                 "name": f"trait.{name}",
                 "label": name,
-                "description": f"CRM trait ({declared}).",
+                "description": f"{'Behaviour' if trait_category(declared).value == 'behaviour' else 'CRM'} trait ({declared}).",
                 "type": vtype.value,
-                "category": Category.CRM.value,
+                "category": trait_category(declared).value,
                 "operators": list(operators),
                 "timezone": False,
                 "case_sensitive": False,

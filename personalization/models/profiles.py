@@ -28,6 +28,9 @@ class VisitorProfile(models.Model):
     # Recent events, newest last, bounded: [{"name", "at", "target"}].
     events = models.JSONField(default=list, blank=True)
     traits = models.JSONField(default=dict, blank=True)
+    # Provenance of each trait value: {name: {"at": ISO time set or last changed, "source":
+    # "import:<file>" | "api" | "computed" | …}}; retention counts from "at".
+    trait_sources = models.JSONField(default=dict, blank=True)
     consent = models.JSONField(default=list, blank=True, help_text="Data categories consented: behaviour, crm.")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,6 +22,13 @@ class TraitType(models.TextChoices):
     CHOICE = "choice", "One of a list"
 
 
+class TraitCategory(models.TextChoices):
+    """The consent a trait's data falls under (the visitor's consent categories)."""
+
+    CRM = "crm", "CRM data"
+    BEHAVIOUR = "behaviour", "Behaviour"
+
+
 class TraitDefinition(models.Model):
     """A CRM trait that rules may use, with its type (so the rule builder offers the right operators)."""
 
@@ -29,8 +36,22 @@ class TraitDefinition(models.Model):
     type = models.CharField(max_length=16, choices=TraitType.choices)
     description = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True, help_text="For 'one of a list': the allowed values.")
+    category = models.CharField(
+        max_length=16, choices=TraitCategory.choices, default=TraitCategory.CRM,
+        help_text="The consent its data needs.",
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Values older than this many days (since set or last changed) are removed. Blank: kept.",
+    )
+    computed = models.BooleanField(
+        default=False, help_text="Written by the hub itself (e.g. a score): imports and the CRM API cannot set it.",
+    )
 
-    panels = [FieldPanel("name"), FieldPanel("type"), FieldPanel("description"), FieldPanel("choices")]
+    panels = [
+        FieldPanel("name"), FieldPanel("type"), FieldPanel("description"), FieldPanel("choices"),
+        FieldPanel("category"), FieldPanel("retention_days"), FieldPanel("computed"),
+    ]
 
     class Meta:
         ordering = ["name"]

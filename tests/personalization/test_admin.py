@@ -260,7 +260,7 @@ def test_the_cco_can_publish_a_marketers_draft(client, marketer):
 
 def test_a_marketer_manages_trait_definitions(client, marketer):
     add = reverse("wagtailsnippets_personalization_traitdefinition:add")
-    trait = {"name": "tier", "type": "choice", "description": "CRM tier", "choices": '["gold", "silver"]'}
+    trait = {"name": "tier", "type": "choice", "description": "CRM tier", "choices": '["gold", "silver"]', "category": "crm"}
     response = client.post(add, trait)
 
     assert response.status_code == 302
@@ -277,7 +277,7 @@ def test_a_marketer_manages_trait_definitions(client, marketer):
 )
 def test_trait_choices_that_python_cannot_decode_are_a_form_error(client, marketer, choices, error):
     add = reverse("wagtailsnippets_personalization_traitdefinition:add")
-    response = client.post(add, {"name": "tier", "type": "choice", "description": "", "choices": choices})
+    response = client.post(add, {"name": "tier", "type": "choice", "description": "", "choices": choices, "category": "crm"})
 
     assert response.status_code == 200
     assert response.context["form"].errors["choices"] == [error]

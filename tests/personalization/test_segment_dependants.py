@@ -180,7 +180,7 @@ def test_renaming_the_key_of_a_segment_other_live_segments_use_is_a_form_error(a
 def test_renaming_a_trait_or_changing_its_type_under_a_live_segment_is_a_form_error(admin, change, refused):
     tier = TraitDefinition.objects.create(name="tier", type="choice", choices=["gold"])
     SegmentFactory(key="gold", name="Gold members", definition=GOLD)
-    data = {"name": "tier", "type": "choice", "description": "", "choices": '["gold"]', **change}
+    data = {"name": "tier", "type": "choice", "description": "", "choices": '["gold"]', "category": "crm", **change}
 
     response = admin.post(reverse(f"{TRAITS}:edit", args=[tier.pk]), data)
 

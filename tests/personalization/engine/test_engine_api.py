@@ -204,3 +204,23 @@ def test_compile_partial_leaves_out_a_broken_segment_and_its_dependants_only() -
     with pytest.raises(RulesetError) as raised:
         compile_ruleset(segments)
     assert set(raised.value.issues) == {"a"}
+
+
+def test_a_trait_needs_the_consent_of_its_declared_data_category() -> None:
+    from personalization.engine.attributes import DeclaredTrait
+
+    segments = [
+        SegmentSpec("crm", "crm", 1, {"attribute": "trait.tier", "operator": "equals", "value": "gold"}),
+        SegmentSpec("seen", "seen", 2, {"attribute": "trait.section", "operator": "equals", "value": "shoes"}),
+    ]
+    declared = {"tier": "string", "section": DeclaredTrait("string", "behaviour")}
+    ruleset = compile_ruleset(segments, trait_types=declared)
+    traits = {"tier": "gold", "section": "shoes"}
+
+    behaviour_only = ruleset.evaluate(_context(traits=traits, consent=frozenset({"behaviour"})))
+    crm_only = ruleset.evaluate(_context(traits=traits, consent=frozenset({"crm"})))
+
+    assert behaviour_only.reasons == {"crm": Reason.NO_CONSENT, "seen": Reason.MATCH}
+    assert crm_only.reasons == {"crm": Reason.MATCH, "seen": Reason.NO_CONSENT}
+    by_name = {entry["name"]: entry for entry in catalogue(declared)["attributes"]}
+    assert by_name["trait.section"]["category"] == "behaviour" and by_name["trait.tier"]["category"] == "crm"
