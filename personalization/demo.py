@@ -14,6 +14,7 @@ from cms.demo import HOME_SLUG, Progress, no_progress
 from cms.models import Channel, LandingPage
 from personalization.events.demo import demo_events_seed
 from personalization.churnrisk.scoring import risk_trait_ensure, scores_refresh
+from personalization.insight.traits import sentiment_trait_ensure
 from personalization.churnrisk.training import labelled_by_trait, train_and_store
 from personalization.insight.churn.synthetic import customers as churn_customers
 from personalization.experiments.demo import demo_experiment_reset, demo_experiment_seed
@@ -23,7 +24,6 @@ from personalization.models import ChurnModel, Experiment, Placement, Segment, T
 TRAITS = [
     ("tier", "choice", "Loyalty tier from the CRM.", ["bronze", "silver", "gold"]),
     ("lifetime_value", "number", "Total spend in euros.", []),
-    ("sentiment", "number", "Average survey sentiment, -1 to 1.", []),
     # The CRM's contract data and its record of who left: the churn model learns from them.
     ("contract", "choice", "Contract type from the CRM.", ["month-to-month", "one-year", "two-year"]),
     ("tenure_months", "number", "Months as a customer.", []),
@@ -125,6 +125,7 @@ def demo_personalisation_counts() -> dict[str, int]:
 def _seed_segments(admin: User) -> dict[str, Segment]:
     """Traits and published segments; a segment is created once, so a marketer's edits survive a re-seed."""
     risk_trait_ensure()  # the "at risk" segment's trait, computed by the hub
+    sentiment_trait_ensure()  # computed by the hub from feedback
     for name, kind, description, choices in TRAITS:
         TraitDefinition.objects.get_or_create(name=name, defaults={"type": kind, "description": description, "choices": choices})
     segments = {}
@@ -217,7 +218,7 @@ def _seed_profiles(progress: Progress) -> None:
             last_seen=start + timedelta(days=n + n % 30),
             visit_count=1 + n % 9,
             traits={"tier": ("bronze", "silver", "gold")[n % 3], "lifetime_value": 40 * (n % 25),
-                    "sentiment": round(((n * 53 % 200) - 100) / 100, 2), **crm[n]},
+                    **crm[n]},
             consent=["behaviour", "crm"] if n % 4 else ["behaviour"],
         ))
     VisitorProfile.objects.bulk_create(rows)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Avg
 
 from cms.outbox import outbox_handler
-from personalization.models import VisitorProfile
+from personalization.models import TraitDefinition, VisitorProfile
 from personalization.profiles import profile_forget_cached
 
 from .models import Feedback
@@ -20,6 +20,15 @@ WINDOW_DAYS = 30
 # The periodic refresh looks this far past the window: a visitor whose last item aged out since
 # the previous run is refreshed (and loses the trait) even if a run or two was missed.
 MAINTAIN_MARGIN_DAYS = 3
+
+
+def sentiment_trait_ensure() -> None:
+    """`sentiment` in the catalogue as a computed CRM number, so rules offer it and imports refuse it."""
+    TraitDefinition.objects.update_or_create(
+        name=TRAIT,
+        defaults={"type": "number", "category": "crm", "computed": True,
+                  "description": "Mean sentiment of the visitor's feedback over 30 days, -1 to 1 (computed by the hub)."},
+    )
 
 
 @outbox_handler(retry_delays=(10, 60, 300))
