@@ -1,7 +1,7 @@
 """A file of 1,000,000 rows is imported streaming: peak memory (tracemalloc) stays far below the file's size.
 
 The million rows go through the whole pipeline as a dry run (reader, checks, batches, the
-batch's profile reads, the rejects file); the writes themselves are measured on 200,000
+batch's profile reads, the rejects file); the writes themselves are measured on 100,000
 rows applied for real, under the same bound (PostgreSQL's single-statement path is measured
 by tests/benchmarks/bench_import.py). Each run takes minutes on a busy machine: `slow`.
 """
@@ -17,7 +17,7 @@ from django.core.management import call_command
 from personalization.models import TraitDefinition, VisitorProfile
 
 ROWS = 1_000_000
-APPLIED_ROWS = 200_000
+APPLIED_ROWS = 100_000
 # Far below the file (about 40 MB) and the rows as Python objects (several hundred MB):
 # what is held is one batch of rows, the open rejects file and the database driver's buffers.
 PEAK_BOUND_BYTES = 24 * 1024 * 1024
@@ -77,7 +77,8 @@ def test_applied_rows_are_written_within_the_same_bound(tmp_path, catalogue):
 
     print(f"\n{APPLIED_ROWS} rows applied: {seconds:.0f} s, peak traced memory {peak / 1e6:.1f} MB")
     assert peak < PEAK_BOUND_BYTES
-    assert f"{APPLIED_ROWS} rows read, {APPLIED_ROWS - 2} valid, 2 rejected." in output
-    assert VisitorProfile.objects.count() == APPLIED_ROWS - 2
+    rejected = len(range(7, APPLIED_ROWS, 100_000))  # write_export's bad tiers
+    assert f"{APPLIED_ROWS} rows read, {APPLIED_ROWS - rejected} valid, {rejected} rejected." in output
+    assert VisitorProfile.objects.count() == APPLIED_ROWS - rejected
     assert VisitorProfile.objects.get(visitor_id="v0000001").traits == {"tier": "silver", "ltv": 1.01, "newsletter": True}
     assert "ltv" not in VisitorProfile.objects.get(visitor_id="v0000010").traits  # blank: absent
