@@ -22,6 +22,7 @@ from cms.api.views import ChannelContextMixin
 from personalization.api.traits_schema import MAX_BODY_BYTES, TraitsSchema
 from personalization.api.views import declared_length
 from personalization.traits.rows import MAX_VISITOR_ID_LENGTH
+from personalization.profiles import ProfileSuppressed
 from personalization.traitsync.store import profile_traits_write
 from personalization.traitsync.validation import crm_trait_names, traits_check
 
@@ -82,7 +83,10 @@ class ProfileTraitsView(ChannelContextMixin, APIView):
 
 
 def _written(visitor_id: str, values: dict, remove: set[str]) -> Response:
-    profile, changed, removed = profile_traits_write(visitor_id, values=values, remove=remove, source="api")
+    try:
+        profile, changed, removed = profile_traits_write(visitor_id, values=values, remove=remove, source="api")
+    except ProfileSuppressed as exc:
+        raise ProblemError("this visitor id was erased: it needs consent again first", status_code=409) from exc
     body = {"visitor_id": visitor_id, "traits": profile.traits, "changed": changed, "removed": removed}
     return Response(body, headers={"Cache-Control": "no-store"})
 

@@ -6,8 +6,9 @@ from cms.api.schema.problems import PROBLEM
 
 MAX_BODY_BYTES = 64 * 1024
 # 400 a bad id or body, 401 no valid key, 403 no `crm` scope or a refused origin, 413 too large,
-# 415 not JSON, 422 a trait refused (each listed), 429 the key's rate limit.
-TRAITS_ERRORS = (400, 401, 403, 413, 415, 422, 429)
+# 409 an erased id (until it consents again), 415 not JSON, 422 a trait refused (each listed),
+# 429 the key's rate limit.
+TRAITS_ERRORS = (400, 401, 403, 409, 413, 415, 422, 429)
 
 TRAIT_VALUE = {
     "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],

@@ -17,8 +17,10 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone as django_timezone
 
+from personalization.customers.membership import membership_diff_soon
+from personalization.customers.suppression import suppressed
 from personalization.models import VisitorProfile
-from personalization.profiles import _profile_key
+from personalization.profiles import ProfileSuppressed, _profile_key
 
 
 def now_iso() -> str:
@@ -33,6 +35,7 @@ class BatchResult:
     changed: int = 0
     created: int = 0
     changed_ids: list[str] = field(default_factory=list)
+    suppressed: int = 0
 
 
 def merged_by_visitor(rows: Iterable[tuple[str, Mapping[str, object]]]) -> dict[str, dict[str, object]]:
@@ -54,12 +57,35 @@ def traits_merge_batch(rows: Iterable[tuple[str, Mapping[str, object]]], *, sour
     On PostgreSQL one statement writes the batch (`traits || excluded.traits`); elsewhere,
     and for a dry run, one read and one bulk write.
     """
-    merged = merged_by_visitor(rows)
+    merged = _to_holders(merged_by_visitor(rows))
+    # An erased id is not recreated by a CRM push until consent is given again.
+    erased = suppressed(merged)
+    for visitor_id in erased:
+        del merged[visitor_id]
     if not merged:
-        return BatchResult()
+        return BatchResult(suppressed=len(erased))
     if connection.vendor == "postgresql" and not dry_run:
-        return _merge_postgresql(merged, source)
-    return _merge_portable(merged, source, dry_run)
+        result = _merge_postgresql(merged, source)
+    else:
+        result = _merge_portable(merged, source, dry_run)
+    if result.changed and not dry_run:
+        transaction.on_commit(membership_diff_soon)
+    result.suppressed = len(erased)
+    return result
+
+
+def _to_holders(merged: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """Values for another id of a known customer go to the customer's profile (one query a batch)."""
+    holders = dict(
+        VisitorProfile.objects.filter(visitor_id__in=list(merged), merged_into__isnull=False)
+        .values_list("visitor_id", "merged_into__visitor_id")
+    )
+    if not holders:
+        return merged
+    result: dict[str, dict[str, object]] = {}
+    for visitor_id, values in merged.items():
+        result.setdefault(holders.get(visitor_id, visitor_id), {}).update(values)
+    return result
 
 
 # Updates only rows whose traits would change (`@>`: every incoming value already there), and
@@ -129,8 +155,13 @@ def profile_traits_write(
     """Set `values` and remove `remove` on one profile (created if unknown), recording provenance.
 
     Returns the profile and the names changed and removed (unchanged values keep their time).
+    Another id of a known customer writes to the customer's profile; an erased id raises
+    ProfileSuppressed.
     """
+    if suppressed([visitor_id]):
+        raise ProfileSuppressed(visitor_id)
     at = now_iso()
+    visitor_id = next(iter(_to_holders({visitor_id: {}})))
     with transaction.atomic():
         profile = VisitorProfile.objects.select_for_update().filter(visitor_id=visitor_id).first()
         if profile is None:
@@ -148,6 +179,7 @@ def profile_traits_write(
             profile.traits, profile.trait_sources = traits, sources
             profile.save()
             _forget_cached_after_commit([visitor_id])
+            transaction.on_commit(membership_diff_soon)
     return profile, changed, removed
 
 

@@ -40,6 +40,7 @@ def crm(crm_key):
     return SimpleNamespace(
         get=lambda path, **extra: send("get", path, **extra),
         put=lambda path, body, **extra: send("put", path, body, **extra),
+        patch=lambda path, body, **extra: send("patch", path, body, **extra),
         post=lambda path, body, **extra: send("post", path, body, **extra),
         delete=lambda path, **extra: send("delete", path, **extra),
     )
