@@ -150,3 +150,39 @@ def test_the_model_refuses_a_page_without_variants_and_arms_beyond_them(hub):
         "The target has 2 variant(s): no variant 3."
     ]
     assert ExperimentArm(key="b", variant=2).variant_id == "v2"
+
+
+@pytest.fixture
+def marketer():
+    from cms.roles import MARKETERS
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="marketer", role=MARKETERS))
+    return client
+
+
+@pytest.mark.parametrize(
+    "page, arms, error",
+    [
+        ("other", (("control", "", 50), ("b", "1", 50)), "The page has no page variants"),
+        ("landing", (("control", "", 50), ("b", "3", 50)), "The target has 2 variant(s): no variant 3"),
+    ],
+)
+def test_the_editor_checks_the_arms_against_the_page_variants(hub, marketer, page, arms, error):
+    from tests.personalization.test_experiment_admin import form_data, url
+
+    response = marketer.post(url("add"), form_data(hub[page], arms=arms, target_kind="page", slot=""))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert any(error in message for messages in form.errors.values() for message in messages)
+    assert not Experiment.objects.exists()
+
+
+def test_the_editor_saves_a_valid_page_variant_experiment(hub, marketer):
+    from tests.personalization.test_experiment_admin import form_data, url
+
+    response = marketer.post(url("add"), form_data(hub["landing"], target_kind="page", slot="", key="page-test"))
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    saved = Experiment.objects.get(key="page-test")
+    assert (saved.target_kind, saved.page_id, [a.variant for a in saved.arms.all()]) == ("page", hub["landing"].pk, [None, 2])
