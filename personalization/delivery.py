@@ -9,6 +9,7 @@ Experiments add to that key only on the pages they touch: the experiments the vi
 """
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from personalization.engine import (
     in_global_holdout, resolve_slot,
 )
 from personalization.experiments.exposure_buffer import exposure_note
+from personalization.experiments.models import TargetKind
 from personalization.profiles import page_view_note, profile_load, visit_note
 from personalization.request_context import VISITOR_ID_HEADER, request_consent, visitor_context
 from personalization.ruleset_cache import CompiledRules, current_rules
@@ -79,6 +81,8 @@ class PersonalizationState:
         # Experiments asked for by this request (a page's, or the decide endpoint's placements), by key.
         self.experiments: dict[str, Assignment] = {}
         self._slot_arms: dict[str, tuple[Assignment, str | None]] = {}
+        # Experiments on a page's variant set, by page id: (assignment, the arm's "v<n>" or None).
+        self._page_arms: dict[int, tuple[Assignment, str | None]] = {}
 
     def _assign(self, key: str):
         """This visitor's assignment in experiment `key`, and the experiment if it is running."""
@@ -95,13 +99,33 @@ class PersonalizationState:
         return assignment, running
 
     def experiments_for_page(self, page_id: int, keys) -> None:
-        """Assign the experiments testing blocks of `page_id` (their keys, as the view found them)."""
+        """Assign the experiments testing blocks or the variant set of `page_id` (their keys, as the view found them)."""
         for key in keys:
             if key in self.experiments:
                 continue
             assignment, running = self._assign(key)
-            if running is not None and running.page_id == page_id:
-                self._slot_arms[running.slot] = (assignment, running.variants.get(assignment.arm))
+            if running is None or running.page_id != page_id:
+                continue
+            arm = (assignment, running.variants.get(assignment.arm))
+            if running.kind == TargetKind.PAGE:
+                self._page_arms[page_id] = arm
+            else:
+                self._slot_arms[running.slot] = arm
+
+    def page_experiment_choice(self, page_id: int, alternatives: Mapping[int, int]) -> tuple[bool, int | None]:
+        """Whether an experiment on the page's variant set decides, and the page it serves (None: the page itself).
+
+        `alternatives` are the usable page variants by position (1 = first, in the editor's
+        order): an arm whose variant is not usable here (removed, another channel, not live)
+        gets the page itself, never an error. A visitor outside the experiment (audience,
+        anonymous, not running) is left to the segments.
+        """
+        if page_id not in self._page_arms:
+            return False, None
+        assignment, variant_id = self._page_arms[page_id]
+        if assignment.reason not in (AssignmentReason.ARM, AssignmentReason.HOLDOUT):
+            return False, None
+        return True, alternatives.get(int(variant_id[1:])) if variant_id else None
 
     def experiments_for_placements(self, placement_keys) -> None:
         """Assign the running experiments on these placements (the decide endpoint)."""

@@ -45,6 +45,11 @@ class PersonalisationState(Protocol):
     def experiments_for_page(self, page_id: int, keys: tuple[str, ...]) -> None:
         """Assign the visitor to these experiments on the page's blocks: their arms join the digest."""
 
+    def page_experiment_choice(self, page_id: int, alternatives: Mapping[int, int]) -> tuple[bool, int | None]:
+        """(True, the page served or None for the page itself) when an experiment on the page's variant set
+        decides for this visitor; (False, None) leaves the choice to `choose_page`. `alternatives` are the
+        usable variants' pages by position (1 = first)."""
+
     def served(self, *, channel_id: int) -> None:
         """The body was served to this visitor (a hit or a miss, a 200 or a 304): no I/O."""
 
@@ -78,7 +83,7 @@ class Personaliser(Protocol):
         """A page's variants, in the editor's order."""
 
     def page_experiments(self, page_id: int) -> tuple[str, ...]:
-        """Keys of the experiments that may test this page's blocks (read once per content generation)."""
+        """Keys of the experiments that may test this page's blocks or variant set (read once per content generation)."""
 
     def body_served(self, *, channel_id: int, page_id: int, etag: str, body: bytes) -> None:
         """Note that a personalised body was served (a cache hit or a miss, a 200 or a 304): no I/O."""
@@ -112,6 +117,9 @@ class DefaultState:
 
     def experiments_for_page(self, page_id: int, keys: tuple[str, ...]) -> None:
         return None
+
+    def page_experiment_choice(self, page_id: int, alternatives: Mapping[int, int]) -> tuple[bool, int | None]:
+        return False, None
 
     def served(self, *, channel_id: int) -> None:
         return None

@@ -346,14 +346,20 @@ class DeliveryPagesViewSet(DeliveryMixin, PagesAPIViewSet):
 
     def _page_variant_for(self, page_id: int) -> int | None:
         """The alternative page this visitor gets instead of `page_id`, if a page variant applies."""
-        variants = [
-            (segment_id, alternative_id)
-            for segment_id, alternative_id, channel_id in page_variants.get(self.delivery.generation, page_id)
+        usable = {
+            position: (segment_id, alternative_id)
+            for position, (segment_id, alternative_id, channel_id)
+            in enumerate(page_variants.get(self.delivery.generation, page_id), start=1)
             if channel_id in (None, self.delivery.channel_id) and self.delivery.page_is_visible(alternative_id)
-        ]
-        if not variants:
+        }
+        state = self.delivery.personalization
+        # An experiment on the variant set decides first: its arm, not the segments, picks the page.
+        decided, served = state.page_experiment_choice(page_id, {p: alt for p, (_, alt) in usable.items()})
+        if decided:
+            return served
+        if not usable:
             return None
-        return self.delivery.personalization.choose_page(variants)
+        return state.choose_page(list(usable.values()))
 
     def get_object(self):
         """The requested page; without filters, from the live-page memo if the database says it is visible."""

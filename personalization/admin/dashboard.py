@@ -12,6 +12,7 @@ from wagtail.models import Page
 from personalization.admin.csv_export import csv_response
 from personalization.admin.report_tables import TABLES, chart_data
 from personalization.events.reports import ReportFilter, placements_and_variants
+from personalization.experiments.holdout import HoldoutLift, holdout_lift
 from cms.models import Channel
 from personalization.models import Segment
 
@@ -101,6 +102,35 @@ def _page(request, form: DashboardForm, **context) -> TemplateResponse:
     )
 
 
+def _percent(value: float) -> str:
+    return f"{value * 100:.2f}"
+
+
+def _holdout_display(found: HoldoutLift | None) -> dict | None:
+    """The global holdout's section in words and figures; None when no holdout is configured."""
+    if found is None:
+        return None
+    groups = [
+        {"key": arm.key, "label": label, "visitors": f"{arm.n:,}", "converted": f"{int(arm.total):,}",
+         "rate": f"{_percent(arm.total / arm.n)} %" if arm.n else "—"}
+        for arm, label in ((found.held_out, "Held out (default content)"), (found.personalised, "Personalised"))
+    ]
+    lift = found.lift
+    if lift.uplift_abs is None or lift.ci is None:
+        words = "Not enough visitors in both groups to compare yet."
+    else:
+        low, high = lift.ci
+        words = (
+            f"Lift of personalisation: {_percent(lift.uplift_abs)} percentage points "
+            f"({int(round((1 - found.analysis.alpha) * 100))} % confidence interval {_percent(low)} to {_percent(high)}"
+            + (f", p = {lift.p_value:.4f}" if lift.p_value is not None else "") + ")."
+        )
+    return {
+        "share": f"{found.share * 100:g} %", "groups": groups, "lift": words,
+        "mismatch": found.analysis.srm.mismatch,
+    }
+
+
 def dashboard(request):
     """The overview: charts and every table for the chosen range and filters."""
     form = _form(request)
@@ -108,7 +138,10 @@ def dashboard(request):
         return _page(request, form)
     report = form.report()
     tables = {name: build(report) for name, build in TABLES.items()}
-    return _page(request, form, tables=tables.values(), charts=chart_data(tables), query=request.GET.urlencode())
+    return _page(
+        request, form, tables=tables.values(), charts=chart_data(tables), query=request.GET.urlencode(),
+        holdout=_holdout_display(holdout_lift(report)),
+    )
 
 
 def dashboard_csv(request, table: str):

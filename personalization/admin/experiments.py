@@ -180,4 +180,6 @@ def target_label(experiment: Experiment) -> str:
     """What the experiment tests, in words."""
     if experiment.target_kind == TargetKind.PLACEMENT:
         return f"placement {experiment.placement.key if experiment.placement else '(deleted)'}"
+    if experiment.target_kind == TargetKind.PAGE:
+        return f"the page variants of {experiment.page or '(deleted page)'}"
     return f"block '{experiment.slot}' of {experiment.page or '(deleted page)'}"

@@ -1,4 +1,4 @@
-"""Experiments: A/B/n tests on a personalised block of a page or on a placement, governed like content.
+"""Experiments: A/B/n tests on a personalised block, a placement or a page's variant set, governed like content.
 
 An experiment is a snippet with drafts, revisions, locking, the audit log and the chief
 content officer's workflow: a marketer drafts it and submits it; the approval publishes
@@ -22,6 +22,7 @@ MAX_GUARDRAILS = 3
 class TargetKind(models.TextChoices):
     BLOCK = "block", "A personalised block of a page"
     PLACEMENT = "placement", "A placement"
+    PAGE = "page", "A page's variant set (control: the page itself)"
 
 
 class GoalKind(models.TextChoices):
@@ -44,7 +45,7 @@ class Experiment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, C
     target_kind = models.CharField(max_length=16, choices=TargetKind.choices, default=TargetKind.BLOCK)
     page = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="For a block: the page holding the personalised block.",
+        help_text="For a block: the page holding the personalised block. For a variant set: the page whose variants are tested.",
     )
     slot = models.CharField(max_length=64, blank=True, help_text="For a block: the block's slot name.")
     placement = models.ForeignKey(
@@ -120,6 +121,13 @@ class Experiment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, C
                     f"The page has no personalised block '{self.slot}'. Its slots: "
                     f"{', '.join(page_slots(self.page_id)) or 'none'}."
                 )
+        elif self.target_kind == TargetKind.PAGE:
+            if self.page_id is None:
+                errors.setdefault("page", []).append("Choose the page whose variants are tested.")
+            elif not page_variant_count(self.page_id):
+                errors.setdefault("page", []).append(
+                    "The page has no page variants: add them on the page (Personalisation tab) first."
+                )
         elif self.placement_id is None:
             errors.setdefault("placement", []).append("Choose the placement to test.")
         if not 0 <= self.holdout <= 0.9:
@@ -133,6 +141,8 @@ class Experiment(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, C
         """How many variants the target has (None when the target cannot be read)."""
         if self.target_kind == TargetKind.PLACEMENT:
             return len(self.placement.variants) if self.placement_id else None
+        if self.target_kind == TargetKind.PAGE:
+            return page_variant_count(self.page_id) if self.page_id else None
         block = page_block(self.page_id, self.slot) if self.page_id else None
         return None if block is None else len(block["variants"])
 
@@ -173,6 +183,13 @@ class ExperimentGuardrail(Orderable):
 
     def __str__(self) -> str:
         return self.event_type
+
+
+def page_variant_count(page_id: int) -> int:
+    """How many page variants a page has (its published ones: delivery serves those)."""
+    from personalization.models import PageVariant
+
+    return PageVariant.objects.filter(page_id=page_id).count()
 
 
 def page_block(page_id: int, slot: str) -> dict | None:

@@ -22,7 +22,9 @@ def promote_winner(experiment: Experiment, arm_key: str, *, user):
     if arm.variant is None:
         raise PromotionError("The control already shows the default content: there is nothing to promote.")
     if experiment.target_kind != TargetKind.BLOCK or experiment.page is None:
-        raise PromotionError("Only a page block's arm can be promoted here; edit the placement's default instead.")
+        raise PromotionError(
+            "Only a page block's arm can be promoted here; edit the placement's default, or the page variants, instead."
+        )
     page = experiment.page.get_latest_revision_as_object()
     if experiment.page.workflow_in_progress or experiment.workflow_in_progress:
         raise PromotionError("The page or the experiment is already in a workflow: finish that first.")

@@ -24,8 +24,8 @@ class RunningExperiment:
     spec: ExperimentSpec
     kind: str
     page_id: int | None
-    slot: str
-    variants: dict[str, str | None]
+    slot: str  # a block's slot, a placement's key; "" for a page's variant set
+    variants: dict[str, str | None]  # arm → "v<n>" (a block's, placement's or page's n-th variant), None: default
 
 
 @dataclass(frozen=True)
@@ -85,18 +85,23 @@ def _compiled(experiment: Experiment, key_by_segment_id: dict[int, str]) -> Runn
         if experiment.placement is None:
             return None
         kind, page_id, slot = TargetKind.PLACEMENT, None, experiment.placement.key
+    elif experiment.target_kind == TargetKind.PAGE:
+        if experiment.page_id is None:
+            return None
+        kind, page_id, slot = TargetKind.PAGE, experiment.page_id, ""
     else:
         kind, page_id, slot = TargetKind.BLOCK, experiment.page_id, experiment.slot
     return RunningExperiment(spec, kind, page_id, slot, {arm.key: arm.variant_id for arm in arms})
 
 
 def page_experiment_keys(page_id: int) -> tuple[str, ...]:
-    """Keys of the live experiments that are not stopped and test a block of this page (whatever their dates).
+    """Keys of the live experiments that are not stopped and test a block or the variant set of this page
+    (whatever their dates).
 
     Read once per content generation (publishing or stopping an experiment bumps it): a
     page no experiment touches costs delivery nothing.
     """
     return tuple(
-        Experiment.objects.filter(live=True, target_kind=TargetKind.BLOCK, page_id=page_id)
+        Experiment.objects.filter(live=True, target_kind__in=(TargetKind.BLOCK, TargetKind.PAGE), page_id=page_id)
         .exclude(status=ExperimentStatus.STOPPED).order_by("key").values_list("key", flat=True)
     )

@@ -10,10 +10,12 @@ def experiment_create(
     *, key: str = "hero-test", page=None, slot: str = "hero", placement=None, arms=AB, audience=(),
     live: bool = True, user=None, **fields,
 ) -> Experiment:
-    """A block experiment on `page`'s `slot` (or on `placement`), published unless ``live=False``."""
+    """A block experiment on `page`'s `slot` (or on `placement`, or with ``target_kind="page"`` on the page's
+    variants), published unless ``live=False``."""
+    target_kind = fields.pop("target_kind", "placement" if placement is not None else "block")
     experiment = Experiment(
-        key=key, name=key.replace("-", " ").title(), page=page, slot=slot if placement is None else "",
-        placement=placement, target_kind="placement" if placement is not None else "block",
+        key=key, name=key.replace("-", " ").title(), page=page, slot=slot if target_kind == "block" else "",
+        placement=placement, target_kind=target_kind,
         goal_event=fields.pop("goal_event", "conversion"), **fields,
     )
     experiment.arms = [ExperimentArm(key=arm, variant=variant, weight=weight) for arm, variant, weight in arms]

@@ -48,19 +48,22 @@ class Server:
         """The end of the server's log, for failure messages."""
         return f"Server log ({self.port}):\n" + self.log_path.read_text(errors="replace")[-4000:]
 
-    def get(self, path: str, key: str | None = None, *, timeout: float = 30) -> tuple[int, dict]:
-        """(status, JSON body or {}) of GET path."""
-        return self.request(path, key=key, timeout=timeout)
+    def get(
+        self, path: str, key: str | None = None, *, timeout: float = 30, headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, dict]:
+        """(status, JSON body or {}) of GET path, with extra request `headers` (a visitor's, say)."""
+        return self.request(path, key=key, timeout=timeout, headers=headers)
 
     def post(self, path: str, body: dict, key: str | None = None, *, timeout: float = 30) -> tuple[int, dict]:
         """(status, JSON body or {}) of POST body as JSON to path."""
         return self.request(path, key=key, body=body, timeout=timeout)
 
     def request(
-        self, path: str, *, key: str | None = None, body: dict | None = None, timeout: float = 30
+        self, path: str, *, key: str | None = None, body: dict | None = None, timeout: float = 30,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[int, dict]:
         """GET path, or POST `body` to it, with the API key `key`; redirects are followed."""
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if key:
             headers["Authorization"] = f"Bearer {key}"
         data = json.dumps(body).encode() if body is not None else None
