@@ -25,6 +25,10 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(self.style.SUCCESS("\nTailor demo is ready."))
         self.stdout.write(f"  Admin:     {base}/admin/   (analytics {base}/admin/personalization/dashboard/)")
+        self.stdout.write(
+            f"  Insight:   {base}/admin/insight/sentiment/  {base}/admin/personalization/at-risk/"
+            f"  {base}/admin/personalization/experiments/"
+        )
         self.stdout.write(f"  API:       {base}/api/v2/pages/   (schema {base}/api/schema/, docs {base}/api/docs/)")
         self.stdout.write(f"  Health:    {base}/healthz  {base}/readyz")
         self.stdout.write(f"  Demo API key (web channel; delivery, preview, events):\n    {summary.api_key}")
