@@ -67,7 +67,7 @@ def _page_for(request, page_id: int):
 def preview_as(request, page_id: int):
     """The form, a frame showing the rendering, and the headless token for frontends."""
     page = _page_for(request, page_id)
-    form = PreviewAsForm(request.GET or {"channel": Channel.objects.values_list("slug", flat=True).first()})
+    form = PreviewAsForm(request.GET or {"channel": _default_channel(page)})
     context = {"page": page, "form": form, "header_title": f"Preview as: {page.get_admin_display_title()}"}
     if form.is_valid():
         simulation = form.simulation()
@@ -76,6 +76,15 @@ def preview_as(request, page_id: int):
         context["token"] = token
         context["api_example"] = f"/api/v2/pages/{page.pk}/?" + urlencode({"simulate": token})
     return TemplateResponse(request, "personalization/admin/preview_as.html", context)
+
+
+def _default_channel(page) -> str | None:
+    """The first channel the draft is offered on (else the first channel), so the first open shows the page."""
+    overrides = getattr(page.get_latest_revision_as_object(), "channel_overrides", None)
+    hidden = {override.channel_id for override in overrides.all() if not override.offered} if overrides is not None else set()
+    slugs = list(Channel.objects.values_list("pk", "slug"))
+    offered = [slug for pk, slug in slugs if pk not in hidden]
+    return (offered or [slug for _, slug in slugs] or [None])[0]
 
 
 def preview_as_render(request, page_id: int):
