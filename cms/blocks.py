@@ -31,6 +31,9 @@ class CallToActionChooserBlock(SnippetChooserBlock):
     def __init__(self, **kwargs):
         super().__init__("cms.CallToAction", **kwargs)
 
+    class Meta:
+        template = "cms/blocks/call_to_action.html"
+
     def get_api_representation(self, value, context=None):
         if _delivery_context(context):
             from cms.api.representations import call_to_action_representation
@@ -68,6 +71,7 @@ class ImageBlock(blocks.StructBlock):
 
     class Meta:
         icon = "image"
+        template = "cms/blocks/image.html"
 
 
 class QuoteBlock(blocks.StructBlock):
@@ -76,6 +80,7 @@ class QuoteBlock(blocks.StructBlock):
 
     class Meta:
         icon = "openquote"
+        template = "cms/blocks/quote.html"
 
 
 class HeroBlock(blocks.StructBlock):
@@ -86,6 +91,7 @@ class HeroBlock(blocks.StructBlock):
 
     class Meta:
         icon = "pick"
+        template = "cms/blocks/hero.html"
 
 
 class PromoCardsBlock(blocks.StructBlock):
@@ -94,6 +100,7 @@ class PromoCardsBlock(blocks.StructBlock):
 
     class Meta:
         icon = "list-ul"
+        template = "cms/blocks/promo_cards.html"
 
 
 def content_blocks() -> list[tuple[str, blocks.Block]]:

@@ -11,7 +11,7 @@ from wagtail.admin.widgets import PageListingButton
 from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.models import register_snippet
 
-from personalization.admin import at_risk, customers, dashboard, trait_imports
+from personalization.admin import at_risk, coverage, customers, dashboard, home, trait_imports
 from personalization.admin.pages import VIEW_PERMISSION, PersonalisedPagesView
 from personalization.admin.experiments import LOG_PROMOTE
 from personalization.admin.preview import preview_as, preview_as_render
@@ -62,6 +62,7 @@ def register_preview_as_urls():
             "personalization/pages/results/", PersonalisedPagesView.as_view(results_only=True),
             name="personalization_pages_results",
         ),
+        path("personalization/coverage/", coverage.coverage, name="personalization_coverage"),
         path("personalization/dashboard/", dashboard.dashboard, name="personalization_dashboard"),
         path("personalization/at-risk/", at_risk.at_risk, name="personalization_at_risk"),
         path("personalization/dashboard/<slug:table>.csv", dashboard.dashboard_csv, name="personalization_dashboard_csv"),
@@ -85,6 +86,12 @@ def register_pages_menu_item():
 class SegmentViewersMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(VIEW_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_coverage_menu_item():
+    """Which page is offered where and changed for whom, and the gaps."""
+    return SegmentViewersMenuItem(_("Coverage"), reverse("personalization_coverage"), icon_name="table", order=311)
 
 
 @hooks.register("register_admin_menu_item")
@@ -205,3 +212,9 @@ def log_rules_in_words(request, instance):
         return
     data = {"from": describe(before) if previous else None, "to": describe(instance.definition)}
     log(instance=instance, action=LOG_RULES, user=request.user, data=data)
+
+
+@hooks.register("construct_homepage_panels")
+def marketer_home_panels(request, panels):
+    """The marketer's dashboard home: their tools, approvals, segment changes and reach."""
+    home.marketer_panels(request, panels)

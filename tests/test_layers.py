@@ -97,6 +97,7 @@ PURE = (
     "personalization.insight.drivers",
     "personalization.insight.tokens",
     "personalization.insight.validation",
+    "personalization.coverage",
 )
 FRAMEWORKS = ("django", "wagtail", "rest_framework", "drf_spectacular", "modelcluster", "taggit", "celery")
 

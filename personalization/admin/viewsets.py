@@ -22,6 +22,7 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
+from personalization.admin.usage import SegmentUsageView
 from personalization.admin.event_types import EventTypeViewSet
 from personalization.admin.experiments import ExperimentViewSet
 from personalization.admin.left_out import LeftOutBannerMixin
@@ -120,6 +121,7 @@ class SegmentViewSet(SnippetViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = SegmentInspectView
+    usage_view_class = SegmentUsageView
     inspect_view_fields = ["name", "key", "description", "priority", "enabled", "definition"]
 
     edit_handler = ObjectList(
