@@ -5,20 +5,17 @@ events must cost little more than its JSON decoding and one INSERT. Each event i
 by the pure validator (personalization.events.validation), so one bad item costs only itself.
 """
 
-import json
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api.problems import ProblemError, problem_response
+from cms.api.problems import problem_response
 from cms.api.schema import ref
 from cms.api.views import ChannelContextMixin
+from personalization.api.batches import json_batch
 from personalization.api.events_schema import EventsSchema
-from personalization.api.views import declared_length
 from personalization.events.ingest import events_ingest
 
 
@@ -56,26 +53,6 @@ class EventsView(ChannelContextMixin, APIView):
 
 
 def _batch(request) -> list:
-    """The batch's events, or a problem: 413 too large, 415 not JSON, 400 not a JSON batch."""
-    limit = settings.EVENTS_MAX_BODY_BYTES
-    if declared_length(request) > limit:
-        raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
-    if not (request.content_type or "").startswith("application/json"):
-        raise UnsupportedMediaType(request.content_type, "send events as application/json")
-    raw = request._request.read(limit + 1)  # bounded whatever Content-Length claimed
-    if len(raw) > limit:
-        raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise ProblemError(f"JSON parse error - {exc}"[:200]) from exc
-    if not isinstance(body, dict) or not isinstance(body.get("events"), list) or body.keys() != {"events"}:
-        raise ProblemError('the body must be {"events": [...]}', parameter="events")
-    events = body["events"]
-    if not events:
-        raise ProblemError("the batch holds no event", parameter="events")
-    if len(events) > settings.EVENTS_MAX_BATCH:
-        raise ProblemError(
-            f"a batch holds at most {settings.EVENTS_MAX_BATCH} events", status_code=413, parameter="events"
-        )
-    return events
+    return json_batch(
+        request, member="events", noun="event", max_bytes=settings.EVENTS_MAX_BODY_BYTES, max_items=settings.EVENTS_MAX_BATCH
+    )

@@ -4,19 +4,16 @@ Parsed like the events endpoint (personalization/api/events.py): one JSON decode
 checked on its own by the pure validator, so one bad item costs only itself.
 """
 
-import json
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api.problems import ProblemError, problem_response
+from cms.api.problems import problem_response
 from cms.api.schema import ref
 from cms.api.views import ChannelContextMixin
-from personalization.api.views import declared_length
+from personalization.api.batches import json_batch
 
 from .api_schema import FeedbackSchema
 from .ingest import feedback_ingest
@@ -56,24 +53,6 @@ class FeedbackView(ChannelContextMixin, APIView):
 
 
 def _batch(request) -> list:
-    """The batch's items, or a problem: 413 too large, 415 not JSON, 400 not a JSON batch."""
-    limit = settings.FEEDBACK_MAX_BODY_BYTES
-    if declared_length(request) > limit:
-        raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
-    if not (request.content_type or "").startswith("application/json"):
-        raise UnsupportedMediaType(request.content_type, "send feedback as application/json")
-    raw = request._request.read(limit + 1)  # bounded whatever Content-Length claimed
-    if len(raw) > limit:
-        raise ProblemError(f"request body is larger than {limit} bytes", status_code=413)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ProblemError(f"JSON parse error - {exc}"[:200]) from exc
-    if not isinstance(body, dict) or not isinstance(body.get("feedback"), list) or body.keys() != {"feedback"}:
-        raise ProblemError('the body must be {"feedback": [...]}', parameter="feedback")
-    items = body["feedback"]
-    if not items:
-        raise ProblemError("the batch holds no feedback item", parameter="feedback")
-    if len(items) > settings.FEEDBACK_MAX_BATCH:
-        raise ProblemError(f"a batch holds at most {settings.FEEDBACK_MAX_BATCH} items", status_code=413, parameter="feedback")
-    return items
+    return json_batch(
+        request, member="feedback", noun="feedback item", max_bytes=settings.FEEDBACK_MAX_BODY_BYTES, max_items=settings.FEEDBACK_MAX_BATCH
+    )
