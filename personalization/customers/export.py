@@ -16,12 +16,8 @@ EVENT_FIELDS = ("event_id", "type", "channel_id", "visitor_id", "occurred_at", "
 
 
 def trait_provenance(row: VisitorProfile) -> dict[str, dict]:
-    """Per trait, where its value came from and when, where the profile records it (else nothing).
-
-    The CRM import stores it beside the traits (`trait_sources`: name → {source, at}).
-    """
-    stored = getattr(row, "trait_sources", None) or {}
-    return {name: value for name, value in stored.items() if isinstance(value, dict)}
+    """Per trait, where its value came from and when (`trait_sources`: name → {source, at})."""
+    return {name: value for name, value in row.trait_sources.items() if isinstance(value, dict)}
 
 
 def profile_export(visitor_id: str, *, now: datetime | None = None) -> dict | None:

@@ -6,7 +6,7 @@ import pytest
 
 from personalization.customers.identity import identify
 from personalization.customers.membership import membership_diff
-from personalization.models import TraitDefinition, VisitorProfile
+from personalization.models import TraitDefinition
 from personalization.profiles import profile_upsert
 from tests.factories import SegmentFactory
 
@@ -34,7 +34,8 @@ def test_the_export_holds_every_id_consent_traits_events_and_segments(crm, post_
     assert (body["visitor_id"], body["customer_id"], body["visitor_ids"]) == ("app", "C-1", ["web", "app"])
     assert [(m["visitor_id"], m["reason"]) for m in body["merges"]] == [("web", "test"), ("app", "login")]
     assert body["consent"] == ["behaviour", "crm"]
-    assert body["traits"] == [{"name": "plan", "value": "gold", "source": None, "updated_at": None}]
+    [trait] = body["traits"]
+    assert (trait["name"], trait["value"], trait["source"]) == ("plan", "gold", "seed") and trait["updated_at"]
     assert [(e["id"], e["visitor_id"], e["placement"]) for e in body["events"]] == [("e1", "app", "hero")]
     assert [e["name"] for e in body["profile"]["recent_events"]] == ["click"]
     assert [s["key"] for s in body["segments"]] == ["gold"] and body["segments"][0]["entered_at"]
@@ -42,12 +43,11 @@ def test_the_export_holds_every_id_consent_traits_events_and_segments(crm, post_
     assert history == {("silver", False), ("gold", True)}
 
 
-def test_trait_provenance_is_exported_where_the_profile_records_it(crm, monkeypatch):
-    profile_upsert(visitor_id="v-1", traits={"plan": "gold"})
-    monkeypatch.setattr(VisitorProfile, "trait_sources", {"plan": {"source": "import crm.csv", "at": "2026-03-01T00:00:00Z"}},
-                        raising=False)
+def test_trait_provenance_is_exported(crm):
+    profile_upsert(visitor_id="v-1", traits={"plan": "gold"}, trait_source="import:crm.csv",
+                   now=datetime(2026, 3, 1, tzinfo=timezone.utc))
     assert crm.get("profiles/v-1/").json()["traits"] == [
-        {"name": "plan", "value": "gold", "source": "import crm.csv", "updated_at": "2026-03-01T00:00:00Z"}
+        {"name": "plan", "value": "gold", "source": "import:crm.csv", "updated_at": "2026-03-01T00:00:00+00:00"}
     ]
 
 

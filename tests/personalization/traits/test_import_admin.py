@@ -72,7 +72,7 @@ def test_preview_dry_run_apply_and_rejects(client, marketer, django_capture_on_c
     preview = client.get(detail)
     assert b"data-trait-import-preview" in preview.content
     assert b"1200.5" in preview.content and b"not a yes/no value: &#x27;maybe&#x27;" in preview.content
-    assert TraitDefinition.objects.count() == 0 and VisitorProfile.objects.count() == 0
+    assert TraitDefinition.objects.filter(computed=False).count() == 0 and VisitorProfile.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):  # the outbox job runs at commit in tests
         client.post(detail, {**data, "action": "dry_run"})
@@ -80,14 +80,14 @@ def test_preview_dry_run_apply_and_rejects(client, marketer, django_capture_on_c
     assert trait_import.status == TraitImport.Status.CHECKED
     assert trait_import.summary["rows"] == 4 and trait_import.summary["rejected"] == 1 and trait_import.summary["changed"] == 3
     assert trait_import.summary["traits_created"] == ["email_opt_in", "lifetime_value", "tier"]
-    assert TraitDefinition.objects.count() == 0 and VisitorProfile.objects.count() == 0  # dry: nothing written
+    assert TraitDefinition.objects.filter(computed=False).count() == 0 and VisitorProfile.objects.count() == 0  # dry: nothing written
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(detail, {"action": "apply"})
 
     trait_import.refresh_from_db()
     assert trait_import.status == TraitImport.Status.APPLIED and not trait_import.dry_run
-    assert dict(TraitDefinition.objects.values_list("name", "type")) == {"email_opt_in": "boolean", "lifetime_value": "number", "tier": "choice"}
+    assert dict(TraitDefinition.objects.filter(computed=False).values_list("name", "type")) == {"email_opt_in": "boolean", "lifetime_value": "number", "tier": "choice"}
     assert VisitorProfile.objects.get(visitor_id="000123").traits == {"email_opt_in": True, "lifetime_value": 1200.5, "tier": "gold"}
     assert VisitorProfile.objects.get(visitor_id="000123").trait_sources["tier"]["source"] == "import:crm-export.csv"
     assert not trait_import.file  # the upload is deleted once applied
