@@ -84,7 +84,7 @@ def test_rescoring_is_scheduled():
     assert entry["schedule"] == settings.CHURN_SCORING_SECONDS > 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_outside_a_transaction_every_chunk_is_written_whatever_writes_it(telco_imported):
     from personalization.churnrisk.scoring import scores_refresh
 
