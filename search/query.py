@@ -34,6 +34,7 @@ SUGGEST_LIMIT_MAX = 20
 # A query with no letter or digit finds nothing: backends are not asked (PostgreSQL's
 # autocomplete fails on a query that normalises to nothing).
 _WORD = re.compile(r"\w", re.UNICODE)
+_WORDS = re.compile(r"\w+", re.UNICODE)
 BODY_TEXT_MAX = 20_000  # characters of body text read for a snippet: enough for the first match
 
 
@@ -189,17 +190,20 @@ def _score(score) -> float | None:
 
 def suggest_pages(delivery: DeliveryContext, params: SearchParams) -> list[Page]:
     """Pages whose title starts words with the query's, best first (the backend's autocomplete)."""
-    if not _WORD.search(params.q):
+    # Completion matches title words: quotes, operators and control characters only get in the
+    # way (SQLite's full-text syntax refuses some), so the backend is sent the words alone.
+    words = " ".join(_WORDS.findall(params.q))
+    if not words:
         return []
     backend = _backend()
     queryset = searchable_pages(delivery, params)
 
     def compute() -> list[Page]:
         try:
-            results = backend.autocomplete(params.q, queryset, fields=["title"])
+            results = backend.autocomplete(words, queryset, fields=["title"])
         except NotImplementedError:
             # A backend without autocomplete: a whole-word search on titles is the nearest answer.
-            results = backend.search(params.q, queryset, fields=["title"])
+            results = backend.search(words, queryset, fields=["title"])
         return list(results[: params.limit])
 
     return _run(compute)
