@@ -1,10 +1,11 @@
-"""Reading a JSON batch (`{"<member>": [...]}`) for the ingest endpoints (events, feedback)."""
+"""Reading a JSON batch (`{"<member>": [...]}`) and answering it, for the ingest endpoints (events, feedback)."""
 
 import json
 
 from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.response import Response
 
-from cms.api.problems import ProblemError
+from cms.api.problems import ProblemError, problem_response
 from personalization.api.views import declared_length
 
 
@@ -33,3 +34,11 @@ def json_batch(request, *, member: str, noun: str, max_bytes: int, max_items: in
     if len(items) > max_items:
         raise ProblemError(f"a batch holds at most {max_items} {noun}s", status_code=413, parameter=member)
     return items
+
+
+def batch_answer(result, *, noun: str) -> Response:
+    """The answer to an ingested batch: its lists, or a 422 problem carrying them when nothing was stored."""
+    body = result.as_dict()
+    if not result.accepted and not result.duplicates:
+        return problem_response(422, f"no {noun} of the batch could be stored: see `rejected`", extra=body)
+    return Response(body, headers={"Cache-Control": "no-store"})

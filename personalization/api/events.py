@@ -8,13 +8,11 @@ by the pure validator (personalization.events.validation), so one bad item costs
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api.problems import problem_response
 from cms.api.schema import ref
 from cms.api.views import ChannelContextMixin
-from personalization.api.batches import json_batch
+from personalization.api.batches import batch_answer, json_batch
 from personalization.api.events_schema import EventsSchema
 from personalization.events.ingest import events_ingest
 
@@ -46,10 +44,7 @@ class EventsView(ChannelContextMixin, APIView):
         """Validate, store and report on a batch."""
         items = _batch(request)
         result = events_ingest(channel_id=request.auth.channel_id, items=items, headers=request.headers)
-        body = result.as_dict()
-        if not result.accepted and not result.duplicates:
-            return problem_response(422, "no event of the batch could be stored: see `rejected`", extra=body)
-        return Response(body, headers={"Cache-Control": "no-store"})
+        return batch_answer(result, noun="event")
 
 
 def _batch(request) -> list:

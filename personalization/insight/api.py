@@ -7,13 +7,11 @@ checked on its own by the pure validator, so one bad item costs only itself.
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.api.problems import problem_response
 from cms.api.schema import ref
 from cms.api.views import ChannelContextMixin
-from personalization.api.batches import json_batch
+from personalization.api.batches import batch_answer, json_batch
 
 from .api_schema import FeedbackSchema
 from .ingest import feedback_ingest
@@ -46,10 +44,7 @@ class FeedbackView(ChannelContextMixin, APIView):
         """Validate, score, store and report on a batch."""
         items = _batch(request)
         result = feedback_ingest(channel_id=request.auth.channel_id, items=items, headers=request.headers)
-        body = result.as_dict()
-        if not result.accepted and not result.duplicates:
-            return problem_response(422, "no feedback item of the batch could be stored: see `rejected`", extra=body)
-        return Response(body, headers={"Cache-Control": "no-store"})
+        return batch_answer(result, noun="feedback item")
 
 
 def _batch(request) -> list:
